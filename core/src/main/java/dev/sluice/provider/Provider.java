@@ -1,0 +1,24 @@
+package dev.sluice.provider;
+
+import dev.sluice.stream.ChatRequest;
+import java.util.List;
+
+/**
+ * One upstream API. An adapter turns a canonical request into the upstream's HTTP request and
+ * the upstream's stream into canonical events. Implementations are thread-safe and shared by
+ * all requests.
+ */
+public interface Provider {
+
+  /** The routing name: the part before the slash in {@code provider/model}. */
+  String name();
+
+  /** The models this provider advertises in {@code GET /v1/models}, without the provider prefix. */
+  List<String> models();
+
+  /**
+   * A stream for {@code request}, whose {@link ChatRequest#model()} is already the upstream's model
+   * name (no provider prefix). Nothing is sent until the first {@link EventStream#next()}.
+   */
+  EventStream stream(ChatRequest request);
+}
