@@ -35,7 +35,8 @@ public abstract class AbstractEventStream implements EventStream {
       try {
         int before = pending.size();
         fill(pending);
-        if (pending.size() == before) {
+        // A cancel may wake fill() before it decoded anything: the loop's head reports it.
+        if (pending.size() == before && cancelReason.get() == null) {
           return end(new Failed(GatewayError.of(ErrorType.INTERNAL, "stream produced no event")));
         }
       } catch (GatewayException e) {

@@ -28,7 +28,7 @@ public interface EventStream extends AutoCloseable {
    */
   void cancel(GatewayError reason);
 
-  /** Releases the upstream connection; cancels if the stream has not ended. Idempotent. */
+  /** Releases the upstream connection, cancelling if the stream has not ended. Called by the reading thread; idempotent. */
   @Override
   void close();
 }

@@ -17,6 +17,15 @@ public interface Provider {
   List<String> models();
 
   /**
+   * Whether this provider can serve {@code model} (no prefix). Providers that pass any name through
+   * to their upstream answer true and let the upstream decide; a provider with a closed set of
+   * models answers from it, so that an unknown name is a 404 before any call.
+   */
+  default boolean serves(String model) {
+    return true;
+  }
+
+  /**
    * A stream for {@code request}, whose {@link ChatRequest#model()} is already the upstream's model
    * name (no provider prefix). Nothing is sent until the first {@link EventStream#next()}.
    */

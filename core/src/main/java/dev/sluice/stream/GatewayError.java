@@ -28,6 +28,18 @@ public record GatewayError(
     return new GatewayError(ErrorType.INVALID_REQUEST, message, param, null, 0, null);
   }
 
+  /** The client went away; nothing can be written to it any more. */
+  public static GatewayError clientDisconnected(String detail) {
+    return new GatewayError(ErrorType.CANCELLED, "client disconnected: " + detail, null, CLIENT_DISCONNECTED, 0, null);
+  }
+
+  /** True for {@link #clientDisconnected}: there is nobody to tell. */
+  public boolean clientGone() {
+    return type == ErrorType.CANCELLED && CLIENT_DISCONNECTED.equals(code);
+  }
+
+  private static final String CLIENT_DISCONNECTED = "client_disconnected";
+
   public GatewayError withCode(String newCode) {
     return new GatewayError(type, message, param, newCode, upstreamStatus, retryAfter);
   }

@@ -1,0 +1,23 @@
+package dev.sluice.dialect;
+
+import java.io.IOException;
+
+/**
+ * The client side of one stream, as a dialect's encoder sees it. Each call frames one Server-Sent
+ * Event and sends it before returning: a slow client blocks the caller (that is the backpressure),
+ * and an {@link IOException} means the client is gone.
+ */
+public interface EventSink {
+
+  /**
+   * Sends one event.
+   *
+   * @param type the event type, or null for an unnamed event
+   * @param id the event id, or null for none
+   * @param data the data; line breaks in it become several {@code data:} lines
+   */
+  void event(String type, String id, String data) throws IOException;
+
+  /** Sends a comment line ({@code : text}), which every client ignores; used as a heartbeat. */
+  void comment(String text) throws IOException;
+}

@@ -1,0 +1,113 @@
+package dev.sluice.dialect.browser;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.dialect.EventSink;
+import dev.sluice.dialect.Json;
+import dev.sluice.dialect.StreamContext;
+import dev.sluice.dialect.StreamEncoder;
+import dev.sluice.stream.Failed;
+import dev.sluice.stream.Finished;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.Started;
+import dev.sluice.stream.StreamEvent;
+import dev.sluice.stream.TextDelta;
+import dev.sluice.stream.ToolCallDelta;
+import dev.sluice.stream.Usage;
+import dev.sluice.stream.UsageReport;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.function.Function;
+
+/**
+ * Encodes canonical events as the browser dialect: unnamed events (so {@code EventSource.onmessage}
+ * sees them all), each with {@code id: <streamId>:<seq>} and a JSON object as data:
+ * {@code {"stream","model"}} first, {@code {"content"}} per piece of text, then {@code {"done": true,
+ * ...}} or {@code {"error": {...}}} last. The stream never ends without one of those two.
+ */
+public final class BrowserStreamEncoder implements StreamEncoder {
+  private final StreamContext context;
+  private final Function<Usage, BigDecimal> pricing;
+  private long seq;
+  private Usage usage;
+
+  /**
+   * @param pricing the cost of a usage in USD, or null where the model has no price
+   */
+  public BrowserStreamEncoder(StreamContext context, Function<Usage, BigDecimal> pricing) {
+    this.context = context;
+    this.pricing = pricing;
+  }
+
+  @Override
+  public void encode(StreamEvent event, EventSink sink) throws IOException {
+    switch (event) {
+      case Started s -> send(sink, g -> {
+        g.writeStringField("stream", context.streamId());
+        g.writeStringField("model", s.model());
+      });
+      case TextDelta t -> send(sink, g -> g.writeStringField(switch (t.channel()) {
+        case CONTENT, REFUSAL -> "content";
+        case REASONING -> "reasoning";
+      }, t.text()));
+      case ToolCallDelta c -> send(sink, g -> {
+        g.writeObjectFieldStart("toolCall");
+        g.writeNumberField("index", c.index());
+        if (c.id() != null) g.writeStringField("id", c.id());
+        if (c.name() != null) g.writeStringField("name", c.name());
+        g.writeStringField("arguments", c.argumentsFragment());
+        g.writeEndObject();
+      });
+      case UsageReport u -> usage = u.usage();
+      case Finished f -> send(sink, g -> {
+        g.writeBooleanField("done", true);
+        g.writeStringField("finishReason", f.reason().openAi());
+        Usage u = usage == null ? Usage.NONE : usage;
+        g.writeObjectFieldStart("usage");
+        g.writeNumberField("promptTokens", u.promptTokens());
+        g.writeNumberField("completionTokens", u.completionTokens());
+        g.writeNumberField("totalTokens", u.totalTokens());
+        g.writeBooleanField("estimated", u.estimated());
+        g.writeEndObject();
+        BigDecimal cost = pricing == null ? null : pricing.apply(u);
+        if (cost == null) g.writeNullField("costUsd");
+        else g.writeNumberField("costUsd", cost);
+        g.writeObjectFieldStart("timing");
+        writeMillis(g, "ttftMs", context.ttftMillis());
+        writeMillis(g, "overheadMs", context.overheadMillis());
+        g.writeEndObject();
+      });
+      case Failed f -> send(sink, g -> writeError(g, f.error()));
+    }
+  }
+
+  /** The data of a browser error event, also the body of a browser endpoint's 4xx/5xx answer. */
+  public static String errorData(GatewayError error) {
+    return Json.write(g -> {
+      g.writeStartObject();
+      writeError(g, error);
+      g.writeEndObject();
+    });
+  }
+
+  private static void writeError(JsonGenerator g, GatewayError error) throws IOException {
+    g.writeObjectFieldStart("error");
+    g.writeStringField("message", error.message());
+    g.writeStringField("type", error.type().openAiType());
+    g.writeBooleanField("retryable", error.retryable());
+    g.writeEndObject();
+  }
+
+  private static void writeMillis(JsonGenerator g, String field, double millis) throws IOException {
+    if (millis < 0) g.writeNullField(field);
+    else g.writeNumberField(field, Math.round(millis * 100) / 100.0);
+  }
+
+  private void send(EventSink sink, Json.JsonBody fields) throws IOException {
+    String data = Json.write(g -> {
+      g.writeStartObject();
+      fields.write(g);
+      g.writeEndObject();
+    });
+    sink.event(null, context.streamId() + ":" + seq++, data);
+  }
+}

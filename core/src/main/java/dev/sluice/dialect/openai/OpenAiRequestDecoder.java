@@ -1,0 +1,325 @@
+package dev.sluice.dialect.openai;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.dialect.Json;
+import dev.sluice.stream.ChatRequest;
+import dev.sluice.stream.ContentPart;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.Message;
+import dev.sluice.stream.Role;
+import dev.sluice.stream.Sampling;
+import dev.sluice.stream.ToolCall;
+import dev.sluice.stream.ToolChoice;
+import dev.sluice.stream.ToolDefinition;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decodes an OpenAI Chat Completions request body into the canonical request. Every rejection
+ * names the field at fault, in OpenAI's words, so SDK users see where their request went wrong.
+ *
+ * <p>Parameters Sluice cannot honour faithfully ({@code n > 1}, {@code logprobs}, audio output) are
+ * refused with a 400 rather than silently dropped. Unknown parameters are ignored, as they carry no
+ * meaning for the canonical request.
+ */
+public final class OpenAiRequestDecoder {
+  private OpenAiRequestDecoder() {}
+
+  public static ChatRequest decode(byte[] body) throws GatewayException {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (JacksonException e) {
+      throw new GatewayException(GatewayError.invalid(null,
+          "We could not parse the JSON body of your request: " + e.getOriginalMessage()
+              + ". (HINT: the body must be a JSON object.)"));
+    } catch (java.io.IOException e) {
+      throw new GatewayException(GatewayError.invalid(null, "The request body could not be read."), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new GatewayException(GatewayError.invalid(null, "The request body must be a JSON object."));
+    }
+    String model = requiredString(root, "model");
+    JsonNode messagesNode = root.get("messages");
+    if (messagesNode == null || messagesNode.isNull()) throw missing("messages");
+    if (!messagesNode.isArray()) throw wrongType("messages", "an array", messagesNode);
+    if (messagesNode.isEmpty()) {
+      throw new GatewayException(GatewayError.invalid("messages",
+          "Invalid 'messages': empty array. Expected an array with minimum length 1."));
+    }
+    var messages = new ArrayList<Message>(messagesNode.size());
+    for (int i = 0; i < messagesNode.size(); i++) messages.add(message(messagesNode.get(i), "messages[" + i + "]"));
+
+    boolean stream = optionalBoolean(root, "stream", false);
+    boolean includeUsage = false;
+    JsonNode streamOptions = root.get("stream_options");
+    if (streamOptions != null && !streamOptions.isNull()) {
+      if (!streamOptions.isObject()) throw wrongType("stream_options", "an object", streamOptions);
+      if (!stream) {
+        throw new GatewayException(GatewayError.invalid("stream_options",
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled."));
+      }
+      includeUsage = optionalBoolean(streamOptions, "include_usage", false, "stream_options.include_usage");
+    }
+    JsonNode n = root.get("n");
+    if (n != null && !n.isNull()) {
+      if (!n.isIntegralNumber()) throw wrongType("n", "an integer", n);
+      if (n.asLong() != 1) {
+        throw new GatewayException(GatewayError.invalid("n",
+            "Sluice streams one choice per request; 'n' must be 1 (got " + n.asLong() + ")."));
+      }
+    }
+    if (optionalBoolean(root, "logprobs", false)) {
+      throw new GatewayException(GatewayError.invalid("logprobs", "Sluice does not relay 'logprobs'."));
+    }
+    JsonNode modalities = root.get("modalities");
+    if (modalities != null && modalities.isArray()) {
+      for (JsonNode m : modalities) {
+        if (!"text".equals(m.asText())) {
+          throw new GatewayException(GatewayError.invalid("modalities",
+              "Sluice relays text only; modality '" + m.asText() + "' is not supported."));
+        }
+      }
+    }
+
+    Integer maxTokens = optionalPositiveInt(root, "max_completion_tokens");
+    if (maxTokens == null) maxTokens = optionalPositiveInt(root, "max_tokens");
+    var sampling = new Sampling(
+        optionalNumber(root, "temperature", 0, 2),
+        optionalNumber(root, "top_p", 0, 1),
+        optionalLong(root, "seed"),
+        optionalNumber(root, "presence_penalty", -2, 2),
+        optionalNumber(root, "frequency_penalty", -2, 2));
+    String responseFormat = null;
+    JsonNode rf = root.get("response_format");
+    if (rf != null && !rf.isNull()) {
+      if (!rf.isObject()) throw wrongType("response_format", "an object", rf);
+      responseFormat = rf.toString();
+    }
+    JsonNode ptc = root.get("parallel_tool_calls");
+    Boolean parallelToolCalls = ptc == null || ptc.isNull() ? null : optionalBoolean(root, "parallel_tool_calls", true);
+    return new ChatRequest(model, messages, tools(root.get("tools")), toolChoice(root.get("tool_choice")), sampling,
+        maxTokens, stop(root.get("stop")), optionalString(root, "user"), stream, includeUsage, responseFormat,
+        parallelToolCalls);
+  }
+
+  private static Message message(JsonNode node, String path) throws GatewayException {
+    if (!node.isObject()) throw wrongType(path, "an object", node);
+    String roleName = requiredString(node, "role", path + ".role");
+    Role role = switch (roleName) {
+      case "system" -> Role.SYSTEM;
+      case "developer" -> Role.DEVELOPER;
+      case "user" -> Role.USER;
+      case "assistant" -> Role.ASSISTANT;
+      case "tool" -> Role.TOOL;
+      default -> throw new GatewayException(GatewayError.invalid(path + ".role",
+          "Invalid value: '" + roleName + "'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'."));
+    };
+    List<ContentPart> parts = content(node.get("content"), path + ".content", role);
+    List<ToolCall> toolCalls = List.of();
+    JsonNode calls = node.get("tool_calls");
+    if (calls != null && !calls.isNull()) {
+      if (role != Role.ASSISTANT) {
+        throw new GatewayException(GatewayError.invalid(path + ".tool_calls", "Only assistant messages carry 'tool_calls'."));
+      }
+      if (!calls.isArray()) throw wrongType(path + ".tool_calls", "an array", calls);
+      var list = new ArrayList<ToolCall>();
+      for (int i = 0; i < calls.size(); i++) {
+        String p = path + ".tool_calls[" + i + "]";
+        JsonNode call = calls.get(i);
+        if (!call.isObject()) throw wrongType(p, "an object", call);
+        JsonNode fn = call.get("function");
+        if (fn == null || !fn.isObject()) throw missing(p + ".function");
+        String args = optionalString(fn, "arguments", p + ".function.arguments");
+        list.add(new ToolCall(requiredString(call, "id", p + ".id"), requiredString(fn, "name", p + ".function.name"),
+            args == null ? "{}" : args));
+      }
+      toolCalls = list;
+    }
+    String toolCallId = null;
+    if (role == Role.TOOL) toolCallId = requiredString(node, "tool_call_id", path + ".tool_call_id");
+    if (parts.isEmpty() && toolCalls.isEmpty() && role != Role.ASSISTANT) throw missing(path + ".content");
+    return new Message(role, parts, toolCalls, toolCallId, optionalString(node, "name", path + ".name"));
+  }
+
+  private static List<ContentPart> content(JsonNode node, String path, Role role) throws GatewayException {
+    if (node == null || node.isNull()) return List.of();
+    if (node.isTextual()) return List.of(new ContentPart.Text(node.asText()));
+    if (!node.isArray()) throw wrongType(path, "a string or an array of content parts", node);
+    var parts = new ArrayList<ContentPart>(node.size());
+    for (int i = 0; i < node.size(); i++) {
+      String p = path + "[" + i + "]";
+      JsonNode part = node.get(i);
+      if (!part.isObject()) throw wrongType(p, "an object", part);
+      String type = requiredString(part, "type", p + ".type");
+      switch (type) {
+        case "text" -> parts.add(new ContentPart.Text(requiredString(part, "text", p + ".text")));
+        case "refusal" -> parts.add(new ContentPart.Text(requiredString(part, "refusal", p + ".refusal")));
+        case "image_url" -> {
+          if (role != Role.USER) {
+            throw new GatewayException(GatewayError.invalid(p + ".type", "Image parts are only allowed in user messages."));
+          }
+          JsonNode image = part.get("image_url");
+          if (image == null || !image.isObject()) throw missing(p + ".image_url");
+          parts.add(new ContentPart.Image(requiredString(image, "url", p + ".image_url.url"),
+              optionalString(image, "detail", p + ".image_url.detail")));
+        }
+        default -> throw new GatewayException(GatewayError.invalid(p + ".type",
+            "Content part type '" + type + "' is not supported by Sluice; use 'text' or 'image_url'."));
+      }
+    }
+    return parts;
+  }
+
+  private static List<ToolDefinition> tools(JsonNode node) throws GatewayException {
+    if (node == null || node.isNull()) return List.of();
+    if (!node.isArray()) throw wrongType("tools", "an array", node);
+    var tools = new ArrayList<ToolDefinition>(node.size());
+    for (int i = 0; i < node.size(); i++) {
+      String p = "tools[" + i + "]";
+      JsonNode tool = node.get(i);
+      if (!tool.isObject()) throw wrongType(p, "an object", tool);
+      String type = requiredString(tool, "type", p + ".type");
+      if (!type.equals("function")) {
+        throw new GatewayException(GatewayError.invalid(p + ".type",
+            "Tool type '" + type + "' is not supported by Sluice; use 'function'."));
+      }
+      JsonNode fn = tool.get("function");
+      if (fn == null || !fn.isObject()) throw missing(p + ".function");
+      JsonNode params = fn.get("parameters");
+      if (params != null && !params.isNull() && !params.isObject()) throw wrongType(p + ".function.parameters", "an object", params);
+      JsonNode strict = fn.get("strict");
+      if (strict != null && !strict.isNull() && !strict.isBoolean()) throw wrongType(p + ".function.strict", "a boolean", strict);
+      tools.add(new ToolDefinition(requiredString(fn, "name", p + ".function.name"),
+          optionalString(fn, "description", p + ".function.description"),
+          params == null || params.isNull() ? null : params.toString(),
+          strict == null || strict.isNull() ? null : strict.asBoolean()));
+    }
+    return tools;
+  }
+
+  private static ToolChoice toolChoice(JsonNode node) throws GatewayException {
+    if (node == null || node.isNull()) return null;
+    if (node.isTextual()) {
+      return switch (node.asText()) {
+        case "auto" -> new ToolChoice(ToolChoice.Mode.AUTO, null);
+        case "none" -> new ToolChoice(ToolChoice.Mode.NONE, null);
+        case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null);
+        default -> throw new GatewayException(GatewayError.invalid("tool_choice",
+            "Invalid value: '" + node.asText() + "'. Supported values are: 'none', 'auto' and 'required'."));
+      };
+    }
+    if (!node.isObject()) throw wrongType("tool_choice", "a string or an object", node);
+    JsonNode fn = node.get("function");
+    if (fn == null || !fn.isObject()) throw missing("tool_choice.function");
+    return new ToolChoice(ToolChoice.Mode.FUNCTION, requiredString(fn, "name", "tool_choice.function.name"));
+  }
+
+  private static List<String> stop(JsonNode node) throws GatewayException {
+    if (node == null || node.isNull()) return List.of();
+    if (node.isTextual()) return List.of(node.asText());
+    if (!node.isArray()) throw wrongType("stop", "a string or an array of strings", node);
+    var list = new ArrayList<String>();
+    for (int i = 0; i < node.size(); i++) {
+      if (!node.get(i).isTextual()) throw wrongType("stop[" + i + "]", "a string", node.get(i));
+      list.add(node.get(i).asText());
+    }
+    if (list.size() > 4) {
+      throw new GatewayException(GatewayError.invalid("stop", "Invalid 'stop': at most 4 sequences are allowed."));
+    }
+    return list;
+  }
+
+  private static String requiredString(JsonNode obj, String field) throws GatewayException {
+    return requiredString(obj, field, field);
+  }
+
+  private static String requiredString(JsonNode obj, String field, String path) throws GatewayException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) throw missing(path);
+    if (!v.isTextual()) throw wrongType(path, "a string", v);
+    if (v.asText().isEmpty()) {
+      throw new GatewayException(GatewayError.invalid(path, "Invalid '" + path + "': empty string."));
+    }
+    return v.asText();
+  }
+
+  private static String optionalString(JsonNode obj, String field) throws GatewayException {
+    return optionalString(obj, field, field);
+  }
+
+  private static String optionalString(JsonNode obj, String field, String path) throws GatewayException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) return null;
+    if (!v.isTextual()) throw wrongType(path, "a string", v);
+    return v.asText();
+  }
+
+  private static boolean optionalBoolean(JsonNode obj, String field, boolean fallback) throws GatewayException {
+    return optionalBoolean(obj, field, fallback, field);
+  }
+
+  private static boolean optionalBoolean(JsonNode obj, String field, boolean fallback, String path) throws GatewayException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) return fallback;
+    if (!v.isBoolean()) throw wrongType(path, "a boolean", v);
+    return v.asBoolean();
+  }
+
+  private static Integer optionalPositiveInt(JsonNode obj, String field) throws GatewayException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) return null;
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw wrongType(field, "an integer", v);
+    if (v.asInt() < 1) {
+      throw new GatewayException(GatewayError.invalid(field,
+          "Invalid '" + field + "': integer below minimum value. Expected a value >= 1, but got " + v.asInt() + " instead."));
+    }
+    return v.asInt();
+  }
+
+  private static Long optionalLong(JsonNode obj, String field) throws GatewayException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) return null;
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw wrongType(field, "an integer", v);
+    return v.asLong();
+  }
+
+  private static Double optionalNumber(JsonNode obj, String field, double min, double max) throws GatewayException {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) return null;
+    if (!v.isNumber()) throw wrongType(field, "a number", v);
+    double d = v.asDouble();
+    if (d < min || d > max) {
+      throw new GatewayException(GatewayError.invalid(field,
+          "Invalid '" + field + "': expected a value between " + fmt(min) + " and " + fmt(max) + ", but got " + v + " instead."));
+    }
+    return d;
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  private static GatewayException missing(String path) {
+    return new GatewayException(GatewayError.invalid(path, "Missing required parameter: '" + path + "'."));
+  }
+
+  private static GatewayException wrongType(String path, String expected, JsonNode got) {
+    return new GatewayException(GatewayError.invalid(path,
+        "Invalid type for '" + path + "': expected " + expected + ", but got " + describe(got) + " instead."));
+  }
+
+  private static String describe(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT, POJO -> "an object";
+      case BOOLEAN -> "a boolean";
+      case NUMBER -> node.isIntegralNumber() ? "an integer" : "a decimal";
+      case STRING -> "a string";
+      case NULL, MISSING -> "null";
+      case BINARY -> "binary data";
+    };
+  }
+}

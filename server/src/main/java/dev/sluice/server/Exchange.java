@@ -1,0 +1,8 @@
+package dev.sluice.server;
+
+import dev.sluice.server.relay.ClientChannel;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+
+/** One HTTP exchange as the endpoints see it. */
+record Exchange(String requestId, Request request, Response response, ClientChannel channel, long acceptedAtNanos) {}

@@ -1,0 +1,7 @@
+package dev.sluice.server;
+
+import dev.sluice.route.ModelRouter;
+import dev.sluice.server.config.SluiceConfig;
+
+/** What the endpoints share for the server's lifetime. */
+record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams) {}

@@ -1,0 +1,165 @@
+package dev.sluice.server;
+
+import dev.sluice.dialect.Json;
+import dev.sluice.dialect.browser.BrowserStreamEncoder;
+import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.provider.Provider;
+import dev.sluice.server.relay.ClientChannel;
+import dev.sluice.server.relay.Outcome;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.GatewayError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes every request to its endpoint and gives it an {@code x-request-id}. Runs blocking, one
+ * virtual thread per request. An unexpected exception becomes a 500 in the caller's dialect with
+ * the request id, never a stack trace.
+ */
+final class GatewayHandler extends Handler.Abstract {
+  private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
+  private static final Logger access = LoggerFactory.getLogger("sluice.access");
+
+  private final Gateway gateway;
+  private final ChatCompletionsEndpoint chatCompletions;
+  private final BrowserEndpoint browser;
+  private final String indexHtml;
+
+  GatewayHandler(Gateway gateway) {
+    this.gateway = gateway;
+    this.chatCompletions = new ChatCompletionsEndpoint(gateway);
+    this.browser = new BrowserEndpoint(gateway);
+    this.indexHtml = resource("/web/index.html");
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    long acceptedAt = System.nanoTime();
+    String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    response.getHeaders().put("x-request-id", requestId);
+    var exchange = new Exchange(requestId, request, response, new ClientChannel(response), acceptedAt);
+    String path = Request.getPathInContext(request);
+    String method = request.getMethod();
+    Outcome outcome = null;
+    try {
+      outcome = route(exchange, method, path);
+      callback.succeeded();
+    } catch (Throwable t) {
+      log.error("{} {} {} failed", requestId, method, path, t);
+      if (!exchange.channel().committed()) {
+        try {
+          GatewayError error = GatewayError.of(ErrorType.INTERNAL,
+              "Sluice failed to handle this request; quote request id " + requestId + " when reporting it.");
+          exchange.channel().respond(500, "application/json", OpenAiErrors.body(error));
+          callback.succeeded();
+          return true;
+        } catch (IOException | RuntimeException e) {
+          t.addSuppressed(e);
+        }
+      }
+      callback.failed(t);
+    } finally {
+      if (outcome != null) {
+        access.info("{} {} {} {} ms status={} tokens={}/{}{} {}", requestId, method, path,
+            (System.nanoTime() - acceptedAt) / 1_000_000, outcome.status(),
+            outcome.usage().promptTokens(), outcome.usage().completionTokens(),
+            outcome.usage().estimated() ? " (estimated)" : "",
+            outcome.error() == null ? "" : outcome.error().type() + ": " + outcome.error().message());
+      }
+    }
+    return true;
+  }
+
+  private Outcome route(Exchange exchange, String method, String path) throws IOException {
+    ClientChannel channel = exchange.channel();
+    switch (path) {
+      case "/v1/chat/completions" -> {
+        if (!allow(exchange, method, "POST", true)) return null;
+        return chatCompletions.handle(exchange);
+      }
+      case "/api/chat/stream" -> {
+        if (!allow(exchange, method, "GET", false)) return null;
+        return browser.stream(exchange, true);
+      }
+      case "/api/chat" -> {
+        if (!allow(exchange, method, "POST", false)) return null;
+        return browser.stream(exchange, false);
+      }
+      case "/v1/models" -> {
+        if (allow(exchange, method, "GET", true)) channel.respond(200, "application/json", models());
+        return null;
+      }
+      case "/healthz", "/readyz" -> {
+        if (allow(exchange, method, "GET", false)) channel.respond(200, "application/json", "{\"status\":\"ok\"}");
+        return null;
+      }
+      case "/", "/index.html" -> {
+        if (allow(exchange, method, "GET", false)) {
+          exchange.response().getHeaders().put("Cache-Control", "no-cache");
+          channel.respond(200, "text/html; charset=utf-8", indexHtml);
+        }
+        return null;
+      }
+      default -> {
+        if (path.startsWith("/api/streams/") && path.length() > "/api/streams/".length()) {
+          if (allow(exchange, method, "DELETE", false)) browser.abort(exchange, path.substring("/api/streams/".length()));
+          return null;
+        }
+        GatewayError error = GatewayError.of(ErrorType.NOT_FOUND, "No endpoint at " + method + " " + path + ".");
+        respond(exchange, error, path.startsWith("/v1/"));
+        return null;
+      }
+    }
+  }
+
+  private boolean allow(Exchange exchange, String method, String allowed, boolean openAi) throws IOException {
+    if (method.equals(allowed)) return true;
+    exchange.response().getHeaders().put("Allow", allowed);
+    respond(exchange, GatewayError.of(ErrorType.METHOD_NOT_ALLOWED, "Use " + allowed + " for this endpoint."), openAi);
+    return false;
+  }
+
+  private static void respond(Exchange exchange, GatewayError error, boolean openAi) throws IOException {
+    exchange.channel().respond(error.httpStatus(), "application/json",
+        openAi ? OpenAiErrors.body(error) : BrowserStreamEncoder.errorData(error));
+  }
+
+  private String models() {
+    return Json.write(g -> {
+      g.writeStartObject();
+      g.writeStringField("object", "list");
+      g.writeArrayFieldStart("data");
+      for (Provider p : gateway.router().providers()) {
+        for (String m : p.models()) {
+          g.writeStartObject();
+          g.writeStringField("id", p.name() + "/" + m);
+          g.writeStringField("object", "model");
+          g.writeNumberField("created", 0);
+          g.writeStringField("owned_by", p.name());
+          g.writeEndObject();
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = GatewayHandler.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException("missing resource " + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.sluice.server;
+
+import dev.sluice.provider.Provider;
+import dev.sluice.route.ModelRouter;
+import dev.sluice.server.config.SluiceConfig;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The gateway's HTTP server: Jetty 12 core (no servlets), HTTP/1.1 and cleartext HTTP/2 (h2c, by
+ * upgrade or prior knowledge) on one port, every request handled on its own virtual thread with
+ * plain blocking code.
+ */
+public final class SluiceServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+  private final ModelRouter router;
+
+  private SluiceServer(Server server, ServerConnector connector, ModelRouter router) {
+    this.server = server;
+    this.connector = connector;
+    this.router = router;
+  }
+
+  /** Builds the providers the configuration enables and starts listening. */
+  public static SluiceServer start(SluiceConfig config) throws Exception {
+    return start(config, Providers.fromConfig(config, System.getenv()));
+  }
+
+  /** Starts listening with these providers (tests pass their own). */
+  public static SluiceServer start(SluiceConfig config, List<Provider> providers) throws Exception {
+    var router = new ModelRouter(providers, config.aliases());
+    var threads = new QueuedThreadPool();
+    threads.setName("sluice");
+    // Blocking handlers run here: one cheap virtual thread per request, so a stream parked on a slow
+    // client or a silent upstream holds no platform thread.
+    threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sluice-req-", 0).factory()));
+    var server = new Server(threads);
+    var http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(true);
+    var connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    // A write that makes no progress for this long fails: a client that accepts nothing is
+    // disconnected and its upstream cancelled. Reads are not affected while a stream waits, since
+    // the disconnect watch keeps a read pending and heartbeats keep the connection busy.
+    connector.setIdleTimeout(config.writeTimeout().toMillis());
+    server.addConnector(connector);
+    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry())));
+    server.setStopTimeout(5_000);
+    server.start();
+    return new SluiceServer(server, connector, router);
+  }
+
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** {@code http://host:port/} as a client on this machine reaches it. */
+  public URI baseUri() {
+    String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
+  }
+
+  public ModelRouter router() {
+    return router;
+  }
+
+  public void join() throws InterruptedException {
+    server.join();
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+}

@@ -1,0 +1,7 @@
+package dev.sluice.server.config;
+
+import java.net.URI;
+import java.util.List;
+
+/** An extra upstream declared under {@code providers:} in sluice.yaml. */
+public record CompatibleProvider(String name, String kind, URI baseUrl, String apiKeyEnv, List<String> models) {}

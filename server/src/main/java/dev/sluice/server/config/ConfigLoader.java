@@ -1,0 +1,203 @@
+package dev.sluice.server.config;
+
+import dev.sluice.provider.sim.SimConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/**
+ * Builds a {@link SluiceConfig}: defaults, then {@code sluice.yaml}, then environment variables.
+ * An unknown key is an error naming it, so a typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+  private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+  private static final Set<String> TOP_LEVEL =
+      Set.of("providers", "timeouts", "retry", "models", "prices", "sim", "server");
+  /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
+  private static final Set<String> NOT_YET_APPLIED = Set.of("retry", "prices");
+
+  private ConfigLoader() {}
+
+  /**
+   * @param configFile the YAML file, or null to use {@code SLUICE_CONFIG}, else {@code ./sluice.yaml} if present
+   * @param env the environment (a parameter so that tests need not mutate the process's)
+   */
+  public static SluiceConfig load(Path configFile, Map<String, String> env) {
+    Path file = configFile;
+    if (file == null && env.get("SLUICE_CONFIG") != null) file = Path.of(env.get("SLUICE_CONFIG"));
+    if (file == null && Files.isRegularFile(Path.of("sluice.yaml"))) file = Path.of("sluice.yaml");
+    SluiceConfig.Builder b = SluiceConfig.defaults().toBuilder();
+    if (file != null) {
+      try (InputStream in = Files.newInputStream(file)) {
+        applyYaml(b, new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromInputStream(in));
+      } catch (IOException e) {
+        throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+      } catch (ConfigException e) {
+        throw new ConfigException(file + ": " + e.getMessage());
+      } catch (RuntimeException e) {
+        throw new ConfigException(file + " is not valid YAML: " + e.getMessage());
+      }
+    }
+    applyEnv(b, env);
+    return b.build();
+  }
+
+  static void applyEnv(SluiceConfig.Builder b, Map<String, String> env) {
+    SluiceConfig current = b.build();
+    String key = blankToNull(env.get("OPENAI_API_KEY"));
+    String base = blankToNull(env.get("OPENAI_BASE_URL"));
+    b.openAi(key != null ? key : current.openAiApiKey(), base != null ? uri(base, "OPENAI_BASE_URL") : current.openAiBaseUrl());
+    if (blankToNull(env.get("SLUICE_HOST")) != null) b.host(env.get("SLUICE_HOST").trim());
+    if (blankToNull(env.get("SLUICE_PORT")) != null) b.port(port(env.get("SLUICE_PORT"), "SLUICE_PORT"));
+  }
+
+  static void applyYaml(SluiceConfig.Builder b, Object document) {
+    if (document == null) return;
+    Map<String, Object> root = map(document, "the top level");
+    for (String key : root.keySet()) {
+      if (!TOP_LEVEL.contains(key)) throw new ConfigException("unknown key '" + key + "'; known keys: " + TOP_LEVEL);
+      if (NOT_YET_APPLIED.contains(key)) log.warn("sluice.yaml: '{}' is accepted but not applied by this version", key);
+    }
+    SluiceConfig current = b.build();
+    if (root.containsKey("timeouts")) b.timeouts(timeouts(map(root.get("timeouts"), "timeouts"), current.timeouts()));
+    if (root.containsKey("providers")) b.providers(providers(root.get("providers")));
+    if (root.containsKey("models")) b.aliases(aliases(map(root.get("models"), "models")));
+    if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
+    if (root.containsKey("server")) {
+      Map<String, Object> server = map(root.get("server"), "server");
+      known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes"));
+      if (server.containsKey("heartbeat")) b.heartbeat(duration(server.get("heartbeat"), "server.heartbeat"));
+      if (server.containsKey("write_timeout")) b.writeTimeout(duration(server.get("write_timeout"), "server.write_timeout"));
+      if (server.containsKey("max_body_bytes")) b.maxBodyBytes(number(server.get("max_body_bytes"), "server.max_body_bytes").longValue());
+    }
+  }
+
+  private static Timeouts timeouts(Map<String, Object> m, Timeouts d) {
+    known(m, "timeouts", Set.of("connect", "headers", "first_token", "idle", "total"));
+    return new Timeouts(
+        m.containsKey("connect") ? duration(m.get("connect"), "timeouts.connect") : d.connect(),
+        m.containsKey("headers") ? duration(m.get("headers"), "timeouts.headers") : d.headers(),
+        m.containsKey("first_token") ? duration(m.get("first_token"), "timeouts.first_token") : d.firstToken(),
+        m.containsKey("idle") ? duration(m.get("idle"), "timeouts.idle") : d.idle(),
+        m.containsKey("total") ? duration(m.get("total"), "timeouts.total") : d.total());
+  }
+
+  private static List<CompatibleProvider> providers(Object node) {
+    if (!(node instanceof List<?> list)) throw new ConfigException("providers: expected a list");
+    var out = new ArrayList<CompatibleProvider>();
+    for (int i = 0; i < list.size(); i++) {
+      String path = "providers[" + i + "]";
+      Map<String, Object> p = map(list.get(i), path);
+      known(p, path, Set.of("name", "kind", "base_url", "api_key_env", "models"));
+      String name = string(p.get("name"), path + ".name");
+      if (Set.of("openai", "anthropic", "sim").contains(name)) {
+        throw new ConfigException(path + ".name: '" + name + "' is a built-in provider; pick another name");
+      }
+      String kind = p.containsKey("kind") ? string(p.get("kind"), path + ".kind") : "openai";
+      if (!kind.equals("openai")) {
+        throw new ConfigException(path + ".kind: '" + kind + "' is not supported by this version; use 'openai'");
+      }
+      var models = new ArrayList<String>();
+      if (p.get("models") instanceof List<?> ms) for (Object mo : ms) models.add(string(mo, path + ".models"));
+      else if (p.containsKey("models")) throw new ConfigException(path + ".models: expected a list of model names");
+      out.add(new CompatibleProvider(name, kind, uri(string(p.get("base_url"), path + ".base_url"), path + ".base_url"),
+          p.containsKey("api_key_env") ? string(p.get("api_key_env"), path + ".api_key_env") : null, models));
+    }
+    return out;
+  }
+
+  private static Map<String, String> aliases(Map<String, Object> m) {
+    var out = new LinkedHashMap<String, String>();
+    for (var e : m.entrySet()) {
+      String path = "models." + e.getKey();
+      if (e.getValue() instanceof String target) {
+        out.put(e.getKey(), target);
+        continue;
+      }
+      Map<String, Object> spec = map(e.getValue(), path);
+      known(spec, path, Set.of("target", "fallbacks", "timeouts"));
+      if (spec.containsKey("fallbacks") || spec.containsKey("timeouts")) {
+        log.warn("sluice.yaml: {}: 'fallbacks' and per-model 'timeouts' are accepted but not applied by this version", path);
+      }
+      out.put(e.getKey(), string(spec.get("target"), path + ".target"));
+    }
+    return out;
+  }
+
+  private static SimConfig sim(Map<String, Object> m, SimConfig d) {
+    known(m, "sim", Set.of("tokens_per_second", "first_token_delay"));
+    return new SimConfig(
+        m.containsKey("tokens_per_second") ? number(m.get("tokens_per_second"), "sim.tokens_per_second").doubleValue()
+            : d.tokensPerSecond(),
+        m.containsKey("first_token_delay") ? duration(m.get("first_token_delay"), "sim.first_token_delay")
+            : d.firstTokenDelay());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object node, String path) {
+    if (node instanceof Map<?, ?> m) {
+      for (Object k : m.keySet()) if (!(k instanceof String)) throw new ConfigException(path + ": keys must be strings");
+      return (Map<String, Object>) m;
+    }
+    throw new ConfigException(path + ": expected a mapping");
+  }
+
+  private static void known(Map<String, Object> m, String path, Set<String> keys) {
+    for (String k : m.keySet()) {
+      if (!keys.contains(k)) throw new ConfigException(path + ": unknown key '" + k + "'; known keys: " + keys);
+    }
+  }
+
+  private static String string(Object node, String path) {
+    if (node instanceof String s && !s.isBlank()) return s;
+    throw new ConfigException(path + ": expected a non-empty string");
+  }
+
+  private static Number number(Object node, String path) {
+    if (node instanceof Number n) return n;
+    throw new ConfigException(path + ": expected a number");
+  }
+
+  private static Duration duration(Object node, String path) {
+    if (node instanceof String s) return Durations.parse(s, path);
+    throw new ConfigException(path + ": expected a duration such as 500ms, 30s or 10m");
+  }
+
+  private static URI uri(String text, String path) {
+    try {
+      URI u = URI.create(text.trim());
+      if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
+        throw new IllegalArgumentException();
+      }
+      return u;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(path + ": '" + text + "' is not an http(s) URL");
+    }
+  }
+
+  static int port(String text, String path) {
+    try {
+      int p = Integer.parseInt(text.trim());
+      if (p >= 0 && p <= 65535) return p;
+    } catch (NumberFormatException e) {
+      // Reported below with the key's name.
+    }
+    throw new ConfigException(path + ": '" + text + "' is not a port number (0-65535)");
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.sluice.server.config;
+
+import dev.sluice.provider.sim.SimConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the gateway is configured with. Built by {@link ConfigLoader} from defaults, then
+ * {@code sluice.yaml}, then environment variables, then command-line flags, later ones winning.
+ *
+ * @param openAiApiKey enables provider {@code openai}; never logged
+ * @param heartbeat how often a {@code : ping} comment goes out while the stream waits; zero disables
+ * @param writeTimeout how long a client may accept nothing before it is disconnected
+ * @param maxBodyBytes the largest request body accepted (413 beyond)
+ * @param aliases model alias to target
+ */
+public record SluiceConfig(
+    String host,
+    int port,
+    String openAiApiKey,
+    URI openAiBaseUrl,
+    List<String> openAiModels,
+    List<CompatibleProvider> providers,
+    SimConfig sim,
+    Timeouts timeouts,
+    Duration heartbeat,
+    Duration writeTimeout,
+    long maxBodyBytes,
+    Map<String, String> aliases) {
+
+  public static final List<String> OPENAI_MODELS = List.of(
+      "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
+      "o3", "o3-mini", "o4-mini");
+
+  public SluiceConfig {
+    providers = List.copyOf(providers);
+    openAiModels = List.copyOf(openAiModels);
+    aliases = Map.copyOf(aliases);
+  }
+
+  /** The defaults: loopback, port 8080, sim only, the contract's timeouts. */
+  public static SluiceConfig defaults() {
+    return new Builder().build();
+  }
+
+  public Builder toBuilder() {
+    var b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.openAiApiKey = openAiApiKey;
+    b.openAiBaseUrl = openAiBaseUrl;
+    b.openAiModels = openAiModels;
+    b.providers = providers;
+    b.sim = sim;
+    b.timeouts = timeouts;
+    b.heartbeat = heartbeat;
+    b.writeTimeout = writeTimeout;
+    b.maxBodyBytes = maxBodyBytes;
+    b.aliases = aliases;
+    return b;
+  }
+
+  /** Starts from the defaults. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private String openAiApiKey;
+    private URI openAiBaseUrl = URI.create("https://api.openai.com/v1");
+    private List<String> openAiModels = OPENAI_MODELS;
+    private List<CompatibleProvider> providers = List.of();
+    private SimConfig sim = SimConfig.DEFAULT;
+    private Timeouts timeouts = Timeouts.DEFAULT;
+    private Duration heartbeat = Duration.ofSeconds(2);
+    private Duration writeTimeout = Duration.ofSeconds(30);
+    private long maxBodyBytes = 4L * 1024 * 1024;
+    private Map<String, String> aliases = Map.of();
+
+    public Builder host(String value) { host = value; return this; }
+    public Builder port(int value) { port = value; return this; }
+    public Builder openAi(String apiKey, URI baseUrl) { openAiApiKey = apiKey; openAiBaseUrl = baseUrl; return this; }
+    public Builder openAiModels(List<String> value) { openAiModels = value; return this; }
+    public Builder providers(List<CompatibleProvider> value) { providers = value; return this; }
+    public Builder sim(SimConfig value) { sim = value; return this; }
+    public Builder timeouts(Timeouts value) { timeouts = value; return this; }
+    public Builder heartbeat(Duration value) { heartbeat = value; return this; }
+    public Builder writeTimeout(Duration value) { writeTimeout = value; return this; }
+    public Builder maxBodyBytes(long value) { maxBodyBytes = value; return this; }
+    public Builder aliases(Map<String, String> value) { aliases = value; return this; }
+
+    public SluiceConfig build() {
+      return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
+          heartbeat, writeTimeout, maxBodyBytes, aliases);
+    }
+  }
+
+  /** A rendering safe for logs: the key is shown only as set or not. */
+  @Override
+  public String toString() {
+    return "SluiceConfig[host=" + host + ", port=" + port + ", openai=" + (openAiApiKey == null ? "off" : "on")
+        + ", openAiBaseUrl=" + openAiBaseUrl + ", providers=" + providers + ", sim=" + sim + ", timeouts=" + timeouts
+        + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
+        + ", aliases=" + aliases + "]";
+  }
+}

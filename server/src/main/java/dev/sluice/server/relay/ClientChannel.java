@@ -1,0 +1,165 @@
+package dev.sluice.server.relay;
+
+import dev.sluice.dialect.EventSink;
+import dev.sluice.sse.SseWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.BufferUtil;
+
+/**
+ * The client's side of one stream: frames events as Server-Sent Events and writes each with a
+ * blocking write. A client that reads slowly parks the writing thread, which stops reading the
+ * upstream: backpressure with no queue. Nothing here buffers more than the event being written.
+ *
+ * <p>Two threads may write: the stream's own and its watchdog's heartbeat; a per-stream lock
+ * orders them. The first write failure is sticky: every later write fails the same way.
+ */
+public final class ClientChannel implements EventSink {
+  private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+
+  private final Response response;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final SseWriter writer = new SseWriter();
+  private volatile boolean committed;
+  private volatile long lastWriteNanos = System.nanoTime();
+  private IOException failure;
+  private Runnable beforeLastWrite = () -> {};
+
+  public ClientChannel(Response response) {
+    this.response = response;
+  }
+
+  /**
+   * Runs {@code hook} just before the response's last write: the disconnect watch must let go of
+   * the connection before Jetty completes the response and reads the next request.
+   */
+  public void beforeLastWrite(Runnable hook) {
+    this.beforeLastWrite = hook;
+  }
+
+  /** True once the status and headers went out: errors from then on are in-stream. */
+  public boolean committed() {
+    return committed;
+  }
+
+  /** {@link System#nanoTime()} of the last completed write (or of creation). */
+  public long lastWriteNanos() {
+    return lastWriteNanos;
+  }
+
+  @Override
+  public void event(String type, String id, String data) throws IOException {
+    lock.lock();
+    try {
+      writer.reset();
+      writer.event(type, id, data);
+      writeFramed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void comment(String text) throws IOException {
+    lock.lock();
+    try {
+      writer.reset();
+      writer.comment(text);
+      writeFramed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sends a heartbeat comment unless another write is in progress (which is activity enough).
+   * Returns false if the client is gone.
+   */
+  boolean heartbeat() {
+    if (!lock.tryLock()) return true;
+    try {
+      writer.reset();
+      writer.comment("ping");
+      writeFramed();
+      return true;
+    } catch (IOException e) {
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Ends the event stream cleanly (the last chunk of a chunked response). */
+  public void finish() throws IOException {
+    lock.lock();
+    try {
+      commitStreamHeaders();
+      write(true, BufferUtil.EMPTY_BUFFER);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Answers with a whole body instead of a stream; only before anything was committed. */
+  public void respond(int status, String contentType, String body) throws IOException {
+    respond(status, contentType, body, null);
+  }
+
+  /**
+   * Answers with a whole body instead of a stream; only before anything was committed.
+   *
+   * @param contentType null for a response without a body type (204)
+   * @param retryAfter sent as {@code Retry-After} in whole seconds, rounded up, when not null
+   */
+  public void respond(int status, String contentType, String body, Duration retryAfter) throws IOException {
+    lock.lock();
+    try {
+      if (committed) throw new IllegalStateException("the response is already committed");
+      committed = true;
+      response.setStatus(status);
+      if (contentType != null) response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+      if (retryAfter != null) {
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+      write(true, ByteBuffer.wrap(bytes));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void writeFramed() throws IOException {
+    commitStreamHeaders();
+    write(false, ByteBuffer.wrap(writer.toByteArray()));
+  }
+
+  private void commitStreamHeaders() {
+    if (committed) return;
+    committed = true;
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, EVENT_STREAM);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+    response.getHeaders().put("X-Accel-Buffering", "no");
+  }
+
+  private void write(boolean last, ByteBuffer bytes) throws IOException {
+    if (failure != null) throw failure;
+    if (last) beforeLastWrite.run();
+    try (Blocker.Callback callback = Blocker.callback()) {
+      response.write(last, bytes, callback);
+      callback.block();
+      lastWriteNanos = System.nanoTime();
+    } catch (IOException e) {
+      failure = e;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.sluice.server.relay;
+
+import dev.sluice.dialect.StreamContext;
+import dev.sluice.dialect.StreamEncoder;
+import dev.sluice.provider.EventStream;
+import dev.sluice.server.config.Timeouts;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.Failed;
+import dev.sluice.stream.Finished;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.StreamEvent;
+import dev.sluice.stream.TextDelta;
+import dev.sluice.stream.ToolCallDelta;
+import dev.sluice.stream.UsageReport;
+import dev.sluice.usage.UsageMeter;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one stream on the calling (virtual) thread: reads the upstream, meters usage, encodes, and
+ * writes to the client, each step blocking. The write blocks on a slow client, so the upstream is
+ * not read meanwhile and TCP slows it down: no queue to overflow, nothing dropped.
+ *
+ * <p>Failures are honest: before anything was written a failure becomes the dialect's error
+ * response with its HTTP status; after, the dialect's in-stream error, never a normal end. A client
+ * that goes away (seen by the {@link DisconnectWatch} or a failed write) cancels the upstream and
+ * nothing more is written.
+ */
+public final class StreamRelay {
+  private static final Logger log = LoggerFactory.getLogger(StreamRelay.class);
+
+  /** Renders an error that happened before anything was written, as a whole response. */
+  @FunctionalInterface
+  public interface ErrorResponder {
+    void respond(GatewayError error, ClientChannel channel) throws IOException;
+  }
+
+  private final EventStream source;
+  private final UsageMeter meter;
+  private final StreamContext context;
+  private final Timeouts timeouts;
+  private final Duration heartbeat;
+
+  public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat) {
+    this.source = source;
+    this.meter = meter;
+    this.context = context;
+    this.timeouts = timeouts;
+    this.heartbeat = heartbeat;
+  }
+
+  /** Relays as a stream of Server-Sent Events in one dialect. */
+  public Outcome stream(StreamEncoder encoder, ClientChannel channel, ErrorResponder early) {
+    var watchdog = new StreamWatchdog(timeouts, heartbeat, source, channel);
+    watchdog.start();
+    long askedAt = System.nanoTime();
+    try {
+      StreamEvent event;
+      while ((event = source.next()) != null) {
+        watchdog.onEvent();
+        meter.observe(event);
+        context.upstreamFirstToken(System.nanoTime() - askedAt);
+        if (event instanceof Failed failed) return fail(failed.error(), encoder, channel, early);
+        if (event instanceof Finished && !meter.reported()) {
+          encoder.encode(new UsageReport(meter.usage()), channel);
+        }
+        if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
+        encoder.encode(event, channel);
+        if (event instanceof Finished finished) {
+          channel.finish();
+          return new Outcome("completed", finished.reason(), null, meter.usage());
+        }
+      }
+      throw new IllegalStateException("stream ended without a terminal event");
+    } catch (IOException clientGone) {
+      return aborted(clientGone);
+    } finally {
+      watchdog.stop();
+      source.close();
+    }
+  }
+
+  /** Writes a whole response. */
+  @FunctionalInterface
+  public interface Responder {
+    void respond() throws IOException;
+  }
+
+  /** Relays into one whole response (a dialect's non-streaming answer), built by {@code collector}. */
+  public Outcome collect(Consumer<StreamEvent> collector, Responder respond, ClientChannel channel, ErrorResponder early) {
+    var watchdog = new StreamWatchdog(timeouts, heartbeat, source, null);
+    watchdog.start();
+    try {
+      StreamEvent event;
+      while ((event = source.next()) != null) {
+        watchdog.onEvent();
+        meter.observe(event);
+        if (event instanceof Failed failed) return fail(failed.error(), null, channel, early);
+        if (event instanceof Finished && !meter.reported()) collector.accept(new UsageReport(meter.usage()));
+        collector.accept(event);
+        if (event instanceof Finished finished) {
+          respond.respond();
+          return new Outcome("completed", finished.reason(), null, meter.usage());
+        }
+      }
+      throw new IllegalStateException("stream ended without a terminal event");
+    } catch (IOException clientGone) {
+      return aborted(clientGone);
+    } finally {
+      watchdog.stop();
+      source.close();
+    }
+  }
+
+  private Outcome aborted(IOException clientGone) {
+    GatewayError reason = GatewayError.clientDisconnected(String.valueOf(clientGone.getMessage()));
+    source.cancel(reason);
+    return new Outcome("aborted", null, reason, meter.usage());
+  }
+
+  private Outcome fail(GatewayError error, StreamEncoder encoder, ClientChannel channel, ErrorResponder early) {
+    String status = switch (error.type()) {
+      case CANCELLED -> "aborted";
+      case UPSTREAM_TIMEOUT -> "timeout";
+      default -> "failed";
+    };
+    if (!error.clientGone()) {
+      try {
+        if (!channel.committed()) {
+          early.respond(error, channel);
+        } else if (encoder != null) {
+          encoder.encode(new Failed(error), channel);
+          channel.finish();
+        }
+      } catch (IOException e) {
+        log.debug("client left while being told of a failure: {}", e.toString());
+      }
+    }
+    return new Outcome(status, null, error, meter.usage());
+  }
+}

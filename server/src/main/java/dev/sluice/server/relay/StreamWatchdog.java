@@ -1,0 +1,120 @@
+package dev.sluice.server.relay;
+
+import dev.sluice.provider.EventStream;
+import dev.sluice.server.config.Timeouts;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.GatewayError;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Enforces one stream's deadlines — first token, idle between events, total — and sends heartbeat
+ * comments while the stream is quiet. The HTTP client's own timeout covers only the response
+ * headers, so without this a silent upstream would hold a stream forever.
+ *
+ * <p>Runs on its own virtual thread, parked until the nearest deadline; the stream's thread only
+ * writes a volatile timestamp per event, so the hot path pays no scheduling cost. An expiry cancels
+ * the upstream with a typed {@code upstream_timeout} error naming the deadline.
+ */
+final class StreamWatchdog implements Runnable {
+  private final Timeouts timeouts;
+  private final long heartbeatNanos;
+  private final EventStream source;
+  private final ClientChannel channel;
+  private final long startNanos;
+  private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+  private volatile long lastEventNanos;
+  private volatile boolean sawEvent;
+  private volatile boolean stopped;
+  private volatile Thread thread;
+
+  /** @param channel the client to send heartbeats to, or null for a response that is not a stream */
+  StreamWatchdog(Timeouts timeouts, Duration heartbeat, EventStream source, ClientChannel channel) {
+    this.timeouts = timeouts;
+    this.heartbeatNanos = channel == null || heartbeat.isZero() ? 0 : heartbeat.toNanos();
+    this.source = source;
+    this.channel = channel;
+    this.startNanos = System.nanoTime();
+  }
+
+  void start() {
+    thread = Thread.ofVirtual().name("sluice-watchdog").start(this);
+  }
+
+  /** Called by the stream's thread for each upstream event. */
+  void onEvent() {
+    lastEventNanos = System.nanoTime();
+    sawEvent = true;
+  }
+
+  void stop() {
+    stopped = true;
+    Thread t = thread;
+    if (t != null) LockSupport.unpark(t);
+  }
+
+  @Override
+  public void run() {
+    while (!stopped) {
+      long now = System.nanoTime();
+      long deadline;
+      String expired;
+      if (!sawEvent) {
+        deadline = startNanos + timeouts.firstToken().toNanos();
+        expired = "first_token";
+      } else {
+        deadline = lastEventNanos + timeouts.idle().toNanos();
+        expired = "idle";
+      }
+      long total = startNanos + timeouts.total().toNanos();
+      if (total - deadline < 0) {
+        deadline = total;
+        expired = "total";
+      }
+      if (now - deadline >= 0) {
+        source.cancel(timeout(expired));
+        return;
+      }
+      long wake = deadline;
+      if (heartbeatNanos > 0) {
+        long beat = channel.lastWriteNanos() + heartbeatNanos;
+        if (now - beat >= 0) {
+          sendHeartbeat();
+          beat = now + heartbeatNanos;
+        }
+        if (beat - wake < 0) wake = beat;
+      }
+      LockSupport.parkNanos(this, wake - now);
+    }
+  }
+
+  /** On its own virtual thread, so that a client slow to take it cannot delay a deadline. */
+  private void sendHeartbeat() {
+    if (!heartbeatInFlight.compareAndSet(false, true)) return;
+    Thread.ofVirtual().name("sluice-heartbeat").start(() -> {
+      try {
+        if (!stopped && !channel.heartbeat()) {
+          source.cancel(GatewayError.clientDisconnected("heartbeat write failed"));
+        }
+      } finally {
+        heartbeatInFlight.set(false);
+      }
+    });
+  }
+
+  private GatewayError timeout(String deadline) {
+    Duration limit = switch (deadline) {
+      case "first_token" -> timeouts.firstToken();
+      case "idle" -> timeouts.idle();
+      default -> timeouts.total();
+    };
+    String what = switch (deadline) {
+      case "first_token" -> "no first token from the upstream within ";
+      case "idle" -> "the upstream sent nothing for ";
+      default -> "the stream exceeded its total deadline of ";
+    };
+    return new GatewayError(ErrorType.UPSTREAM_TIMEOUT, "Upstream timed out: " + what + limit.toMillis() + " ms.",
+        null, deadline, 0, null);
+  }
+}

@@ -1,0 +1,248 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.provider.sim.SimConfig;
+import dev.sluice.provider.sim.SimProvider;
+import dev.sluice.stream.GatewayError;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Session;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.DataFrame;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client that goes away cancels its upstream at once, in every phase: waiting for the first
+ * token (nothing written yet, where HTTP/1.1 alone would notice nothing) and mid-stream; by FIN, by
+ * RST, on HTTP/1.1 and on h2c. Kept-alive connections keep working after a watched request.
+ */
+class ClientDisconnectTest {
+  /** Detection takes about a millisecond; the bound only keeps a loaded CI machine from flaking. */
+  private static final Duration DETECTION_BOUND = Duration.ofMillis(500);
+
+  private static final String BODY =
+      "{\"model\":\"sim/chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+
+  private static RecordingProvider thinkingSim() {
+    return new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMinutes(5))));
+  }
+
+  private static RecordingProvider slowSim() {
+    return new RecordingProvider(new SimProvider(new SimConfig(5, Duration.ZERO)));
+  }
+
+  private static TestGateway gatewayWith(RecordingProvider provider) throws Exception {
+    // Heartbeats off: detection must not depend on a write.
+    return TestGateway.start(b -> b.heartbeat(Duration.ZERO), provider);
+  }
+
+  private static Socket openStream(TestGateway gateway, String path, String body) throws IOException {
+    var socket = new Socket("127.0.0.1", gateway.port());
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    OutputStream out = socket.getOutputStream();
+    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(bytes);
+    out.flush();
+    return socket;
+  }
+
+  private static void assertCancelledForDisconnect(RecordingProvider.Recorded stream, long closedAt) throws Exception {
+    long cancelledAt = stream.cancelledAt.get(5, TimeUnit.SECONDS);
+    GatewayError reason = stream.cancelReason.get();
+    assertThat(reason.clientGone()).as("cancel reason %s", reason).isTrue();
+    assertThat(Duration.ofNanos(cancelledAt - closedAt)).isLessThan(DETECTION_BOUND);
+    stream.closed.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void abortsUpstreamWhenClientSendsFinBeforeFirstToken() throws Exception {
+    RecordingProvider provider = thinkingSim();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Socket socket = openStream(gateway, "/v1/chat/completions", BODY);
+      RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
+      long closedAt = System.nanoTime();
+      socket.close();
+      assertCancelledForDisconnect(stream, closedAt);
+    }
+  }
+
+  @Test
+  void abortsUpstreamWhenClientResetsBeforeFirstToken() throws Exception {
+    RecordingProvider provider = thinkingSim();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Socket socket = openStream(gateway, "/v1/chat/completions", BODY);
+      RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
+      socket.setSoLinger(true, 0);
+      long closedAt = System.nanoTime();
+      socket.close();
+      assertCancelledForDisconnect(stream, closedAt);
+    }
+  }
+
+  @Test
+  void abortsUpstreamWhenClientLeavesMidStream() throws Exception {
+    RecordingProvider provider = slowSim();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Socket socket = openStream(gateway, "/v1/chat/completions", BODY);
+      RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
+      readUntil(socket.getInputStream(), "\"content\":\"");
+      long closedAt = System.nanoTime();
+      socket.close();
+      assertCancelledForDisconnect(stream, closedAt);
+    }
+  }
+
+  @Test
+  void abortsBrowserStreamWhenEventSourceCloses() throws Exception {
+    RecordingProvider provider = thinkingSim();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      var socket = new Socket("127.0.0.1", gateway.port());
+      socket.getOutputStream().write(("GET /api/chat/stream?prompt=hi HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
+      long closedAt = System.nanoTime();
+      socket.close();
+      assertCancelledForDisconnect(stream, closedAt);
+    }
+  }
+
+  @Test
+  void keepsAliveConnectionsWorkingAfterWatchedRequests() throws Exception {
+    RecordingProvider provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ZERO)));
+    try (TestGateway gateway = gatewayWith(provider); var socket = new Socket("127.0.0.1", gateway.port())) {
+      socket.setSoTimeout(5_000);
+      InputStream in = socket.getInputStream();
+      for (int i = 0; i < 5; i++) {
+        String body = "{\"model\":\"sim/echo\",\"stream\":" + (i % 2 == 0)
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"round " + i + "\"}]}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + "Content-Length: " + bytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        String response = readResponse(in);
+        assertThat(response).startsWith("HTTP/1.1 200").contains("round").contains(String.valueOf(i));
+        if (i % 2 == 0) assertThat(response).contains("data: [DONE]");
+        RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
+        stream.closed.get(5, TimeUnit.SECONDS);
+        assertThat(stream.cancelledAt).as("a completed stream is never cancelled").isNotDone();
+      }
+    }
+  }
+
+  @Test
+  void abortsUpstreamWhenH2cStreamIsReset() throws Exception {
+    RecordingProvider provider = thinkingSim();
+    var client = new HTTP2Client();
+    client.start();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Session session = client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), new Session.Listener() {})
+          .get(5, TimeUnit.SECONDS);
+      Stream stream = openH2Stream(session, gateway.port());
+      RecordingProvider.Recorded recorded = provider.awaitStream(Duration.ofSeconds(5));
+      long closedAt = System.nanoTime();
+      stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code)).get(5, TimeUnit.SECONDS);
+      assertCancelledForDisconnect(recorded, closedAt);
+    } finally {
+      client.stop();
+    }
+  }
+
+  @Test
+  void abortsUpstreamWhenH2cConnectionCloses() throws Exception {
+    RecordingProvider provider = thinkingSim();
+    var client = new HTTP2Client();
+    client.start();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Session session = client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), new Session.Listener() {})
+          .get(5, TimeUnit.SECONDS);
+      openH2Stream(session, gateway.port());
+      RecordingProvider.Recorded recorded = provider.awaitStream(Duration.ofSeconds(5));
+      long closedAt = System.nanoTime();
+      // An abrupt TCP close, not a GOAWAY: a graceful close lets running streams finish, by design.
+      ((HTTP2Session) session).getEndPoint().close();
+      assertCancelledForDisconnect(recorded, closedAt);
+    } finally {
+      client.stop();
+    }
+  }
+
+  private static Stream openH2Stream(Session session, int port) throws Exception {
+    byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+    var request = new MetaData.Request("POST", HttpURI.from("http://127.0.0.1:" + port + "/v1/chat/completions"),
+        HttpVersion.HTTP_2, HttpFields.build().put(HttpHeader.CONTENT_TYPE, "application/json")
+            .put(HttpHeader.CONTENT_LENGTH, body.length));
+    Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {})
+        .get(5, TimeUnit.SECONDS);
+    stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
+    return stream;
+  }
+
+  private static void readUntil(InputStream in, String marker) throws IOException {
+    var seen = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0) {
+      seen.write(b);
+      if (seen.toString(StandardCharsets.UTF_8).contains(marker)) return;
+    }
+    throw new AssertionError("stream ended before " + marker + ": " + seen);
+  }
+
+  /** Reads one HTTP/1.1 response, with a Content-Length or chunked body, leaving the connection open. */
+  private static String readResponse(InputStream in) throws IOException {
+    var head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) throw new AssertionError("connection closed mid-response: " + head);
+      head.write(b);
+    }
+    String headers = head.toString(StandardCharsets.ISO_8859_1);
+    var body = new ByteArrayOutputStream();
+    String lower = headers.toLowerCase();
+    if (lower.contains("transfer-encoding: chunked")) {
+      while (true) {
+        String sizeLine = readLine(in);
+        int size = Integer.parseInt(sizeLine.trim(), 16);
+        if (size == 0) {
+          readLine(in);
+          break;
+        }
+        body.write(in.readNBytes(size));
+        readLine(in);
+      }
+    } else {
+      int at = lower.indexOf("content-length: ") + "content-length: ".length();
+      int length = Integer.parseInt(lower.substring(at, lower.indexOf("\r\n", at)).trim());
+      body.write(in.readNBytes(length));
+    }
+    return headers + body.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    var line = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) != '\n') {
+      if (b < 0) throw new AssertionError("connection closed mid-line");
+      if (b != '\r') line.write(b);
+    }
+    return line.toString(StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.sluice.server;
+
+import dev.sluice.provider.Provider;
+import dev.sluice.provider.sim.SimConfig;
+import dev.sluice.provider.sim.SimProvider;
+import dev.sluice.server.config.SluiceConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** A real gateway on a free loopback port, with the providers a test chooses. */
+final class TestGateway implements AutoCloseable {
+  final SluiceServer server;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestGateway(SluiceServer server) {
+    this.server = server;
+  }
+
+  /** Sim as fast as the client reads, plus {@code extra} providers. */
+  static TestGateway start(UnaryOperator<SluiceConfig.Builder> config, Provider... extra) throws Exception {
+    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO));
+    SluiceConfig c = config.apply(builder).build();
+    var providers = new java.util.ArrayList<Provider>();
+    boolean hasSim = false;
+    for (Provider p : extra) hasSim |= p.name().equals(SimProvider.NAME);
+    if (!hasSim) providers.add(new SimProvider(c.sim()));
+    providers.addAll(List.of(extra));
+    return new TestGateway(SluiceServer.start(c, providers));
+  }
+
+  static TestGateway start() throws Exception {
+    return start(b -> b);
+  }
+
+  URI uri(String path) {
+    return server.baseUri().resolve(path);
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  HttpResponse<String> postJson(String path, String json) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() throws Exception {
+    http.close();
+    server.close();
+  }
+}
