@@ -45,7 +45,13 @@ final class StreamWatchdog implements Runnable {
   /** Called by the stream's thread for each upstream event. */
   void onEvent() {
     lastEventNanos = System.nanoTime();
-    sawEvent = true;
+    if (!sawEvent) {
+      sawEvent = true;
+      // The watchdog sleeps until the first-token deadline; the idle deadline may come sooner.
+      // Later events only push deadlines out, so only the first one needs to wake it.
+      Thread t = thread;
+      if (t != null) LockSupport.unpark(t);
+    }
   }
 
   void stop() {

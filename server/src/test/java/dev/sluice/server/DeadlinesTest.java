@@ -1,0 +1,85 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.dialect.Json;
+import dev.sluice.provider.sim.SimConfig;
+import dev.sluice.provider.sim.SimProvider;
+import dev.sluice.server.config.Timeouts;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The watchdog's deadlines and heartbeats, with short configured deadlines rather than sleeps. */
+class DeadlinesTest {
+  private static final String STREAM =
+      "{\"model\":\"sim/chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+
+  private static Timeouts timeouts(Duration firstToken, Duration idle, Duration total) {
+    return new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), firstToken, idle, total);
+  }
+
+  @Test
+  void answers504WhenNoFirstTokenArrivesInTime() throws Exception {
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMinutes(1))));
+    try (TestGateway gateway = TestGateway.start(
+        b -> b.heartbeat(Duration.ZERO).timeouts(timeouts(Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMinutes(1))),
+        provider)) {
+      HttpResponse<String> r = gateway.postJson("/v1/chat/completions", STREAM);
+      assertThat(r.statusCode()).isEqualTo(504);
+      JsonNode error = Json.MAPPER.readTree(r.body()).get("error");
+      assertThat(error.get("type").asText()).isEqualTo("upstream_timeout");
+      assertThat(error.get("code").asText()).isEqualTo("first_token");
+      assertThat(provider.awaitStream(Duration.ofSeconds(1)).closed.get(5, TimeUnit.SECONDS)).isNull();
+    }
+  }
+
+  @Test
+  void endsTheStreamWithAnErrorNotDoneWhenTheUpstreamGoesQuiet() throws Exception {
+    // One token every two seconds against a 300 ms idle deadline: the first token flows, then the stall.
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0.5, Duration.ZERO)));
+    try (TestGateway gateway = TestGateway.start(
+        b -> b.heartbeat(Duration.ZERO).timeouts(timeouts(Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMinutes(1))),
+        provider)) {
+      long t0 = System.nanoTime();
+      HttpResponse<String> r = gateway.postJson("/v1/chat/completions", STREAM);
+      // The stall is cut by the 300 ms idle deadline, not by the 5 s first-token one.
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"content\":").doesNotContain("[DONE]").doesNotContain("finish_reason\":\"stop");
+      String last = ChatCompletionsEndpointTest.dataLines(r.body()).getLast();
+      JsonNode error = Json.MAPPER.readTree(last).get("error");
+      assertThat(error.get("type").asText()).isEqualTo("upstream_timeout");
+      assertThat(error.get("code").asText()).isEqualTo("idle");
+    }
+  }
+
+  @Test
+  void endsAStreamThatOutlivesItsTotalDeadline() throws Exception {
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(20, Duration.ZERO)));
+    try (TestGateway gateway = TestGateway.start(
+        b -> b.heartbeat(Duration.ZERO).timeouts(timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(400))),
+        provider)) {
+      HttpResponse<String> r = gateway.get("/api/chat/stream?prompt=x&model=sim/chat");
+      JsonNode last = BrowserEndpointTest.events(r.body()).getLast().data();
+      assertThat(last.at("/error/type").asText()).isEqualTo("upstream_timeout");
+      assertThat(last.at("/error/retryable").asBoolean()).isTrue();
+      assertThat(r.body()).doesNotContain("\"done\"");
+    }
+  }
+
+  @Test
+  void sendsHeartbeatCommentsWhileWaitingForTheFirstToken() throws Exception {
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMillis(700))));
+    try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ofMillis(100)), provider)) {
+      HttpResponse<String> r = gateway.postJson("/v1/chat/completions",
+          "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertThat(r.statusCode()).isEqualTo(200);
+      String beforeFirstChunk = r.body().substring(0, r.body().indexOf("data: "));
+      assertThat(beforeFirstChunk.split(": ping\n", -1).length - 1).isGreaterThanOrEqualTo(3);
+      assertThat(r.body()).endsWith("data: [DONE]\n\n");
+    }
+  }
+}
