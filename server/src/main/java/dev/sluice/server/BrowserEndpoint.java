@@ -8,7 +8,6 @@ import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.route.Route;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
-import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.relay.StreamRelay;
 import dev.sluice.stream.ChatRequest;
@@ -52,6 +51,7 @@ final class BrowserEndpoint {
         RequestBodies.requireJson(exchange.request());
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
+      exchange.watch().watchReads();
       route = gateway.router().resolve(request.model());
     } catch (GatewayException e) {
       responder(eventSource).respond(e.error(), exchange.channel());
@@ -63,17 +63,14 @@ final class BrowserEndpoint {
     var relay = new StreamRelay(source, new UsageMeter(request), context, gateway.config().timeouts(),
         gateway.config().heartbeat());
     gateway.streams().add(streamId, source);
-    DisconnectWatch watch = DisconnectWatch.arm(exchange.request(),
-        () -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     ClientChannel channel = exchange.channel();
-    channel.beforeLastWrite(watch::disarm);
     try {
       // Sim answers cost nothing; real prices arrive with the price table.
       boolean free = route.provider().name().equals(SimProvider.NAME);
       var encoder = new BrowserStreamEncoder(context, usage -> free ? BigDecimal.ZERO : null);
       return relay.stream(encoder, channel, responder(eventSource));
     } finally {
-      watch.disarm();
       gateway.streams().remove(streamId);
     }
   }

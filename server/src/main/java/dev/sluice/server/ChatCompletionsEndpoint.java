@@ -9,11 +9,9 @@ import dev.sluice.provider.EventStream;
 import dev.sluice.route.Route;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
-import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.relay.StreamRelay;
 import dev.sluice.stream.ChatRequest;
-import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.usage.UsageMeter;
@@ -33,6 +31,7 @@ final class ChatCompletionsEndpoint {
     try {
       RequestBodies.requireJson(exchange.request());
       request = OpenAiRequestDecoder.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
+      exchange.watch().watchReads();
       route = gateway.router().resolve(request.model());
     } catch (GatewayException e) {
       respondError(e.error(), exchange.channel());
@@ -42,20 +41,14 @@ final class ChatCompletionsEndpoint {
     var context = new StreamContext(exchange.requestId(), request.model(), exchange.acceptedAtNanos());
     var relay = new StreamRelay(source, new UsageMeter(request), context, gateway.config().timeouts(),
         gateway.config().heartbeat());
-    DisconnectWatch watch = DisconnectWatch.arm(exchange.request(),
-        () -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     ClientChannel channel = exchange.channel();
-    channel.beforeLastWrite(watch::disarm);
-    try {
-      if (request.stream()) {
-        return relay.stream(new OpenAiStreamEncoder(request.includeUsage()), channel, ChatCompletionsEndpoint::respondError);
-      }
-      var builder = new OpenAiCompletionBuilder();
-      return relay.collect(builder::add, () -> channel.respond(200, "application/json", builder.build()), channel,
-          ChatCompletionsEndpoint::respondError);
-    } finally {
-      watch.disarm();
+    if (request.stream()) {
+      return relay.stream(new OpenAiStreamEncoder(request.includeUsage()), channel, ChatCompletionsEndpoint::respondError);
     }
+    var builder = new OpenAiCompletionBuilder();
+    return relay.collect(builder::add, () -> channel.respond(200, "application/json", builder.build()), channel,
+        ChatCompletionsEndpoint::respondError);
   }
 
   static void respondError(GatewayError error, ClientChannel channel) throws IOException {

@@ -5,6 +5,7 @@ import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.dialect.openai.OpenAiErrors;
 import dev.sluice.provider.Provider;
 import dev.sluice.server.relay.ClientChannel;
+import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
@@ -47,7 +48,11 @@ final class GatewayHandler extends Handler.Abstract {
     long acceptedAt = System.nanoTime();
     String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     response.getHeaders().put("x-request-id", requestId);
-    var exchange = new Exchange(requestId, request, response, new ClientChannel(response), acceptedAt);
+    var channel = new ClientChannel(response);
+    request.addIdleTimeoutListener(channel::idleTimeoutIsFatal);
+    DisconnectWatch watch = DisconnectWatch.start(request);
+    channel.beforeLastWrite(watch::disarm);
+    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt);
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
     Outcome outcome = null;
@@ -69,6 +74,7 @@ final class GatewayHandler extends Handler.Abstract {
       }
       callback.failed(t);
     } finally {
+      watch.disarm();
       if (outcome != null) {
         access.info("{} {} {} {} ms status={} tokens={}/{}{} {}", requestId, method, path,
             (System.nanoTime() - acceptedAt) / 1_000_000, outcome.status(),

@@ -82,4 +82,19 @@ class DeadlinesTest {
       assertThat(r.body()).endsWith("data: [DONE]\n\n");
     }
   }
+
+  @Test
+  void waitsForASlowFirstTokenLongerThanTheWriteTimeout() throws Exception {
+    // The write timeout bounds a client that accepts nothing, not an upstream that thinks: with
+    // heartbeats off, a first token after three write timeouts still streams through.
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMillis(900))));
+    try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ZERO).writeTimeout(Duration.ofMillis(300)),
+        provider)) {
+      HttpResponse<String> r = gateway.postJson("/v1/chat/completions",
+          "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"still here\"}]}");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"still\"").endsWith("data: [DONE]\n\n");
+      assertThat(provider.awaitStream(Duration.ofSeconds(1)).cancelledAt).isNotDone();
+    }
+  }
 }

@@ -27,6 +27,7 @@ public final class ClientChannel implements EventSink {
   private final ReentrantLock lock = new ReentrantLock();
   private final SseWriter writer = new SseWriter();
   private volatile boolean committed;
+  private volatile boolean writing;
   private volatile long lastWriteNanos = System.nanoTime();
   private IOException failure;
   private Runnable beforeLastWrite = () -> {};
@@ -46,6 +47,15 @@ public final class ClientChannel implements EventSink {
   /** True once the status and headers went out: errors from then on are in-stream. */
   public boolean committed() {
     return committed;
+  }
+
+  /**
+   * Whether an idle timeout now means the client stopped accepting data: true only while a write is
+   * blocked. A stream that waits for its upstream is idle by design, and the watchdog's deadlines,
+   * not the connection's idle timeout, bound that wait.
+   */
+  public boolean idleTimeoutIsFatal(Throwable timeout) {
+    return writing;
   }
 
   /** {@link System#nanoTime()} of the last completed write (or of creation). */
@@ -153,6 +163,7 @@ public final class ClientChannel implements EventSink {
   private void write(boolean last, ByteBuffer bytes) throws IOException {
     if (failure != null) throw failure;
     if (last) beforeLastWrite.run();
+    writing = true;
     try (Blocker.Callback callback = Blocker.callback()) {
       response.write(last, bytes, callback);
       callback.block();
@@ -160,6 +171,8 @@ public final class ClientChannel implements EventSink {
     } catch (IOException e) {
       failure = e;
       throw e;
+    } finally {
+      writing = false;
     }
   }
 }

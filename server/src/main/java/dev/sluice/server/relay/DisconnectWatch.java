@@ -1,9 +1,10 @@
 package dev.sluice.server.relay;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.EndPoint;
@@ -12,44 +13,65 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Notices a client that goes away while its stream runs, waiting for a first token included.
+ * Notices a client that goes away while its request runs, waiting for a first token included.
  *
  * <p>On HTTP/1.1 Jetty stops reading the connection once the request body is consumed, so neither
- * a FIN nor an RST would be seen before the next write. This watch asks Jetty's own selector to
- * read for us ({@link EndPoint#tryFillInterested}) once the body is read: a fill of -1 or an I/O
- * error means the client left (measured at about 0.4 ms on loopback, see the project's
- * notes/disconnect-detection.md). On HTTP/2 Jetty always reads, and the request's failure listener
- * fires for a connection close or a stream reset. A failed write and the idle timeout stay as
- * backstops for a client that vanishes without a FIN or RST.
+ * a FIN nor an RST would be seen before the next write. {@link #watchReads()} asks Jetty's own
+ * selector to read for us ({@link EndPoint#tryFillInterested}) once the body is read: a fill of -1
+ * or an I/O error means the client left (measured at about 0.4 ms on loopback in the project's
+ * notes/disconnect-detection.md). On HTTP/2 Jetty always reads, and the request's failure listener,
+ * registered the moment the exchange starts, fires for a connection close or a stream reset. A
+ * failed write and the idle timeout stay as backstops for a client that vanishes without a FIN or RST.
  *
- * <p>A client that sends bytes while its response is in flight (HTTP/1.1 pipelining behind an
- * open stream, which real clients do not do) has its byte consumed here; the connection is then
- * marked to be closed after this response rather than kept alive with a damaged request.
+ * <p>The watch starts before the stream it protects exists: {@link #onGone} may be called later,
+ * and runs at once if the client already left, so no disconnect falls into the gap between reading
+ * the request and opening the upstream.
+ *
+ * <p>A client that sends bytes while its response is in flight (HTTP/1.1 pipelining behind an open
+ * stream, which real clients do not do) has its byte consumed here; {@link #strayBytes()} then says
+ * the connection must not be reused.
  */
 public final class DisconnectWatch {
-  private final EndPoint endPoint;
-  private final Runnable onGone;
-  private final AtomicBoolean finished = new AtomicBoolean();
+  private static final Runnable NOTHING = () -> {};
+
+  private final Request request;
+  private final AtomicBoolean gone = new AtomicBoolean();
+  private final AtomicBoolean disarmed = new AtomicBoolean();
+  private final AtomicReference<Runnable> action = new AtomicReference<>(NOTHING);
   private volatile boolean strayBytes;
 
-  private DisconnectWatch(EndPoint endPoint, Runnable onGone) {
-    this.endPoint = endPoint;
-    this.onGone = onGone;
+  private DisconnectWatch(Request request) {
+    this.request = request;
+  }
+
+  /** Starts watching for request failures (HTTP/2 resets and connection drops) at once. */
+  public static DisconnectWatch start(Request request) {
+    var watch = new DisconnectWatch(request);
+    request.addFailureListener(failure -> watch.gone());
+    return watch;
   }
 
   /**
-   * Starts watching. Call only after the request body has been fully read.
-   *
-   * @param onGone run once, on a Jetty thread, when the client is gone; must not block
+   * On HTTP/1.x, keeps a read pending on the client connection to see a FIN or RST. Call only after
+   * the request body has been fully read (a read is then not already pending).
    */
-  public static DisconnectWatch arm(Request request, Runnable onGone) {
-    Runnable once = onceOnly(onGone);
-    request.addFailureListener(failure -> once.run());
+  public void watchReads() {
     HttpVersion version = request.getConnectionMetaData().getHttpVersion();
-    EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-    var watch = new DisconnectWatch(endPoint, once);
-    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) watch.armFill();
-    return watch;
+    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) armFill();
+  }
+
+  /**
+   * Sets what to do when the client leaves: run on a Jetty thread, must not block. Runs at once if
+   * the client already left. Replaces an action set before.
+   */
+  public void onGone(Runnable whenGone) {
+    action.set(whenGone);
+    if (gone.get()) runAction();
+  }
+
+  /** True once the client was seen leaving. */
+  public boolean clientGone() {
+    return gone.get();
   }
 
   /** True if the client sent bytes during the response: its connection must not be reused. */
@@ -58,51 +80,48 @@ public final class DisconnectWatch {
   }
 
   /**
-   * Stops watching before the response completes, so that Jetty can register its own read interest
-   * for the next request on a kept-alive connection. Idempotent.
+   * Stops watching reads before the response completes, so that Jetty can register its own read
+   * interest for the next request on a kept-alive connection. Idempotent.
    */
   public void disarm() {
-    if (finished.compareAndSet(false, true) && endPoint instanceof AbstractEndPoint ep
+    if (disarmed.compareAndSet(false, true)
+        && request.getConnectionMetaData().getConnection().getEndPoint() instanceof AbstractEndPoint ep
         && ep.getFillInterest().isInterested()) {
       ep.getFillInterest().onFail(new CancellationException("stream ended"));
     }
   }
 
   private void armFill() {
-    if (finished.get()) return;
-    // tryFillInterested fails only if a read is already pending; the body is consumed, so none is.
-    endPoint.tryFillInterested(Callback.from(this::onFillable, this::onFillFailed));
+    if (disarmed.get() || gone.get()) return;
+    EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    endPoint.tryFillInterested(Callback.from(() -> onFillable(endPoint), this::onFillFailed));
   }
 
-  private void onFillable() {
-    if (finished.get()) return;
+  private void onFillable(EndPoint endPoint) {
+    if (disarmed.get()) return;
     try {
-      ByteBuffer one = BufferUtil.allocate(1);
-      int n = endPoint.fill(one);
-      if (n < 0) {
-        gone();
-      } else if (n > 0) {
-        strayBytes = true;
-      } else {
-        armFill();
-      }
+      int n = endPoint.fill(BufferUtil.allocate(1));
+      if (n < 0) gone();
+      else if (n > 0) strayBytes = true;
+      else armFill();
     } catch (IOException e) {
       gone();
     }
   }
 
   private void onFillFailed(Throwable failure) {
-    if (!(failure instanceof CancellationException)) gone();
+    if (failure instanceof CancellationException) return;
+    // An idle connection is not a gone one: the stream may be waiting for a slow first token.
+    if (failure instanceof TimeoutException) armFill();
+    else gone();
   }
 
   private void gone() {
-    if (finished.compareAndSet(false, true)) onGone.run();
+    if (gone.compareAndSet(false, true)) runAction();
   }
 
-  private static Runnable onceOnly(Runnable r) {
-    var ran = new AtomicBoolean();
-    return () -> {
-      if (ran.compareAndSet(false, true)) r.run();
-    };
+  private void runAction() {
+    Runnable r = action.getAndSet(NOTHING);
+    r.run();
   }
 }
