@@ -200,9 +200,8 @@ public final class SseParser {
       if (buf[i] == LF) i++;
     }
     while (i < to) {
-      int eol = i;
-      while (eol < to && buf[eol] != LF && buf[eol] != CR) eol++;
-      if (eol == to) {
+      int eol = LineBreaks.indexOf(buf, i, to);
+      if (eol < 0) {
         appendToLine(buf, i, to - i);
         return;
       }
