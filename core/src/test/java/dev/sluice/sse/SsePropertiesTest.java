@@ -77,13 +77,37 @@ class SsePropertiesTest {
     });
   }
 
+  /** The writer's bytes against the framing spelled out with plain string operations. */
   @Test
-  void utf8DataBytesAreFramedExactlyAsTheirString() {
-    RandomCases.forAll(TRIES, r -> text(r, 40, ""), s -> show(utf8(s)), s -> {
-      byte[] b = utf8(s);
-      assertThat(new SseWriter().event("t", "1", b, 0, b.length).toByteArray())
-          .isEqualTo(new SseWriter().event("t", "1", s).toByteArray());
+  void writerOutputIsTheObviousFramingFromStringsAndFromBytes() {
+    RandomCases.forAll(TRIES, r -> randomItems(r, true), Object::toString, items -> {
+      StringBuilder expected = new StringBuilder();
+      for (Item item : items) {
+        if (item.comment() != null) expected.append(lines(": ", item.comment()));
+        if (item.retry() != null) expected.append("retry: ").append(item.retry()).append('\n');
+        if (item.type() != null && !item.type().isEmpty() && !item.type().equals("message")) {
+          expected.append("event: ").append(item.type()).append('\n');
+        }
+        if (item.id() != null) expected.append("id: ").append(item.id()).append('\n');
+        expected.append(lines("data: ", item.data())).append('\n');
+      }
+      assertThat(write(items)).isEqualTo(utf8(expected.toString()));
     });
+  }
+
+  /** {@code prefix + line + "\n"} for each line of {@code s}, where CRLF, CR and LF each end a line. */
+  private static String lines(String prefix, String s) {
+    StringBuilder out = new StringBuilder(prefix);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\r' || c == '\n') {
+        if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') i++;
+        out.append('\n').append(prefix);
+      } else {
+        out.append(c);
+      }
+    }
+    return out.append('\n').toString();
   }
 
   @Test

@@ -130,12 +130,11 @@ class SseWriterTest {
   }
 
   @Test
-  void encodesEveryUnicodePlaneAndReplacesUnpairedSurrogates() {
+  void encodesEveryUnicodePlaneAndUnpairedSurrogatesAsTheJdkDoes() {
     String valid = "aé✓🎉\u0000\u007F\u0080\u07FF\u0800\uFFFF\uD800\uDC00\uDBFF\uDFFF";
     assertThat(new SseWriter().data(valid).toByteArray()).isEqualTo(utf8("data: " + valid + "\n\n"));
-    assertThat(written(new SseWriter().data("a\uD800b\uDC00c\uD83D"))).isEqualTo("data: a\uFFFDb\uFFFDc\uFFFD\n\n");
-    assertThat(written(new SseWriter().event("\uDC00", "\uD800", "x")))
-        .isEqualTo("event: \uFFFD\nid: \uFFFD\ndata: x\n\n");
+    assertThat(written(new SseWriter().data("a\uD800b\uDC00c\uD83D"))).isEqualTo("data: a?b?c?\n\n");
+    assertThat(written(new SseWriter().event("\uDC00", "\uD800", "x"))).isEqualTo("event: ?\nid: ?\ndata: x\n\n");
   }
 
   @Test
