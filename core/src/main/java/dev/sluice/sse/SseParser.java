@@ -37,14 +37,14 @@ import java.util.Objects;
  *
  * <p><b>Limits.</b> A line, or the data of one event, longer than the maximum (default
  * {@value #DEFAULT_MAX_EVENT_BYTES} bytes, measured as received) throws {@link SseException} instead
- * of growing without bound; the parser is then unusable. Worst-case memory is about twice the maximum
- * (a line buffer and a data buffer); buffers that grew past 64 KiB for one large event are released
- * after it.
+ * of growing without bound; the parser is then unusable. Worst-case memory is about three times the
+ * maximum (line, data and event-type buffers); buffers that grew past 64 KiB for one large line or event
+ * are released after it.
  *
- * <p><b>Cost.</b> No allocation per byte: bytes are scanned once, a line that lies wholly inside one read
- * is interpreted in place, and only lines split across reads are copied into a reusable buffer. Field
- * names are compared as bytes and only values are decoded: data once per event, the type once per
- * distinct value.
+ * <p><b>Cost.</b> No allocation per byte: line breaks are found eight bytes at a time, a line that lies
+ * wholly inside one read is interpreted in place, and only lines split across reads are copied into a
+ * reusable buffer. Field names are compared as bytes and only values are decoded: data once per event,
+ * the event type only when it differs from the previous event's.
  *
  * <p>Not thread-safe: one reader feeds one parser. Callbacks run on the feeding thread and must not feed
  * or end the parser that calls them.
