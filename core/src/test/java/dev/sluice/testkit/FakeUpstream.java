@@ -244,21 +244,19 @@ public final class FakeUpstream implements AutoCloseable {
         out.flush();
         List<byte[]> chunks = script.transportChunks();
         int cutAt = script.cut == Script.Cut.NONE ? -1 : Math.min(script.cutAfter, chunks.size());
-        for (int i = 0; i < chunks.size(); i++) {
+        for (int i = 0; i <= chunks.size(); i++) {
+          if (i == chunks.size() && cutAt != i) break;
+          // A cut takes the place of the next chunk, so the same pause comes before it.
+          if (!pause(i == 0 ? script.firstChunkDelay : script.chunkDelay)) return;
           if (i == cutAt) {
             cut(script.cut, request, out);
             return;
           }
-          if (!pause(i == 0 ? script.firstChunkDelay : script.chunkDelay)) return;
           byte[] chunk = chunks.get(i);
           out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
           out.write(chunk);
           out.write(CRLF);
           out.flush();
-        }
-        if (cutAt == chunks.size()) {
-          cut(script.cut, request, out);
-          return;
         }
         // Marked before the last write: a client that closes right after reading the end is not "gone".
         request.markResponseComplete();

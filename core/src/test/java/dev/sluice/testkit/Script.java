@@ -25,7 +25,9 @@ import java.util.Map;
  * a status, headers and a {@code Content-Length} body in one write: error responses.
  *
  * <p>"After n chunks" counts the HTTP chunks actually sent (after {@link #chunkBytes}); an n larger
- * than the number of chunks means after the last one, before the terminating zero-length chunk. Only
+ * than the number of chunks means after the last one, before the terminating zero-length chunk. A cut
+ * takes the place of chunk n+1, so {@link #chunkDelay} comes before it too: a reset right behind data
+ * can make the client's kernel discard that data unread, which a delay before the reset avoids. Only
  * one of {@link #hangAfterChunks}, {@link #resetAfterChunks}, {@link #closeAfterChunks} and
  * {@link #endAfterChunks} applies: the last one set wins.
  */
