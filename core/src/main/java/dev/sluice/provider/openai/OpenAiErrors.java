@@ -21,6 +21,8 @@ final class OpenAiErrors {
 
   /** An upstream's message can be a whole HTML error page; a client needs its first line or so. */
   static final int MAX_MESSAGE_CHARS = 1000;
+  /** How much of a malformed chunk a message quotes. */
+  private static final int SAMPLE_CHARS = 120;
 
   private final String provider;
   private final String apiKey;
@@ -41,7 +43,7 @@ final class OpenAiErrors {
     static final Fields EMPTY = new Fields(null, null, null, null, 0, false);
 
     static Fields text(String text) {
-      return new Fields(truncate(text), null, null, null, 0, false);
+      return new Fields(text, null, null, null, 0, false);
     }
   }
 
@@ -49,11 +51,11 @@ final class OpenAiErrors {
   GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Fields f = parseBody(body);
     String detail = f.message() != null ? f.message() : "no error message";
-    String requestId = headers.firstValue("x-request-id").map(id -> " [request " + id + "]").orElse("");
-    String message = "upstream '" + provider + "' returned HTTP " + status + requestId + ": " + scrub(detail);
+    String requestId = headers.firstValue("x-request-id").map(id -> " [request " + clean(id) + "]").orElse("");
+    String message = "upstream '" + provider + "' returned HTTP " + status + requestId + ": " + clean(detail);
     Duration retryAfter = UpstreamHttp.retryAfter(headers);
-    return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, scrubOrNull(f.param()),
-        scrubOrNull(f.code()), status, retryAfter);
+    return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, cleanOrNull(f.param()),
+        cleanOrNull(f.code()), status, retryAfter);
   }
 
   /**
@@ -63,26 +65,29 @@ final class OpenAiErrors {
   GatewayError fromNonStreamBody(int status, String contentType, String body) {
     Fields f = parseBody(body);
     if (f.explicit()) {
+      String detail = f.message() != null ? f.message() : "no error message";
       return new GatewayError(typeOf(f), "upstream '" + provider + "' answered HTTP " + status + " with an error: "
-          + scrub(f.message()), scrubOrNull(f.param()), scrubOrNull(f.code()), status, null);
+          + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
     }
     return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' answered HTTP " + status
-        + " with content type '" + scrub(truncate(contentType)) + "' instead of an event stream", null, null, status,
-        null);
+        + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
   }
 
   /** The error for an error object (or {@code event: error} data) in the middle of a stream. */
   GatewayError midStream(Fields f) {
     String detail = f.message() != null ? f.message() : "an error occurred during streaming";
     int status = f.status() >= 400 && f.status() <= 599 ? f.status() : 0;
-    return new GatewayError(typeOf(f), "upstream '" + provider + "' failed mid-stream: " + scrub(detail),
-        scrubOrNull(f.param()), scrubOrNull(f.code()), status, null);
+    return new GatewayError(typeOf(f), "upstream '" + provider + "' failed mid-stream: " + clean(detail),
+        cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
   }
 
-  /** A stream that cannot be decoded. {@code what} is the decoder's description, {@code sample} upstream text. */
+  /**
+   * A stream that cannot be decoded. {@code what} describes the fault (it may quote the JSON parser,
+   * which quotes upstream text); {@code sample} is the upstream text at fault, or null.
+   */
   GatewayError malformed(String what, String sample) {
-    String shown = sample == null ? "" : ": " + scrub(truncate(sample.length() > 120 ? sample.substring(0, 120) + "..." : sample));
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' sent " + what + shown);
+    String shown = sample == null ? "" : ": " + cut(scrub(sample), SAMPLE_CHARS);
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' sent " + clean(what) + shown);
   }
 
   /** A well-framed stream that stopped before its terminator. */
@@ -188,18 +193,25 @@ final class OpenAiErrors {
     return ErrorType.UPSTREAM_ERROR;
   }
 
-  String scrub(String text) {
-    if (text == null) return null;
-    if (apiKey == null || apiKey.length() < 4) return text;
+  /**
+   * Upstream text made fit for a message: the provider key replaced, then cut to length. In that
+   * order: a cut through the key would leave a part of it that no longer matches.
+   */
+  String clean(String text) {
+    return cut(scrub(text), MAX_MESSAGE_CHARS);
+  }
+
+  private String cleanOrNull(String text) {
+    return text == null || text.isEmpty() ? null : clean(text);
+  }
+
+  private String scrub(String text) {
+    if (apiKey == null) return text;
     return text.replace(apiKey, "[redacted]");
   }
 
-  private String scrubOrNull(String text) {
-    return text == null || text.isEmpty() ? null : scrub(truncate(text));
-  }
-
-  static String truncate(String text) {
-    return text.length() <= MAX_MESSAGE_CHARS ? text : text.substring(0, MAX_MESSAGE_CHARS) + "...";
+  private static String cut(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "...";
   }
 
   private static String scalar(JsonParser p, JsonToken t) throws IOException {

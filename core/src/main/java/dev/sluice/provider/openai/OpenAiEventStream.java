@@ -176,13 +176,13 @@ final class OpenAiEventStream extends AbstractEventStream {
           + config.headersTimeout().toMillis() + " ms").withCode("headers");
     }
     if (cause instanceof ConnectException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + errors.scrub(detail))
+      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + errors.clean(detail))
           .withCode("connect");
     }
     if (cause instanceof IOException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + errors.scrub(detail));
+      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + errors.clean(detail));
     }
-    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + errors.scrub(detail));
+    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + errors.clean(detail));
   }
 
   @Override
@@ -194,7 +194,7 @@ final class OpenAiEventStream extends AbstractEventStream {
     }
     String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return GatewayError.of(ErrorType.UPSTREAM_ERROR,
-        "upstream '" + config.name() + "' connection failed mid-stream: " + errors.scrub(detail));
+        "upstream '" + config.name() + "' connection failed mid-stream: " + errors.clean(detail));
   }
 
   @Override

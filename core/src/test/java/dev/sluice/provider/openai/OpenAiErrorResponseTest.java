@@ -86,6 +86,22 @@ class OpenAiErrorResponseTest {
     assertThat(e.retryable()).isFalse();
   }
 
+  @Test
+  void aKeyWhereTheMessageIsCutLeavesNoPartOfItBehind() {
+    String body = "x".repeat(OpenAiErrors.MAX_MESSAGE_CHARS - 10) + KEY + " more text";
+
+    GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), body));
+
+    assertThat(e.message()).doesNotContain(KEY.substring(0, 6)).contains("[redacted]");
+  }
+
+  @Test
+  void anErrorObjectWithoutAMessageStillReadsWell() {
+    GatewayError e = failureFor(Script.json(200, "{\"error\":{\"type\":\"server_error\"}}"));
+
+    assertThat(e.message()).isEqualTo("upstream 'test' answered HTTP 200 with an error: no error message");
+  }
+
   @ParameterizedTest(name = "HTTP {0} -> {1}")
   @CsvSource({
       "400, INVALID_REQUEST", "401, AUTHENTICATION", "403, PERMISSION", "404, NOT_FOUND", "408, UPSTREAM_TIMEOUT",
