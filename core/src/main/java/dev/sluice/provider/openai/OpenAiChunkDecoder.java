@@ -1,6 +1,10 @@
 package dev.sluice.provider.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import static dev.sluice.provider.openai.JsonReading.FACTORY;
+import static dev.sluice.provider.openai.JsonReading.isObject;
+import static dev.sluice.provider.openai.JsonReading.number;
+import static dev.sluice.provider.openai.JsonReading.scalar;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -47,8 +51,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * a new call. A call's id is passed on its opening fragment only, and its name once.
  */
 final class OpenAiChunkDecoder implements SseListener {
-
-  private static final JsonFactory JSON = new JsonFactory();
 
   private final String requestedModel;
   private final OpenAiErrors errors;
@@ -153,7 +155,7 @@ final class OpenAiChunkDecoder implements SseListener {
     String model = null;
     long created = -1;
     OpenAiErrors.Fields error = null;
-    try (JsonParser p = JSON.createParser(data)) {
+    try (JsonParser p = FACTORY.createParser(data)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         fail(errors.malformed("a chunk that is not a JSON object", data));
         return;
@@ -167,11 +169,7 @@ final class OpenAiChunkDecoder implements SseListener {
           case "created" -> created = number(p, t, -1);
           case "choices" -> readChoices(p, t);
           case "usage" -> {
-            if (t == JsonToken.START_OBJECT) {
-              usage = readUsage(p);
-            } else {
-              p.skipChildren();
-            }
+            if (isObject(p, t)) usage = readUsage(p);
           }
           case "error" -> error = OpenAiErrors.readErrorValue(p);
           // object, system_fingerprint, service_tier, obfuscation, moderation and anything newer.
@@ -233,11 +231,7 @@ final class OpenAiChunkDecoder implements SseListener {
       switch (field) {
         case "index" -> index = number(p, t, 0);
         case "delta" -> {
-          if (t == JsonToken.START_OBJECT) {
-            readDelta(p);
-          } else {
-            p.skipChildren();
-          }
+          if (isObject(p, t)) readDelta(p);
         }
         case "finish_reason" -> finishReason = scalar(p, t);
         default -> p.skipChildren(); // logprobs and the like
@@ -313,10 +307,7 @@ final class OpenAiChunkDecoder implements SseListener {
           case "index" -> index = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skipNull(p);
           case "id" -> id = scalar(p, v);
           case "function" -> {
-            if (v != JsonToken.START_OBJECT) {
-              p.skipChildren();
-              break;
-            }
+            if (!isObject(p, v)) break;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
               String f = p.currentName();
               JsonToken fv = p.nextToken();
@@ -385,10 +376,7 @@ final class OpenAiChunkDecoder implements SseListener {
         case "prompt_tokens" -> prompt = number(p, t, 0);
         case "completion_tokens" -> completion = number(p, t, 0);
         case "prompt_tokens_details" -> {
-          if (t != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            break;
-          }
+          if (!isObject(p, t)) break;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken v = p.nextToken();
@@ -400,10 +388,7 @@ final class OpenAiChunkDecoder implements SseListener {
           }
         }
         case "completion_tokens_details" -> {
-          if (t != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            break;
-          }
+          if (!isObject(p, t)) break;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String f = p.currentName();
             JsonToken v = p.nextToken();
@@ -422,19 +407,6 @@ final class OpenAiChunkDecoder implements SseListener {
         Math.max(0, reasoning), false);
   }
 
-  private static String scalar(JsonParser p, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_NULL) return null;
-    if (t.isScalarValue()) return p.getValueAsString();
-    p.skipChildren();
-    return null;
-  }
-
-  private static long number(JsonParser p, JsonToken t, long otherwise) throws IOException {
-    if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) return p.getValueAsLong();
-    p.skipChildren();
-    return otherwise;
-  }
-
   private static Integer skipNull(JsonParser p) throws IOException {
     p.skipChildren();
     return null;
@@ -443,7 +415,7 @@ final class OpenAiChunkDecoder implements SseListener {
   /** Some servers send tool arguments as an object instead of a JSON string; the canonical form is text. */
   private static String serialize(JsonParser p) throws IOException {
     StringWriter out = new StringWriter();
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.copyCurrentStructure(p);
     }
     return out.toString();

@@ -1,13 +1,18 @@
 package dev.sluice.provider.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import static dev.sluice.provider.openai.JsonReading.FACTORY;
+import static dev.sluice.provider.openai.JsonReading.scalar;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -90,6 +95,38 @@ final class OpenAiErrors {
     return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' sent " + clean(what) + shown);
   }
 
+  /** The error for a request that got no response: a timeout before the headers, or no connection. */
+  GatewayError sendFailed(Throwable cause, Duration headersTimeout) {
+    String upstream = "upstream '" + provider + "'";
+    if (cause instanceof HttpConnectTimeoutException) {
+      // The client's connect timeout, or the request timeout running out while still connecting.
+      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
+          .withCode("connect");
+    }
+    if (cause instanceof HttpTimeoutException) {
+      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
+          + headersTimeout.toMillis() + " ms").withCode("headers");
+    }
+    if (cause instanceof ConnectException) {
+      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + detail(cause))
+          .withCode("connect");
+    }
+    if (cause instanceof IOException) {
+      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + detail(cause));
+    }
+    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + detail(cause));
+  }
+
+  /** The error for a connection that broke while the body was being read. */
+  GatewayError readFailed(Throwable cause) {
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR,
+        "upstream '" + provider + "' connection failed mid-stream: " + detail(cause));
+  }
+
+  private String detail(Throwable cause) {
+    return clean(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+  }
+
   /** A well-framed stream that stopped before its terminator. */
   GatewayError truncated() {
     return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' stream ended before [DONE]");
@@ -118,7 +155,7 @@ final class OpenAiErrors {
     String text = body == null ? "" : body.strip();
     if (text.isEmpty()) return Fields.EMPTY;
     if (text.charAt(0) != '{') return Fields.text(text);
-    try (JsonParser p = JSON.createParser(text)) {
+    try (JsonParser p = FACTORY.createParser(text)) {
       p.nextToken();
       Fields f = readObject(p, true);
       if (p.nextToken() != null) return Fields.text(text);
@@ -214,12 +251,4 @@ final class OpenAiErrors {
     return text.length() <= max ? text : text.substring(0, max) + "...";
   }
 
-  private static String scalar(JsonParser p, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_NULL) return null;
-    if (t.isScalarValue()) return p.getValueAsString();
-    p.skipChildren();
-    return null;
-  }
-
-  private static final JsonFactory JSON = new JsonFactory();
 }

@@ -11,12 +11,9 @@ import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.StreamEvent;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Locale;
@@ -130,7 +127,7 @@ final class OpenAiEventStream extends AbstractEventStream {
       throw new GatewayException(GatewayError.of(ErrorType.CANCELLED,
           "interrupted while waiting for upstream '" + config.name() + "'"), e);
     } catch (ExecutionException e) {
-      throw new GatewayException(sendFailure(e.getCause()), e.getCause());
+      throw new GatewayException(errors.sendFailed(e.getCause(), config.headersTimeout()), e.getCause());
     }
     // A CancellationException from get() propagates: AbstractEventStream reports the cancel's reason.
     synchronized (lock) {
@@ -164,27 +161,6 @@ final class OpenAiEventStream extends AbstractEventStream {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
-  private GatewayError sendFailure(Throwable cause) {
-    String upstream = "upstream '" + config.name() + "'";
-    String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    if (cause instanceof HttpConnectTimeoutException) {
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
-          .withCode("connect");
-    }
-    if (cause instanceof HttpTimeoutException) {
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
-          + config.headersTimeout().toMillis() + " ms").withCode("headers");
-    }
-    if (cause instanceof ConnectException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + errors.clean(detail))
-          .withCode("connect");
-    }
-    if (cause instanceof IOException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + errors.clean(detail));
-    }
-    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + errors.clean(detail));
-  }
-
   @Override
   protected GatewayError failureOf(Exception e) {
     if (e.getCause() instanceof InterruptedException) {
@@ -192,9 +168,7 @@ final class OpenAiEventStream extends AbstractEventStream {
       Thread.currentThread().interrupt();
       return GatewayError.of(ErrorType.CANCELLED, "interrupted while reading upstream '" + config.name() + "'");
     }
-    String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR,
-        "upstream '" + config.name() + "' connection failed mid-stream: " + errors.clean(detail));
+    return errors.readFailed(e);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.sluice.provider.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,20 +25,18 @@ import java.io.UncheckedIOException;
  */
 final class OpenAiRequestWriter {
 
-  private static final JsonFactory JSON = new JsonFactory();
-
   private OpenAiRequestWriter() {}
 
   /**
    * The UTF-8 JSON body.
    *
    * @param maxTokensParameter {@code max_tokens} or {@code max_completion_tokens}
-   * @throws GatewayException if a raw JSON field of the request (tool parameters, response format,
-   *     tool call arguments) is not one JSON value
+   * @throws GatewayException if a raw JSON field of the request (tool parameters, response format) is
+   *     not one JSON value
    */
   static byte[] write(ChatRequest request, String maxTokensParameter) throws GatewayException {
     ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
-    try (JsonGenerator g = JSON.createGenerator(bytes)) {
+    try (JsonGenerator g = JsonReading.FACTORY.createGenerator(bytes)) {
       g.writeStartObject();
       g.writeStringField("model", request.model());
       writeMessages(g, request);
@@ -189,7 +186,7 @@ final class OpenAiRequestWriter {
    * clear client error here instead of an unparseable body upstream.
    */
   private static void copyRaw(JsonGenerator g, String json, String param) throws IOException, GatewayException {
-    try (JsonParser p = JSON.createParser(json)) {
+    try (JsonParser p = JsonReading.FACTORY.createParser(json)) {
       if (p.nextToken() == null) throw new GatewayException(GatewayError.invalid(param, param + " is empty"));
       g.copyCurrentStructure(p);
       if (p.nextToken() != null) {

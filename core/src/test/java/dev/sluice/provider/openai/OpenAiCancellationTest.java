@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class OpenAiCancellationTest {
 
-  /** Generous: this checks that the socket really closes promptly, not how fast. Measured: ~1-5 ms. */
+  /** Generous: this checks that the socket really closes, promptly; it is no benchmark (measured on
+   * loopback: median about 1 ms, worst of 20 about 2.5 ms, in both phases). */
   private static final Duration PROMPT = Duration.ofMillis(500);
   private static final GatewayError CLIENT_LEFT = GatewayError.of(ErrorType.CANCELLED, "client disconnected");
 
