@@ -185,12 +185,51 @@ class ClientDisconnectTest {
     }
   }
 
+  @Test
+  void keepsAnH2cConnectionServingStreamsAfterOneEnds() throws Exception {
+    RecordingProvider provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ZERO)));
+    var client = new HTTP2Client();
+    client.start();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Session session = client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), new Session.Listener() {})
+          .get(5, TimeUnit.SECONDS);
+      for (int i = 0; i < 3; i++) {
+        var done = new java.util.concurrent.CompletableFuture<Void>();
+        var body = new StringBuilder();
+        Stream stream = session.newStream(new HeadersFrame(h2Request(gateway.port()), null, false), new Stream.Listener() {
+          @Override
+          public void onDataAvailable(Stream s) {
+            Stream.Data data = s.readData();
+            if (data == null) {
+              s.demand();
+              return;
+            }
+            body.append(StandardCharsets.UTF_8.decode(data.frame().getByteBuffer()));
+            data.release();
+            if (data.frame().isEndStream()) done.complete(null);
+            else s.demand();
+          }
+        }).get(5, TimeUnit.SECONDS);
+        stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(BODY.getBytes(StandardCharsets.UTF_8)), true))
+            .get(5, TimeUnit.SECONDS);
+        done.get(5, TimeUnit.SECONDS);
+        assertThat(body.toString()).endsWith("data: [DONE]\n\n");
+        assertThat(session.isClosed()).as("stream %d left the connection open", i).isFalse();
+      }
+    } finally {
+      client.stop();
+    }
+  }
+
+  private static MetaData.Request h2Request(int port) {
+    return new MetaData.Request("POST", HttpURI.from("http://127.0.0.1:" + port + "/v1/chat/completions"),
+        HttpVersion.HTTP_2, HttpFields.build().put(HttpHeader.CONTENT_TYPE, "application/json")
+            .put(HttpHeader.CONTENT_LENGTH, BODY.getBytes(StandardCharsets.UTF_8).length));
+  }
+
   private static Stream openH2Stream(Session session, int port) throws Exception {
     byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-    var request = new MetaData.Request("POST", HttpURI.from("http://127.0.0.1:" + port + "/v1/chat/completions"),
-        HttpVersion.HTTP_2, HttpFields.build().put(HttpHeader.CONTENT_TYPE, "application/json")
-            .put(HttpHeader.CONTENT_LENGTH, body.length));
-    Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {})
+    Stream stream = session.newStream(new HeadersFrame(h2Request(port), null, false), new Stream.Listener() {})
         .get(5, TimeUnit.SECONDS);
     stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
     return stream;

@@ -37,6 +37,8 @@ public final class DisconnectWatch {
   private final Request request;
   private final AtomicBoolean gone = new AtomicBoolean();
   private final AtomicBoolean disarmed = new AtomicBoolean();
+  /** Set once this watch registered a read: only then is the endpoint's fill interest ours to cancel. */
+  private volatile boolean armed;
   private final AtomicReference<Runnable> action = new AtomicReference<>(NOTHING);
   private volatile boolean strayBytes;
 
@@ -84,7 +86,9 @@ public final class DisconnectWatch {
    * interest for the next request on a kept-alive connection. Idempotent.
    */
   public void disarm() {
-    if (disarmed.compareAndSet(false, true)
+    // On HTTP/2 the fill interest belongs to Jetty's connection reader, shared by every stream:
+    // failing it would close the whole connection. Only a read this watch registered is cancelled.
+    if (disarmed.compareAndSet(false, true) && armed
         && request.getConnectionMetaData().getConnection().getEndPoint() instanceof AbstractEndPoint ep
         && ep.getFillInterest().isInterested()) {
       ep.getFillInterest().onFail(new CancellationException("stream ended"));
@@ -94,7 +98,7 @@ public final class DisconnectWatch {
   private void armFill() {
     if (disarmed.get() || gone.get()) return;
     EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-    endPoint.tryFillInterested(Callback.from(() -> onFillable(endPoint), this::onFillFailed));
+    if (endPoint.tryFillInterested(Callback.from(() -> onFillable(endPoint), this::onFillFailed))) armed = true;
   }
 
   private void onFillable(EndPoint endPoint) {

@@ -1,0 +1,423 @@
+package dev.sluice.provider.openai;
+
+import static dev.sluice.provider.openai.JsonReading.FACTORY;
+import static dev.sluice.provider.openai.JsonReading.isObject;
+import static dev.sluice.provider.openai.JsonReading.number;
+import static dev.sluice.provider.openai.JsonReading.scalar;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseListener;
+import dev.sluice.stream.Failed;
+import dev.sluice.stream.FinishReason;
+import dev.sluice.stream.Finished;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.Started;
+import dev.sluice.stream.StreamEvent;
+import dev.sluice.stream.TextDelta;
+import dev.sluice.stream.ToolCallDelta;
+import dev.sluice.stream.Usage;
+import dev.sluice.stream.UsageReport;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Decodes the events of one Chat Completions stream into canonical events, with Jackson's streaming
+ * parser (no tree per chunk). Fed by an {@link dev.sluice.sse.SseParser} on the reading thread; the
+ * stream drains {@link #poll}.
+ *
+ * <p>Order and ending, following OpenAI's framing: the first chunk gives one {@link Started}; deltas
+ * follow; a {@code finish_reason} is held, because OpenAI sends the usage chunk after it; at
+ * {@code [DONE]} the last usage seen (some servers put usage on every chunk) becomes one
+ * {@link UsageReport}, then {@link Finished}. The end of the body without {@code [DONE]} is a
+ * truncation ({@link Failed}) unless a {@code finish_reason} was seen: then the answer itself is
+ * complete and only the usage chunk may be missing, so it ends as {@link Finished}.
+ *
+ * <p>Only choice 0 is decoded: the dialects reject {@code n > 1} before calling, so other choices can
+ * only come from an upstream that ignores {@code n}, and are dropped.
+ *
+ * <p>Tool calls are identified by a canonical index, in order of first appearance. OpenAI's
+ * {@code index} maps to it; when a server omits {@code index}, a new {@code id} opens the next call and
+ * a fragment without one continues the current call; when a server reuses an {@code index} for a new
+ * {@code id} (some Ollama-compatible servers number every call of a parallel batch 0), the new id opens
+ * a new call. A call's id is passed on its opening fragment only, and its name once.
+ */
+final class OpenAiChunkDecoder implements SseListener {
+
+  private final String requestedModel;
+  private final OpenAiErrors errors;
+  private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(8);
+
+  private boolean started;
+  private boolean terminated;
+  private boolean sawDone;
+  private boolean sawToolCall;
+  private FinishReason finish;
+  private Usage usage;
+
+  private final HashMap<String, Integer> callById = new HashMap<>();
+  private final HashMap<Integer, Integer> callByIndex = new HashMap<>();
+  private final BitSet named = new BitSet();
+  private int nextCall;
+  private int currentCall = -1;
+
+  /** Scratch for the choice being read: its TextDeltas and Fragments, applied only if it is choice 0. */
+  private final ArrayList<Object> choiceItems = new ArrayList<>();
+  /** Scratch for the chunk being read: its events, released only if the whole chunk parses. */
+  private final ArrayList<StreamEvent> chunkEvents = new ArrayList<>();
+
+  private record Fragment(Integer index, String id, String name, String arguments) {}
+
+  OpenAiChunkDecoder(String requestedModel, OpenAiErrors errors) {
+    this.requestedModel = requestedModel;
+    this.errors = errors;
+  }
+
+  /** The next decoded event, or null when the events decoded so far have all been taken. */
+  StreamEvent poll() {
+    return ready.poll();
+  }
+
+  /** True once a terminal event has been queued; later input is ignored. */
+  boolean terminated() {
+    return terminated;
+  }
+
+  /** True once {@code [DONE]} arrived. */
+  boolean sawDone() {
+    return sawDone;
+  }
+
+  @Override
+  public void onEvent(SseEvent event) {
+    if (terminated) return;
+    String type = event.type();
+    if ("error".equals(type)) {
+      fail(errors.midStream(OpenAiErrors.parseBody(event.data())));
+      return;
+    }
+    // Chat Completions never names its events; a named one (a proxy's ping, say) is not a chunk.
+    if (type != null && !type.isEmpty() && !type.equals("message")) return;
+    String data = event.data();
+    // openai-python ends at any data starting with [DONE]; openai-node at exactly [DONE]. Take the wider.
+    if (data.startsWith("[DONE]")) {
+      done();
+      return;
+    }
+    if (data.isBlank()) return;
+    decodeChunk(data);
+  }
+
+  /** The HTTP body ended. */
+  void endOfStream() {
+    if (terminated) return;
+    if (finish != null) {
+      complete(finish);
+    } else {
+      fail(errors.truncated());
+    }
+  }
+
+  private void done() {
+    sawDone = true;
+    if (!started) {
+      fail(errors.malformed("[DONE] before any chunk", null));
+      return;
+    }
+    // A server that omits finish_reason but said [DONE] has still finished; say why as best we can.
+    complete(finish != null ? finish : sawToolCall ? FinishReason.TOOL_CALLS : FinishReason.STOP);
+  }
+
+  private void complete(FinishReason reason) {
+    if (usage != null) ready.add(new UsageReport(usage));
+    ready.add(new Finished(reason));
+    terminated = true;
+  }
+
+  private void fail(GatewayError error) {
+    // Tokens the upstream already accounted for were used even though the stream failed.
+    if (usage != null) ready.add(new UsageReport(usage));
+    ready.add(new Failed(error));
+    terminated = true;
+  }
+
+  private void decodeChunk(String data) {
+    chunkEvents.clear();
+    String id = null;
+    String model = null;
+    long created = -1;
+    OpenAiErrors.Fields error = null;
+    try (JsonParser p = FACTORY.createParser(data)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        fail(errors.malformed("a chunk that is not a JSON object", data));
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "id" -> id = scalar(p, t);
+          case "model" -> model = scalar(p, t);
+          case "created" -> created = number(p, t, -1);
+          case "choices" -> readChoices(p, t);
+          case "usage" -> {
+            if (isObject(p, t)) usage = readUsage(p);
+          }
+          case "error" -> error = OpenAiErrors.readErrorValue(p);
+          // object, system_fingerprint, service_tier, obfuscation, moderation and anything newer.
+          default -> p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        fail(errors.malformed("a chunk with data after its JSON object", data));
+        return;
+      }
+    } catch (JsonProcessingException e) {
+      fail(errors.malformed("a malformed chunk (" + e.getOriginalMessage() + ")", data));
+      return;
+    } catch (IOException e) {
+      // Parsing a String does no I/O; Jackson declares it anyway.
+      fail(errors.malformed("an unreadable chunk (" + e.getMessage() + ")", data));
+      return;
+    }
+    if (error != null && says(error)) {
+      fail(errors.midStream(error));
+      return;
+    }
+    if (!started) {
+      started = true;
+      ready.add(new Started(
+          id != null && !id.isEmpty() ? id : "chatcmpl-sluice-" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
+          model != null && !model.isEmpty() ? model : requestedModel,
+          created >= 0 ? created : System.currentTimeMillis() / 1000));
+    }
+    ready.addAll(chunkEvents);
+  }
+
+  /** Python's SDK raises only for a truthy {@code error}: an empty object or string says nothing. */
+  private static boolean says(OpenAiErrors.Fields f) {
+    return (f.message() != null && !f.message().isEmpty()) || f.type() != null || f.code() != null || f.status() != 0;
+  }
+
+  private void readChoices(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return;
+    }
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      if (p.currentToken() == JsonToken.START_OBJECT) {
+        readChoice(p);
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
+  private void readChoice(JsonParser p) throws IOException {
+    choiceItems.clear();
+    long index = 0;
+    String finishReason = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "index" -> index = number(p, t, 0);
+        case "delta" -> {
+          if (isObject(p, t)) readDelta(p);
+        }
+        case "finish_reason" -> finishReason = scalar(p, t);
+        default -> p.skipChildren(); // logprobs and the like
+      }
+    }
+    if (index != 0) return;
+    for (Object item : choiceItems) {
+      if (item instanceof TextDelta delta) {
+        chunkEvents.add(delta);
+      } else {
+        addToolDelta((Fragment) item);
+      }
+    }
+    if (finishReason != null && !finishReason.isEmpty()) finish = FinishReason.fromOpenAi(finishReason);
+  }
+
+  private void readDelta(JsonParser p) throws IOException {
+    String reasoning = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "content" -> text(p, t, TextDelta.Channel.CONTENT);
+        case "refusal" -> text(p, t, TextDelta.Channel.REFUSAL);
+        // Non-standard thinking text: Ollama and OpenRouter say reasoning, vLLM and DeepSeek
+        // reasoning_content; a server sending both with the same text must not double it.
+        case "reasoning", "reasoning_content" -> {
+          if (t == JsonToken.VALUE_STRING) {
+            String r = p.getText();
+            if (!r.isEmpty() && !r.equals(reasoning)) {
+              choiceItems.add(new TextDelta(TextDelta.Channel.REASONING, r));
+              reasoning = r;
+            }
+          } else {
+            p.skipChildren();
+          }
+        }
+        case "tool_calls" -> readToolCalls(p, t);
+        // role; function_call (only for the legacy functions parameter, which is never sent); others.
+        default -> p.skipChildren();
+      }
+    }
+  }
+
+  private void text(JsonParser p, JsonToken t, TextDelta.Channel channel) throws IOException {
+    if (t == JsonToken.VALUE_STRING) {
+      String s = p.getText();
+      // The first chunk's "content": "" is only a marker; an empty delta carries nothing.
+      if (!s.isEmpty()) choiceItems.add(new TextDelta(channel, s));
+    } else {
+      p.skipChildren();
+    }
+  }
+
+  private void readToolCalls(JsonParser p, JsonToken t) throws IOException {
+    if (t != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return;
+    }
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      Integer index = null;
+      String id = null;
+      String name = null;
+      String arguments = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (field) {
+          case "index" -> index = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skipNull(p);
+          case "id" -> id = scalar(p, v);
+          case "function" -> {
+            if (!isObject(p, v)) break;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.currentName();
+              JsonToken fv = p.nextToken();
+              switch (f) {
+                case "name" -> name = scalar(p, fv);
+                case "arguments" -> arguments = fv == JsonToken.START_OBJECT ? serialize(p) : scalar(p, fv);
+                default -> p.skipChildren();
+              }
+            }
+          }
+          default -> p.skipChildren(); // type: always "function"
+        }
+      }
+      choiceItems.add(new Fragment(index, id, name, arguments));
+    }
+  }
+
+  private void addToolDelta(Fragment f) {
+    String id = f.id() == null || f.id().isEmpty() ? null : f.id();
+    int before = nextCall;
+    int call = callFor(f.index(), id);
+    boolean opened = nextCall != before;
+    String name = null;
+    if (f.name() != null && !f.name().isEmpty() && !named.get(call)) {
+      name = f.name();
+      named.set(call);
+    }
+    String arguments = f.arguments() == null ? "" : f.arguments();
+    String openingId = opened ? id : null;
+    if (!opened && name == null && arguments.isEmpty()) return;
+    chunkEvents.add(new ToolCallDelta(call, openingId, name, arguments));
+    sawToolCall = true;
+  }
+
+  /** The canonical index of the call a fragment belongs to, opening a new call when it starts one. */
+  private int callFor(Integer index, String id) {
+    if (id != null) {
+      Integer known = callById.get(id);
+      int call = known != null ? known : nextCall++;
+      if (known == null) callById.put(id, call);
+      if (index != null) callByIndex.put(index, call);
+      currentCall = call;
+      return call;
+    }
+    if (index != null) {
+      Integer known = callByIndex.get(index);
+      int call = known != null ? known : nextCall++;
+      if (known == null) callByIndex.put(index, call);
+      currentCall = call;
+      return call;
+    }
+    if (currentCall < 0) currentCall = nextCall++;
+    return currentCall;
+  }
+
+  private static Usage readUsage(JsonParser p) throws IOException {
+    long prompt = 0;
+    long completion = 0;
+    long cached = 0;
+    long cacheWrite = 0;
+    long reasoning = 0;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "prompt_tokens" -> prompt = number(p, t, 0);
+        case "completion_tokens" -> completion = number(p, t, 0);
+        case "prompt_tokens_details" -> {
+          if (!isObject(p, t)) break;
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (f) {
+              case "cached_tokens" -> cached = number(p, v, 0);
+              case "cache_write_tokens" -> cacheWrite = number(p, v, 0);
+              default -> p.skipChildren();
+            }
+          }
+        }
+        case "completion_tokens_details" -> {
+          if (!isObject(p, t)) break;
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken v = p.nextToken();
+            if (f.equals("reasoning_tokens")) {
+              reasoning = number(p, v, 0);
+            } else {
+              p.skipChildren();
+            }
+          }
+        }
+        default -> p.skipChildren(); // total_tokens is derived; audio and prediction details unused
+      }
+    }
+    // A negative count is upstream garbage; zero is the honest "unknown" for a count.
+    return new Usage(Math.max(0, prompt), Math.max(0, completion), Math.max(0, cached), Math.max(0, cacheWrite),
+        Math.max(0, reasoning), false);
+  }
+
+  private static Integer skipNull(JsonParser p) throws IOException {
+    p.skipChildren();
+    return null;
+  }
+
+  /** Some servers send tool arguments as an object instead of a JSON string; the canonical form is text. */
+  private static String serialize(JsonParser p) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.copyCurrentStructure(p);
+    }
+    return out.toString();
+  }
+}

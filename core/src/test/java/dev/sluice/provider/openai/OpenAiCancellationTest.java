@@ -1,0 +1,232 @@
+package dev.sluice.provider.openai;
+
+import static dev.sluice.provider.openai.OpenAiTestSupport.DEADLINE;
+import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
+import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.provider.EventStream;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.Failed;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.Started;
+import dev.sluice.stream.StreamEvent;
+import dev.sluice.stream.TextDelta;
+import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.RecordedRequest;
+import dev.sluice.testkit.Script;
+import dev.sluice.testkit.Transcript;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A cancel closes the upstream connection at once, in every phase, and the blocked reader returns
+ * the cancel's reason. These tests pin the JDK 25 HttpClient behaviour the provider relies on:
+ * cancelling the {@code sendAsync} future closes a connection that waits for headers, and closing the
+ * {@code ofInputStream} body from another thread wakes the reader and closes the connection (it is not
+ * returned to the pool). The fake upstream sees the close as a FIN or RST on its blocked read.
+ */
+class OpenAiCancellationTest {
+
+  /** Generous: this checks that the socket really closes, promptly; it is no benchmark (measured on
+   * loopback: median about 1 ms, worst of 20 about 2.5 ms, in both phases). */
+  private static final Duration PROMPT = Duration.ofMillis(500);
+  private static final GatewayError CLIENT_LEFT = GatewayError.of(ErrorType.CANCELLED, "client disconnected");
+
+  private FakeUpstream upstream;
+
+  @BeforeEach
+  void start() {
+    upstream = FakeUpstream.start();
+  }
+
+  @AfterEach
+  void stop() {
+    upstream.close();
+  }
+
+  /** Calls next() on another thread, completing with the event and the nanoTime it returned. */
+  private static CompletableFuture<long[]> nextInBackground(EventStream stream, StreamEvent[] got) {
+    CompletableFuture<long[]> done = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      try {
+        got[0] = stream.next();
+        done.complete(new long[] {System.nanoTime()});
+      } catch (Throwable t) {
+        done.completeExceptionally(t);
+      }
+    });
+    return done;
+  }
+
+  private static void assertPrompt(long fromNanos, long toNanos, String what) {
+    assertThat(Duration.ofNanos(toNanos - fromNanos)).as(what).isLessThan(PROMPT);
+  }
+
+  @Test
+  void cancelWhileWaitingForHeadersClosesTheUpstreamConnectionAndReturnsTheReason() throws Exception {
+    upstream.enqueue(Script.openAiText("never").hangBeforeHeaders());
+    EventStream stream = provider(upstream).stream(hello());
+    StreamEvent[] got = new StreamEvent[1];
+    CompletableFuture<long[]> returned = nextInBackground(stream, got);
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+    Thread.sleep(50); // let next() settle into waiting for the headers
+    assertThat(returned).isNotDone();
+
+    long cancelledAt = System.nanoTime();
+    stream.cancel(CLIENT_LEFT);
+
+    long returnedAt = returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)[0];
+    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(got[0]).isEqualTo(new Failed(CLIENT_LEFT));
+    assertPrompt(cancelledAt, returnedAt, "next() returned after the cancel");
+    assertPrompt(cancelledAt, goneAt, "upstream saw the connection close after the cancel");
+    assertThat(stream.next()).isNull();
+  }
+
+  @Test
+  void cancelWhileBlockedReadingTheBodyClosesTheUpstreamConnectionAndReturnsTheReason() throws Exception {
+    upstream.enqueue(Script.openAiText("Hello", " world").hangAfterChunks(2));
+    EventStream stream = provider(upstream).stream(hello());
+    assertThat(stream.next()).isInstanceOf(Started.class);
+    assertThat(stream.next()).isEqualTo(TextDelta.content("Hello"));
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+    StreamEvent[] got = new StreamEvent[1];
+    CompletableFuture<long[]> returned = nextInBackground(stream, got);
+    Thread.sleep(50); // let next() block in the body read
+    assertThat(returned).isNotDone();
+
+    long cancelledAt = System.nanoTime();
+    stream.cancel(CLIENT_LEFT);
+
+    long returnedAt = returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)[0];
+    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(got[0]).isEqualTo(new Failed(CLIENT_LEFT));
+    assertPrompt(cancelledAt, returnedAt, "next() returned after the cancel");
+    assertPrompt(cancelledAt, goneAt, "upstream saw the connection close after the cancel");
+    assertThat(stream.next()).isNull();
+  }
+
+  @Test
+  void cancelWhileTheUpstreamPausesBetweenChunksClosesTheConnection() throws Exception {
+    upstream.enqueue(Script.openAiText("a", "b", "c").chunkDelay(Duration.ofSeconds(30)));
+    EventStream stream = provider(upstream).stream(hello());
+    StreamEvent[] got = new StreamEvent[1];
+    CompletableFuture<long[]> returned = nextInBackground(stream, got);
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+    // The first chunk (role, empty content) gives Started; the reader then waits 30 s for the next.
+    assertThat(returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+    assertThat(got[0]).isInstanceOf(Started.class);
+    returned = nextInBackground(stream, got);
+    Thread.sleep(50);
+
+    long cancelledAt = System.nanoTime();
+    stream.cancel(CLIENT_LEFT);
+
+    returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(got[0]).isEqualTo(new Failed(CLIENT_LEFT));
+    assertPrompt(cancelledAt, goneAt, "upstream saw the connection close after the cancel");
+  }
+
+  @Test
+  void cancelBeforeTheFirstNextSendsNothing() throws Exception {
+    EventStream stream = provider(upstream).stream(hello());
+
+    stream.cancel(CLIENT_LEFT);
+
+    assertThat(stream.next()).isEqualTo(new Failed(CLIENT_LEFT));
+    assertThat(stream.next()).isNull();
+    Thread.sleep(100);
+    assertThat(upstream.requests()).isEmpty();
+    assertThat(upstream.connectionCount()).isZero();
+  }
+
+  @Test
+  void onlyTheFirstCancelCountsAndRepeatingItIsHarmless() throws Exception {
+    upstream.enqueue(Script.openAiText("x").hangAfterChunks(1));
+    EventStream stream = provider(upstream).stream(hello());
+    assertThat(stream.next()).isInstanceOf(Started.class);
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+
+    stream.cancel(CLIENT_LEFT);
+    stream.cancel(GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, "idle"));
+    stream.close();
+
+    assertThat(stream.next()).isEqualTo(new Failed(CLIENT_LEFT));
+    assertThat(stream.next()).isNull();
+    stream.cancel(GatewayError.of(ErrorType.CANCELLED, "after the end"));
+    assertThat(request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isPositive();
+  }
+
+  @Test
+  void closeBeforeTheEndCancelsAndClosesTheUpstreamConnection() throws Exception {
+    upstream.enqueue(Script.openAiText("x", "y").hangAfterChunks(2));
+    EventStream stream = provider(upstream).stream(hello());
+    assertThat(stream.next()).isInstanceOf(Started.class);
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+
+    long closedAt = System.nanoTime();
+    stream.close();
+
+    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertPrompt(closedAt, goneAt, "upstream saw the connection close after close()");
+    assertThat(stream.next()).isInstanceOf(Failed.class);
+  }
+
+  @Test
+  void interruptingTheReadingThreadEndsTheStreamAsCancelledAndClosesTheConnection() throws Exception {
+    upstream.enqueue(Script.openAiText("x").hangAfterChunks(1));
+    EventStream stream = provider(upstream).stream(hello());
+    StreamEvent[] got = new StreamEvent[2];
+    boolean[] interruptedAfter = new boolean[1];
+    Thread reader = Thread.ofVirtual().start(() -> {
+      got[0] = stream.next();
+      got[1] = stream.next();
+      interruptedAfter[0] = Thread.currentThread().isInterrupted();
+    });
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+    Thread.sleep(100);
+
+    reader.interrupt();
+
+    assertThat(reader.join(DEADLINE)).isTrue();
+    assertThat(got[0]).isInstanceOf(Started.class);
+    assertThat(((Failed) got[1]).error().type()).isEqualTo(ErrorType.CANCELLED);
+    assertThat(interruptedAfter[0]).as("interrupt flag kept for the caller").isTrue();
+    assertThat(request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isPositive();
+  }
+
+  @Test
+  void aCompletedStreamLeavesItsConnectionInThePoolForTheNextOne() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      Transcript t = Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+      assertThat(t.content()).isEqualTo(FakeUpstream.DEFAULT_TEXT);
+      // The body is drained after [DONE] on another thread; give it a moment to hand the connection back.
+      Thread.sleep(50);
+    }
+
+    assertThat(upstream.requests()).extracting(RecordedRequest::connectionId).containsOnly(1);
+    assertThat(upstream.connectionCount()).isEqualTo(1);
+    assertThat(upstream.requests()).allSatisfy(r -> assertThat(r.clientGone()).isNotDone());
+  }
+
+  @Test
+  void aStreamThatFailsWithItsBodyStillOpenClosesTheConnectionInsteadOfLeavingItHanging() throws Exception {
+    upstream.enqueue(Script.sse("{not json", "{}").hangAfterChunks(1));
+    Transcript failed = Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+    assertThat(failed.failure().type()).isEqualTo(ErrorType.UPSTREAM_ERROR);
+    long failedAt = System.nanoTime();
+
+    long goneAt = upstream.awaitRequest(DEADLINE).clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+
+    assertPrompt(failedAt, goneAt, "upstream saw the connection close after the failure");
+    Transcript next = Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+    assertThat(next.content()).isEqualTo(FakeUpstream.DEFAULT_TEXT);
+    assertThat(upstream.requests()).extracting(RecordedRequest::connectionId).containsExactly(1, 2);
+  }
+}
