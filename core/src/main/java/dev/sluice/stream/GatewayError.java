@@ -44,8 +44,13 @@ public record GatewayError(
     return new GatewayError(type, message, param, newCode, upstreamStatus, retryAfter);
   }
 
-  /** The status a client sees when this error comes before the first byte. */
+  /**
+   * The status a client sees when this error comes before the first byte. An upstream that rejects
+   * the gateway's own credentials (401, 403) is a bad gateway: answering 401 would have SDKs tell
+   * the user to fix a key the user does not hold.
+   */
   public int httpStatus() {
+    if (upstreamStatus == 401 || upstreamStatus == 403) return 502;
     return type.httpStatus();
   }
 

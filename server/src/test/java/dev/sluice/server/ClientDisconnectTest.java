@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.stream.GatewayError;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -56,14 +54,7 @@ class ClientDisconnectTest {
   }
 
   private static Socket openStream(TestGateway gateway, String path, String body) throws IOException {
-    var socket = new Socket("127.0.0.1", gateway.port());
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = socket.getOutputStream();
-    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-    out.write(bytes);
-    out.flush();
-    return socket;
+    return RawHttp.post(gateway.port(), path, body);
   }
 
   private static void assertCancelledForDisconnect(RecordingProvider.Recorded stream, long closedAt) throws Exception {
@@ -105,7 +96,7 @@ class ClientDisconnectTest {
     try (TestGateway gateway = gatewayWith(provider)) {
       Socket socket = openStream(gateway, "/v1/chat/completions", BODY);
       RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
-      readUntil(socket.getInputStream(), "\"content\":\"");
+      RawHttp.readUntil(socket.getInputStream(), "\"content\":\"");
       long closedAt = System.nanoTime();
       socket.close();
       assertCancelledForDisconnect(stream, closedAt);
@@ -138,7 +129,7 @@ class ClientDisconnectTest {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             + "Content-Length: " + bytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-        String response = readResponse(in);
+        String response = RawHttp.readResponse(in);
         assertThat(response).startsWith("HTTP/1.1 200").contains("round").contains(String.valueOf(i));
         if (i % 2 == 0) assertThat(response).contains("data: [DONE]");
         RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
@@ -233,55 +224,5 @@ class ClientDisconnectTest {
         .get(5, TimeUnit.SECONDS);
     stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
     return stream;
-  }
-
-  private static void readUntil(InputStream in, String marker) throws IOException {
-    var seen = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      seen.write(b);
-      if (seen.toString(StandardCharsets.UTF_8).contains(marker)) return;
-    }
-    throw new AssertionError("stream ended before " + marker + ": " + seen);
-  }
-
-  /** Reads one HTTP/1.1 response, with a Content-Length or chunked body, leaving the connection open. */
-  private static String readResponse(InputStream in) throws IOException {
-    var head = new ByteArrayOutputStream();
-    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) throw new AssertionError("connection closed mid-response: " + head);
-      head.write(b);
-    }
-    String headers = head.toString(StandardCharsets.ISO_8859_1);
-    var body = new ByteArrayOutputStream();
-    String lower = headers.toLowerCase();
-    if (lower.contains("transfer-encoding: chunked")) {
-      while (true) {
-        String sizeLine = readLine(in);
-        int size = Integer.parseInt(sizeLine.trim(), 16);
-        if (size == 0) {
-          readLine(in);
-          break;
-        }
-        body.write(in.readNBytes(size));
-        readLine(in);
-      }
-    } else {
-      int at = lower.indexOf("content-length: ") + "content-length: ".length();
-      int length = Integer.parseInt(lower.substring(at, lower.indexOf("\r\n", at)).trim());
-      body.write(in.readNBytes(length));
-    }
-    return headers + body.toString(StandardCharsets.UTF_8);
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    var line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) != '\n') {
-      if (b < 0) throw new AssertionError("connection closed mid-line");
-      if (b != '\r') line.write(b);
-    }
-    return line.toString(StandardCharsets.US_ASCII);
   }
 }

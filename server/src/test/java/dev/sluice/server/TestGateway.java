@@ -2,14 +2,16 @@ package dev.sluice.server;
 
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.sim.SimConfig;
-import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.config.SluiceConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** A real gateway on a free loopback port, with the providers a test chooses. */
@@ -22,14 +24,17 @@ final class TestGateway implements AutoCloseable {
     this.server = server;
   }
 
-  /** Sim as fast as the client reads, plus {@code extra} providers. */
+  /**
+   * The providers the configuration makes live (sim as fast as the client reads, unless the test
+   * configures it), with any of them replaced by the {@code extra} provider of the same name.
+   */
   static TestGateway start(UnaryOperator<SluiceConfig.Builder> config, Provider... extra) throws Exception {
     var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO));
     SluiceConfig c = config.apply(builder).build();
-    var providers = new java.util.ArrayList<Provider>();
-    boolean hasSim = false;
-    for (Provider p : extra) hasSim |= p.name().equals(SimProvider.NAME);
-    if (!hasSim) providers.add(new SimProvider(c.sim()));
+    var providers = new ArrayList<Provider>();
+    for (Provider p : Providers.fromConfig(c, Map.of())) {
+      if (Arrays.stream(extra).noneMatch(e -> e.name().equals(p.name()))) providers.add(p);
+    }
     providers.addAll(List.of(extra));
     return new TestGateway(SluiceServer.start(c, providers));
   }
