@@ -14,18 +14,22 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
+import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.Script;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The official OpenAI Java SDK, unchanged, against Sluice's OpenAI dialect on the simulated model. */
+/** The official OpenAI Java SDK, unchanged, against Sluice's OpenAI dialect: on sim and through an upstream. */
 class OpenAiSdkTest {
+  static FakeUpstream upstream;
   static TestGateway gateway;
   static OpenAIClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    gateway = TestGateway.start();
+    upstream = FakeUpstream.start();
+    gateway = TestGateway.start(b -> b.openAi("sk-upstream", upstream.baseUrl()));
     client = OpenAIOkHttpClient.builder().apiKey("sk-not-used-by-sim").baseUrl(gateway.uri("/v1").toString())
         .maxRetries(0).build();
   }
@@ -34,6 +38,7 @@ class OpenAiSdkTest {
   static void stop() throws Exception {
     client.close();
     gateway.close();
+    upstream.close();
   }
 
   static ChatCompletionCreateParams.Builder echo(String text) {
@@ -78,5 +83,54 @@ class OpenAiSdkTest {
         });
     assertThatThrownBy(() -> client.chat().completions().create(echo("x").n(3).build()))
         .isInstanceOf(BadRequestException.class);
+  }
+
+  @Test
+  void streamsTheExactTextAndUsageTheUpstreamSent() {
+    upstream.enqueue(Script.fromFixture("fixtures/openai/text.sse"));
+    var accumulator = ChatCompletionAccumulator.create();
+    ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("openai/gpt-4o")
+        .addUserMessage("weather?").streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+        .build();
+    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+      stream.stream().forEach(accumulator::accumulate);
+    }
+    ChatCompletion whole = accumulator.chatCompletion();
+    assertThat(whole.id()).isEqualTo("chatcmpl-ABfw031mOJeYCSHe4yI2ZjOA6kMJL");
+    assertThat(whole.model()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(whole.choices().getFirst().message().content()).hasValue(
+        "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend"
+            + " checking a reliable weather website or a weather app.");
+    CompletionUsage usage = whole.usage().orElseThrow();
+    assertThat(usage.promptTokens()).isEqualTo(14);
+    assertThat(usage.completionTokens()).isEqualTo(30);
+    assertThat(usage.totalTokens()).isEqualTo(44);
+  }
+
+  @Test
+  void readsStreamedParallelToolCallsAndAWholeCompletionFromTheUpstream() {
+    upstream.enqueue(Script.fromFixture("fixtures/openai/two-tool-calls.sse"));
+    var accumulator = ChatCompletionAccumulator.create();
+    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("weather and stock").build())) {
+      stream.stream().forEach(accumulator::accumulate);
+    }
+    var calls = accumulator.chatCompletion().choices().getFirst().message().toolCalls().orElseThrow();
+    assertThat(calls).hasSize(2);
+    assertThat(calls.get(0).asFunction().id()).isEqualTo("call_JMW1whyEaYG438VE1OIflxA2");
+    assertThat(calls.get(0).asFunction().function().name()).isEqualTo("GetWeatherArgs");
+    assertThat(calls.get(0).asFunction().function().arguments())
+        .isEqualTo("{\"city\": \"Edinburgh\", \"country\": \"GB\", \"units\": \"c\"}");
+    assertThat(calls.get(1).asFunction().function().name()).isEqualTo("get_stock_price");
+    assertThat(calls.get(1).asFunction().function().arguments()).isEqualTo("{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}");
+    assertThat(accumulator.chatCompletion().choices().getFirst().finishReason())
+        .isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+
+    upstream.enqueue(Script.fromFixture("fixtures/openai/tool-call.sse"));
+    ChatCompletion completion = client.chat().completions().create(
+        ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("weather in NYC").build());
+    var call = completion.choices().getFirst().message().toolCalls().orElseThrow().getFirst().asFunction();
+    assertThat(call.function().arguments()).isEqualTo("{\"city\":\"New York City\"}");
+    assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(16);
   }
 }
