@@ -68,7 +68,7 @@ final class BrowserEndpoint {
     try {
       // Sim answers cost nothing; real prices arrive with the price table.
       boolean free = route.provider().name().equals(SimProvider.NAME);
-      var encoder = new BrowserStreamEncoder(context, usage -> free ? BigDecimal.ZERO : null);
+      var encoder = new BrowserStreamEncoder(context, route.provider().name(), usage -> free ? BigDecimal.ZERO : null);
       return relay.stream(encoder, channel, responder(eventSource));
     } finally {
       gateway.streams().remove(streamId);

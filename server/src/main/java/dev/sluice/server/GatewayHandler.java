@@ -58,6 +58,11 @@ final class GatewayHandler extends Handler.Abstract {
     Outcome outcome = null;
     try {
       outcome = route(exchange, method, path);
+      if (watch.strayBytes()) {
+        // The watch consumed a byte the client sent during the response (pipelining behind a
+        // stream): the next request on this connection is damaged, so the connection ends here.
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+      }
       callback.succeeded();
     } catch (Throwable t) {
       log.error("{} {} {} failed", requestId, method, path, t);

@@ -46,6 +46,7 @@ class BrowserEndpointTest {
       assertThat(r.body()).doesNotContain("event:");
       List<Event> events = events(r.body());
       String streamId = events.getFirst().data().get("stream").asText();
+      assertThat(events.getFirst().data().get("model").asText()).isEqualTo("sim/echo");
       assertThat(streamId).startsWith("st_");
       for (int i = 0; i < events.size(); i++) assertThat(events.get(i).id()).isEqualTo(streamId + ":" + i);
       var text = new StringBuilder();

@@ -140,6 +140,22 @@ class ClientDisconnectTest {
   }
 
   @Test
+  void closesTheConnectionAfterAStreamWhenTheClientPipelinedBehindIt() throws Exception {
+    RecordingProvider provider = new RecordingProvider(new SimProvider(new SimConfig(200, Duration.ZERO)));
+    try (TestGateway gateway = gatewayWith(provider); Socket socket = openStream(gateway, "/v1/chat/completions", BODY)) {
+      socket.setSoTimeout(5_000);
+      InputStream in = socket.getInputStream();
+      RawHttp.readUntil(in, "\"content\":\"");
+      // A second request sent while the first still streams: the watch reads (and loses) its first byte.
+      socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] rest = in.readAllBytes(); // returns only when the server closes the connection
+      String tail = new String(rest, StandardCharsets.UTF_8);
+      assertThat(tail).contains("data: [DONE]").doesNotContain("HTTP/1.1 400").doesNotContain("HTTP/1.1 200");
+      assertThat(provider.awaitStream(Duration.ofSeconds(1)).cancelledAt).isNotDone();
+    }
+  }
+
+  @Test
   void abortsUpstreamWhenH2cStreamIsReset() throws Exception {
     RecordingProvider provider = thinkingSim();
     var client = new HTTP2Client();

@@ -26,15 +26,18 @@ import java.util.function.Function;
  */
 public final class BrowserStreamEncoder implements StreamEncoder {
   private final StreamContext context;
+  private final String provider;
   private final Function<Usage, BigDecimal> pricing;
   private long seq;
   private Usage usage;
 
   /**
+   * @param provider the name of the provider that answers
    * @param pricing the cost of a usage in USD, or null where the model has no price
    */
-  public BrowserStreamEncoder(StreamContext context, Function<Usage, BigDecimal> pricing) {
+  public BrowserStreamEncoder(StreamContext context, String provider, Function<Usage, BigDecimal> pricing) {
     this.context = context;
+    this.provider = provider;
     this.pricing = pricing;
   }
 
@@ -43,7 +46,8 @@ public final class BrowserStreamEncoder implements StreamEncoder {
     switch (event) {
       case Started s -> send(sink, g -> {
         g.writeStringField("stream", context.streamId());
-        g.writeStringField("model", s.model());
+        // provider/model: which upstream answered, in the same words a client routes with.
+        g.writeStringField("model", provider + "/" + s.model());
       });
       case TextDelta t -> send(sink, g -> g.writeStringField(switch (t.channel()) {
         case CONTENT, REFUSAL -> "content";
