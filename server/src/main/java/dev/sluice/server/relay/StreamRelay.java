@@ -54,33 +54,17 @@ public final class StreamRelay {
 
   /** Relays as a stream of Server-Sent Events in one dialect. */
   public Outcome stream(StreamEncoder encoder, ClientChannel channel, ErrorResponder early) {
-    var watchdog = new StreamWatchdog(timeouts, heartbeat, source, channel);
-    watchdog.start();
-    long askedAt = System.nanoTime();
-    try {
-      StreamEvent event;
-      while ((event = source.next()) != null) {
-        watchdog.onEvent();
-        meter.observe(event);
-        context.upstreamFirstToken(System.nanoTime() - askedAt);
-        if (event instanceof Failed failed) return fail(failed.error(), encoder, channel, early);
-        if (event instanceof Finished && !meter.reported()) {
-          encoder.encode(new UsageReport(meter.usage()), channel);
-        }
-        if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
+    return run(new Delivery() {
+      @Override
+      public void deliver(StreamEvent event) throws IOException {
         encoder.encode(event, channel);
-        if (event instanceof Finished finished) {
-          channel.finish();
-          return new Outcome("completed", finished.reason(), null, meter.usage());
-        }
       }
-      throw new IllegalStateException("stream ended without a terminal event");
-    } catch (IOException clientGone) {
-      return aborted(clientGone);
-    } finally {
-      watchdog.stop();
-      source.close();
-    }
+
+      @Override
+      public void complete() throws IOException {
+        channel.finish();
+      }
+    }, encoder, channel, channel, early);
   }
 
   /** Writes a whole response. */
@@ -91,18 +75,49 @@ public final class StreamRelay {
 
   /** Relays into one whole response (a dialect's non-streaming answer), built by {@code collector}. */
   public Outcome collect(Consumer<StreamEvent> collector, Responder respond, ClientChannel channel, ErrorResponder early) {
-    var watchdog = new StreamWatchdog(timeouts, heartbeat, source, null);
+    return run(new Delivery() {
+      @Override
+      public void deliver(StreamEvent event) {
+        collector.accept(event);
+      }
+
+      @Override
+      public void complete() throws IOException {
+        respond.respond();
+      }
+    }, null, null, channel, early);
+  }
+
+  /** Where the events of a successful stream go, and how its response ends. */
+  private interface Delivery {
+    void deliver(StreamEvent event) throws IOException;
+
+    void complete() throws IOException;
+  }
+
+  /**
+   * The one relay loop.
+   *
+   * @param inStream the encoder for an in-stream error once the response is committed, or null
+   * @param heartbeats the channel to send heartbeats to while quiet, or null for a whole response
+   */
+  private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, ClientChannel channel,
+      ErrorResponder early) {
+    var watchdog = new StreamWatchdog(timeouts, heartbeat, source, heartbeats);
     watchdog.start();
+    long askedAt = System.nanoTime();
     try {
       StreamEvent event;
       while ((event = source.next()) != null) {
         watchdog.onEvent();
         meter.observe(event);
-        if (event instanceof Failed failed) return fail(failed.error(), null, channel, early);
-        if (event instanceof Finished && !meter.reported()) collector.accept(new UsageReport(meter.usage()));
-        collector.accept(event);
+        context.upstreamFirstToken(System.nanoTime() - askedAt);
+        if (event instanceof Failed failed) return fail(failed.error(), inStream, channel, early);
+        if (event instanceof Finished && !meter.reported()) delivery.deliver(new UsageReport(meter.usage()));
+        if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
+        delivery.deliver(event);
         if (event instanceof Finished finished) {
-          respond.respond();
+          delivery.complete();
           return new Outcome("completed", finished.reason(), null, meter.usage());
         }
       }
