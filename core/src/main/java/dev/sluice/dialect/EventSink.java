@@ -18,6 +18,14 @@ public interface EventSink {
    */
   void event(String type, String id, String data) throws IOException;
 
+  /**
+   * Sends one event whose data is already UTF-8 (JSON a generator wrote), with no copy to a String.
+   * The bytes are read before this returns.
+   */
+  default void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
+    event(type, id, new String(utf8, off, len, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   /** Sends a comment line ({@code : text}), which every client ignores; used as a heartbeat. */
   void comment(String text) throws IOException;
 }

@@ -2,11 +2,14 @@ package dev.sluice.dialect;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SegmentedStringWriter;
-import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** The shared Jackson factory and a one-call way to write small JSON texts with the streaming API. */
 public final class Json {
@@ -16,16 +19,69 @@ public final class Json {
 
   private Json() {}
 
-  /** Writes one JSON text with the streaming generator (no tree) and returns it. */
+  /** Writes one JSON text with the streaming generator (no tree) and returns it. Not for per-chunk paths. */
   public static String write(JsonBody body) {
-    var out = new SegmentedStringWriter(new BufferRecycler());
-    try {
-      try (JsonGenerator g = FACTORY.createGenerator(out)) {
-        body.write(g);
-      }
-      return out.getAndClear();
+    var out = new StringWriter(256);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      body.write(g);
     } catch (IOException e) {
       throw new UncheckedIOException("writing JSON to memory failed", e);
+    }
+    return out.toString();
+  }
+
+  /**
+   * Writes one JSON text as UTF-8 into {@code buffer}, replacing what it held. The per-chunk path:
+   * the buffer is the stream's own and reused, the generator's scratch buffers come from the
+   * factory's recycler pool, so a chunk allocates next to nothing.
+   */
+  public static Utf8Buffer write(Utf8Buffer buffer, JsonBody body) {
+    buffer.reset();
+    try (JsonGenerator g = FACTORY.createGenerator(buffer, JsonEncoding.UTF8)) {
+      body.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing JSON to memory failed", e);
+    }
+    return buffer;
+  }
+
+  /** A growable byte buffer to write JSON into and read it back from without copying. One per stream. */
+  public static final class Utf8Buffer extends OutputStream {
+    private byte[] bytes = new byte[512];
+    private int size;
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    public byte[] array() {
+      return bytes;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    public void reset() {
+      size = 0;
+    }
+
+    @Override
+    public String toString() {
+      return new String(bytes, 0, size, StandardCharsets.UTF_8);
+    }
+
+    private void ensure(int more) {
+      if (size + more > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
     }
   }
 

@@ -176,6 +176,14 @@ public final class SseWriter {
   }
 
   /** A copy of the bytes buffered so far; the buffer is left as it is. */
+  /**
+   * The framed bytes as a buffer over this writer's own array, without a copy; valid until the next
+   * call that changes the writer. For callers that hand the bytes to a blocking write.
+   */
+  public java.nio.ByteBuffer buffer() {
+    return java.nio.ByteBuffer.wrap(buf, 0, len);
+  }
+
   public byte[] toByteArray() {
     return Arrays.copyOf(buf, len);
   }

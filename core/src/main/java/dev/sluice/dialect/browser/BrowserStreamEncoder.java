@@ -28,6 +28,7 @@ public final class BrowserStreamEncoder implements StreamEncoder {
   private final StreamContext context;
   private final String provider;
   private final Function<Usage, BigDecimal> pricing;
+  private final Json.Utf8Buffer buffer = new Json.Utf8Buffer();
   private long seq;
   private Usage usage;
 
@@ -107,11 +108,11 @@ public final class BrowserStreamEncoder implements StreamEncoder {
   }
 
   private void send(EventSink sink, Json.JsonBody fields) throws IOException {
-    String data = Json.write(g -> {
+    Json.write(buffer, g -> {
       g.writeStartObject();
       fields.write(g);
       g.writeEndObject();
     });
-    sink.event(null, context.streamId() + ":" + seq++, data);
+    sink.event(null, context.streamId() + ":" + seq++, buffer.array(), 0, buffer.size());
   }
 }

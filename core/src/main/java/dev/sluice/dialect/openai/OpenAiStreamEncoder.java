@@ -30,6 +30,7 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
   public static final String DONE = "[DONE]";
 
   private final boolean includeUsage;
+  private final Json.Utf8Buffer buffer = new Json.Utf8Buffer();
   private String id;
   private String model;
   private long created;
@@ -58,11 +59,11 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
           // Not part of OpenAI's schema; the name OpenAI-compatible reasoning servers use.
           case REASONING -> "reasoning_content";
         };
-        sink.event(null, null, chunk(g -> g.writeStringField(field, t.text()), null));
+        send(sink, chunk(g -> g.writeStringField(field, t.text()), null));
       }
       case ToolCallDelta c -> {
         sendRole(sink, RoleChunk.NULL_CONTENT);
-        sink.event(null, null, chunk(g -> {
+        send(sink, chunk(g -> {
           g.writeArrayFieldStart("tool_calls");
           g.writeStartObject();
           g.writeNumberField("index", c.index());
@@ -79,8 +80,8 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
       case UsageReport u -> usage = u.usage();
       case Finished f -> {
         sendRole(sink, RoleChunk.CONTENT);
-        sink.event(null, null, chunk(g -> {}, f.reason().openAi()));
-        if (includeUsage) sink.event(null, null, usageChunk());
+        send(sink, chunk(g -> {}, f.reason().openAi()));
+        if (includeUsage) send(sink, usageChunk());
         sink.event(null, null, DONE);
       }
       case Failed f -> sink.event(null, null, OpenAiErrors.body(f.error()));
@@ -92,7 +93,7 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
   private void sendRole(EventSink sink, RoleChunk kind) throws IOException {
     if (roleSent) return;
     roleSent = true;
-    sink.event(null, null, chunk(g -> {
+    send(sink, chunk(g -> {
       g.writeStringField("role", "assistant");
       switch (kind) {
         case CONTENT -> {
@@ -108,8 +109,12 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
     }, null));
   }
 
-  private String chunk(Json.JsonBody delta, String finishReason) {
-    return Json.write(g -> {
+  private static void send(EventSink sink, Json.Utf8Buffer json) throws IOException {
+    sink.event(null, null, json.array(), 0, json.size());
+  }
+
+  private Json.Utf8Buffer chunk(Json.JsonBody delta, String finishReason) {
+    return Json.write(buffer, g -> {
       header(g);
       g.writeArrayFieldStart("choices");
       g.writeStartObject();
@@ -125,8 +130,8 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
     });
   }
 
-  private String usageChunk() {
-    return Json.write(g -> {
+  private Json.Utf8Buffer usageChunk() {
+    return Json.write(buffer, g -> {
       header(g);
       g.writeArrayFieldStart("choices");
       g.writeEndArray();

@@ -76,6 +76,18 @@ public final class ClientChannel implements EventSink {
   }
 
   @Override
+  public void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
+    lock.lock();
+    try {
+      writer.reset();
+      writer.event(type, id, utf8, off, len);
+      writeFramed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public void comment(String text) throws IOException {
     lock.lock();
     try {
@@ -148,7 +160,7 @@ public final class ClientChannel implements EventSink {
 
   private void writeFramed() throws IOException {
     commitStreamHeaders();
-    write(false, ByteBuffer.wrap(writer.toByteArray()));
+    write(false, writer.buffer());
   }
 
   private void commitStreamHeaders() {
