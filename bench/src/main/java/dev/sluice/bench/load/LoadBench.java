@@ -92,9 +92,9 @@ public final class LoadBench {
         direct.chunks() / direct.seconds(), relayed.chunks() / relayed.seconds(), cpu / relayed.chunks() * 1000);
     var latencies = new ArrayList<Latency>();
     for (int level : settings.latencyLevels()) {
-      Run direct = underLoad("latency direct", level, upstream.port());
-      Run relayed = underLoad("latency via Sluice", level, sluice.port);
-      latencies.add(new Latency(level, direct.ttft(), relayed.ttft(), direct.chunk(), relayed.chunk()));
+      Run alone = underLoad("latency direct", level, upstream.port());
+      Run through = underLoad("latency via Sluice", level, sluice.port);
+      latencies.add(new Latency(level, alone.ttft(), through.ttft(), alone.chunk(), through.chunk()));
     }
     var helds = new ArrayList<Held>();
     for (int level : settings.heldLevels()) helds.add(hold(level, baselineRss));
