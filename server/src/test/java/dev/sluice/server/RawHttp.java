@@ -37,15 +37,20 @@ final class RawHttp {
     throw new AssertionError("stream ended before " + marker + ": " + seen);
   }
 
-  /** Reads one response, with a Content-Length or chunked body, leaving the connection open. */
-  static String readResponse(InputStream in) throws IOException {
+  /** Reads a response's status line and headers, leaving the body unread. */
+  static String readHead(InputStream in) throws IOException {
     var head = new ByteArrayOutputStream();
     while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
       int b = in.read();
-      if (b < 0) throw new AssertionError("connection closed mid-response: " + head);
+      if (b < 0) throw new AssertionError("connection closed in the headers: " + head);
       head.write(b);
     }
-    String headers = head.toString(StandardCharsets.ISO_8859_1);
+    return head.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Reads one response, with a Content-Length or chunked body, leaving the connection open. */
+  static String readResponse(InputStream in) throws IOException {
+    String headers = readHead(in);
     var body = new ByteArrayOutputStream();
     String lower = headers.toLowerCase(java.util.Locale.ROOT);
     if (lower.contains("transfer-encoding: chunked")) {

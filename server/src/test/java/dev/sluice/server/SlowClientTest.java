@@ -38,7 +38,8 @@ class SlowClientTest {
         RecordedRequest seen = upstream.awaitRequest(Duration.ofSeconds(5));
         // Nothing is read: Sluice's write blocks, it stops reading the upstream, and after the write
         // timeout it gives the client up and closes the upstream connection.
-        seen.clientGone().get(10, TimeUnit.SECONDS);
+        // A hang guard only: the write timeout (500 ms) starts once the buffers between the three are full.
+        seen.clientGone().get(60, TimeUnit.SECONDS);
         assertThat(seen.responseComplete()).as("the upstream could not send everything: backpressure").isFalse();
       }
     }
@@ -75,6 +76,118 @@ class SlowClientTest {
     public int read(byte[] b, int off, int len) throws IOException {
       LockSupport.parkNanos(100_000);
       return super.read(b, off, Math.min(len, 512));
+    }
+  }
+
+  @Test
+  void holdsFiftyMegabytesBackWithBoundedHeapThenDeliversThemIntact() throws Exception {
+    // 50,000 chunks of 1,000 characters: 50 MB of text, about 60 MB on the wire.
+    var pieces = new String[50_000];
+    var expected = java.security.MessageDigest.getInstance("SHA-256");
+    for (int i = 0; i < pieces.length; i++) {
+      pieces[i] = String.format("%08d", i) + "z".repeat(992);
+      expected.update(pieces[i].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Script script = Script.openAiText(pieces);
+    pieces = null; // the script holds the bytes now; keep the measured heap to what the gateway holds
+    try (FakeUpstream upstream = FakeUpstream.start();
+        TestGateway gateway = TestGateway.start(b -> b.openAi("sk-test", upstream.baseUrl())
+            .heartbeat(Duration.ZERO).writeTimeout(Duration.ofMinutes(1)))) {
+      upstream.enqueue(script);
+      long baseline = usedHeapAfterGc();
+      var socket = new Socket();
+      socket.setReceiveBufferSize(64 * 1024);
+      socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
+      try (socket) {
+        socket.setSoTimeout(60_000);
+        RawHttp.post(socket, "/v1/chat/completions",
+            "{\"model\":\"openai/gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        RecordedRequest seen = upstream.awaitRequest(Duration.ofSeconds(5));
+        var in = socket.getInputStream();
+        RawHttp.readHead(in);
+        var digest = java.security.MessageDigest.getInstance("SHA-256");
+        var contentSeen = new java.util.concurrent.atomic.AtomicBoolean();
+        var parser = new dev.sluice.sse.SseParser(event -> {
+          if (!event.data().startsWith("{")) return;
+          try {
+            var node = dev.sluice.dialect.Json.MAPPER.readTree(event.data()).at("/choices/0/delta/content");
+            if (node.isTextual() && !node.asText().isEmpty()) {
+              digest.update(node.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              contentSeen.set(true);
+            }
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+        var body = new ChunkedBody(in);
+        byte[] buf = new byte[16 * 1024];
+        while (!contentSeen.get()) parser.feed(buf, 0, body.read(buf, 0, buf.length));
+        // The client now reads nothing. The upstream's response cannot complete while the client
+        // holds back, and the gateway holds no more than its buffers for the stream.
+        long held = 0;
+        for (int i = 0; i < 20; i++) {
+          held = Math.max(held, usedHeapAfterGc() - baseline);
+          LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+        assertThat(seen.responseComplete()).as("the upstream is blocked, not done").isFalse();
+        System.out.printf("heap held by a stream whose client reads nothing: %.2f MiB%n", held / 1048576.0);
+        assertThat(held).as("heap held for one stream whose client reads nothing").isLessThan(8L << 20);
+        // Reading resumes: every chunk arrives, in order, intact.
+        for (int n; (n = body.read(buf, 0, buf.length)) > 0; ) parser.feed(buf, 0, n);
+        parser.end();
+        assertThat(digest.digest()).isEqualTo(expected.digest());
+        assertThat(seen.responseComplete()).isTrue();
+      }
+    }
+  }
+
+  private static long usedHeapAfterGc() {
+    System.gc();
+    var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  /** The payload of an HTTP/1.1 chunked body, read as it arrives; ends at the zero-length chunk. */
+  private static final class ChunkedBody extends InputStream {
+    private final InputStream in;
+    private int left;
+    private boolean end;
+
+    ChunkedBody(InputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (end) return -1;
+      if (left == 0) {
+        String size = line();
+        if (size.isEmpty()) size = line(); // the CRLF that closed the previous chunk
+        left = Integer.parseInt(size.trim(), 16);
+        if (left == 0) {
+          end = true;
+          return -1;
+        }
+      }
+      int n = in.read(b, off, Math.min(len, left));
+      if (n < 0) throw new IOException("connection closed inside a chunk");
+      left -= n;
+      return n;
+    }
+
+    private String line() throws IOException {
+      var sb = new StringBuilder();
+      for (int c; (c = in.read()) != '\n'; ) {
+        if (c < 0) throw new IOException("connection closed");
+        if (c != '\r') sb.append((char) c);
+      }
+      return sb.toString();
     }
   }
 }
