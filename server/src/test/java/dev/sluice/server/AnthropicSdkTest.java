@@ -42,7 +42,7 @@ class AnthropicSdkTest {
   static void start() throws Exception {
     anthropicUpstream = FakeUpstream.start();
     openAiUpstream = FakeUpstream.start();
-    gateway = TestGateway.start(b -> b.anthropic("sk-ant-upstream", anthropicUpstream.baseUrl())
+    gateway = TestGateway.start(b -> b.anthropic("sk-ant-upstream", anthropicUpstream.baseUrl().resolve("/"))
         .providers(List.of(new CompatibleProvider("compat", "openai", openAiUpstream.baseUrl(), null, List.of()))));
     client = AnthropicOkHttpClient.builder().apiKey("sk-ant-client").baseUrl(gateway.uri("/").toString())
         .maxRetries(0).build();

@@ -32,7 +32,7 @@ class ConformanceTest {
   static void start() throws Exception {
     anthropicUpstream = FakeUpstream.start();
     openAiUpstream = FakeUpstream.start();
-    gateway = TestGateway.start(b -> b.anthropic("sk-ant-upstream", anthropicUpstream.baseUrl())
+    gateway = TestGateway.start(b -> b.anthropic("sk-ant-upstream", anthropicUpstream.baseUrl().resolve("/"))
         .providers(List.of(new CompatibleProvider("compat", "openai", openAiUpstream.baseUrl(), null, List.of()))));
   }
 

@@ -27,7 +27,7 @@ class MessagesEndpointTest {
   static void start() throws Exception {
     anthropicUpstream = FakeUpstream.start();
     openAiUpstream = FakeUpstream.start();
-    gateway = TestGateway.start(b -> b.anthropic(ANTHROPIC_KEY, anthropicUpstream.baseUrl())
+    gateway = TestGateway.start(b -> b.anthropic(ANTHROPIC_KEY, anthropicUpstream.baseUrl().resolve("/"))
         .providers(List.of(new CompatibleProvider("compat", "openai", openAiUpstream.baseUrl(), null, List.of()))));
   }
 

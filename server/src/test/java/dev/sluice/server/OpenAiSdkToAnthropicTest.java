@@ -26,7 +26,7 @@ class OpenAiSdkToAnthropicTest {
   @BeforeAll
   static void start() throws Exception {
     upstream = FakeUpstream.start();
-    gateway = TestGateway.start(b -> b.anthropic("sk-ant-upstream", upstream.baseUrl()));
+    gateway = TestGateway.start(b -> b.anthropic("sk-ant-upstream", upstream.baseUrl().resolve("/")));
     client = OpenAIOkHttpClient.builder().apiKey("sk-client").baseUrl(gateway.uri("/v1").toString())
         .maxRetries(0).build();
   }

@@ -63,7 +63,7 @@ class AnthropicProviderTest {
     assertThat(t.content()).isEqualTo("Hello!");
     RecordedRequest r = upstream.requests().getFirst();
     assertThat(r.method()).isEqualTo("POST");
-    assertThat(r.path()).endsWith("/v1/messages");
+    assertThat(r.path()).isEqualTo("/v1/messages");
     assertThat(r.header("x-api-key")).isEqualTo(KEY);
     assertThat(r.header("anthropic-version")).isEqualTo("2023-06-01");
     assertThat(r.header("authorization")).isNull();

@@ -22,7 +22,7 @@ public final class AnthropicTestSupport {
   private AnthropicTestSupport() {}
 
   static AnthropicProvider provider(FakeUpstream upstream) {
-    return new AnthropicProvider(new AnthropicConfig("anthropic", upstream.baseUrl(), KEY, List.of("claude-x"),
+    return new AnthropicProvider(new AnthropicConfig("anthropic", upstream.baseUrl().resolve("/"), KEY, List.of("claude-x"),
         Duration.ofSeconds(2), Duration.ofSeconds(5)), CLIENT);
   }
 
