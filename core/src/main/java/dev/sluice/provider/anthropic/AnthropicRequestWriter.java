@@ -46,8 +46,9 @@ import java.util.regex.Pattern;
  * <p>What Anthropic cannot express is refused with {@link dev.sluice.stream.ErrorType#INVALID_REQUEST}
  * naming the field, never dropped: {@code seed}, the penalties, {@code response_format}, a message
  * {@code name}, a temperature above 1 (Anthropic's range is 0 to 1), images in other than user turns,
- * image URLs of another scheme. A tool's {@code strict} flag is not sent: Anthropic validates tool
- * input against {@code input_schema} by itself.
+ * image URLs of another scheme. Two hints are not sent, as they change cost or strictness and never
+ * what the answer means: a tool's {@code strict} flag (Anthropic validates tool input against
+ * {@code input_schema} by itself) and an image's OpenAI {@code detail} (Anthropic picks the resolution).
  */
 final class AnthropicRequestWriter {
 

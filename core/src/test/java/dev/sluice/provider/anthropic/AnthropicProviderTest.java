@@ -213,4 +213,22 @@ class AnthropicProviderTest {
     assertThat(Duration.ofNanos(goneAt - cancelledAt)).isLessThan(Duration.ofMillis(500));
     assertThat(stream.next()).isNull();
   }
+
+  @Test
+  void cancelWhileWaitingForHeadersClosesTheUpstreamConnectionAtOnce() throws Exception {
+    upstream.enqueue(Script.fromFixture("fixtures/anthropic/text.sse").hangBeforeHeaders());
+    EventStream stream = provider(upstream).stream(hello());
+    StreamEvent[] got = new StreamEvent[1];
+    CompletableFuture<Void> returned = CompletableFuture.runAsync(() -> got[0] = stream.next());
+    RecordedRequest request = upstream.awaitRequest(DEADLINE);
+    Thread.sleep(50);
+    assertThat(returned).isNotDone();
+    GatewayError reason = GatewayError.of(ErrorType.CANCELLED, "client left");
+    long cancelledAt = System.nanoTime();
+    stream.cancel(reason);
+    returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(got[0]).isEqualTo(new Failed(reason));
+    assertThat(Duration.ofNanos(goneAt - cancelledAt)).isLessThan(Duration.ofMillis(500));
+  }
 }
