@@ -33,7 +33,11 @@ import java.util.HashMap;
  * {@code signature}: Sluice cannot sign thinking that another provider produced), a refusal is text
  * (Anthropic reports it through {@code stop_reason: refusal} only), and each tool call a
  * {@code tool_use} block whose arguments stream as {@code input_json_delta}. A block ends when the
- * next one of another kind or another call begins. Block indexes count from 0 in order.
+ * next one of another kind or another call begins. Block indexes count from 0 in order. A fragment
+ * for a call whose block already ended goes out under that block's index: no upstream interleaves
+ * calls (OpenAI streams them one after the other), but the canonical model allows it; sending the
+ * fragment under its block's index keeps every byte of the arguments, where reopening or dropping
+ * would not. That case is not Anthropic's strict grammar and is not tested against its SDKs.
  *
  * <p>A failure ends the stream with {@code event: error} and never with {@code message_stop}, so no
  * client mistakes a broken stream for a finished one.

@@ -112,4 +112,15 @@ class AnthropicFixtureStreamTest {
     assertThat(events.get(1)).isEqualTo(new dev.sluice.stream.UsageReport(new Usage(25, 1, 0, 0, 0, false)));
     assertThat(t.usageReports()).isEqualTo(2);
   }
+
+  @Test
+  void everyStopReasonMapsToACanonicalFinish() {
+    assertThat(AnthropicEventDecoder.finishReason("end_turn")).isEqualTo(FinishReason.STOP);
+    assertThat(AnthropicEventDecoder.finishReason("stop_sequence")).isEqualTo(FinishReason.STOP);
+    assertThat(AnthropicEventDecoder.finishReason("pause_turn")).isEqualTo(FinishReason.STOP);
+    assertThat(AnthropicEventDecoder.finishReason("max_tokens")).isEqualTo(FinishReason.LENGTH);
+    assertThat(AnthropicEventDecoder.finishReason("model_context_window_exceeded")).isEqualTo(FinishReason.LENGTH);
+    assertThat(AnthropicEventDecoder.finishReason("tool_use")).isEqualTo(FinishReason.TOOL_CALLS);
+    assertThat(AnthropicEventDecoder.finishReason("refusal")).isEqualTo(FinishReason.CONTENT_FILTER);
+  }
 }
