@@ -143,4 +143,35 @@ class AnthropicSdkTest {
     assertThatThrownBy(() -> stream(ask("anthropic/claude-x", "x").build()))
         .isInstanceOf(AnthropicServiceException.class).hasMessageContaining("Overloaded");
   }
+
+  @Test
+  void streamsTwoToolCallsFromAnAnthropicUpstreamAndReadsWholeText() {
+    anthropicUpstream.enqueue(Script.fromFixture("fixtures/anthropic/two-tools.sse"));
+    Message m = stream(ask("anthropic/claude-x", "weather and time in Paris").build());
+    List<ToolUseBlock> calls = toolUses(m);
+    assertThat(calls).extracting(ToolUseBlock::id).containsExactly("toolu_01A", "toolu_01B");
+    assertThat(calls.get(1)._input().convert(Map.class)).isEqualTo(Map.of("tz", "Europe/Paris"));
+    assertThat(m.usage().inputTokens()).isEqualTo(500);
+    assertThat(m.usage().cacheReadInputTokens()).hasValue(200L);
+
+    anthropicUpstream.enqueue(Script.fromFixture("fixtures/anthropic/text.sse"));
+    Message whole = client.messages().create(ask("anthropic/claude-x", "hi").build());
+    assertThat(text(whole)).isEqualTo("Hello!");
+    assertThat(whole.stopReason()).hasValue(StopReason.END_TURN);
+  }
+
+  @Test
+  void streamsTextAndReadsAWholeToolCallFromAnOpenAiUpstream() {
+    openAiUpstream.enqueue(Script.fromFixture("fixtures/openai/text.sse"));
+    Message m = stream(ask("compat/gpt-x", "weather?").build());
+    assertThat(text(m)).endsWith("a reliable weather website or a weather app.");
+    assertThat(m.usage().outputTokens()).isEqualTo(30);
+
+    openAiUpstream.enqueue(Script.fromFixture("fixtures/openai/tool-call.sse"));
+    Message whole = client.messages().create(ask("compat/gpt-x", "weather in NYC").build());
+    ToolUseBlock call = toolUses(whole).getFirst();
+    assertThat(call.id()).isEqualTo("call_4XzlGBLtUe9dy3GVNV4jhq7h");
+    assertThat(call._input().convert(Map.class)).isEqualTo(Map.of("city", "New York City"));
+    assertThat(whole.stopReason()).hasValue(StopReason.TOOL_USE);
+  }
 }

@@ -76,4 +76,25 @@ class OpenAiSdkToAnthropicTest {
     assertThat(usage.completionTokens()).isEqualTo(120);
     assertThat(usage.promptTokensDetails().orElseThrow().cachedTokens()).hasValue(50L);
   }
+
+  @Test
+  void readsTwoWholeToolCallsAndStreamsPlainText() {
+    upstream.enqueue(Script.fromFixture("fixtures/anthropic/two-tools.sse"));
+    ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
+        .model("anthropic/claude-x").addUserMessage("weather and time").build());
+    var calls = completion.choices().getFirst().message().toolCalls().orElseThrow();
+    assertThat(calls).hasSize(2);
+    assertThat(calls.get(0).asFunction().id()).isEqualTo("toolu_01A");
+    assertThat(calls.get(0).asFunction().function().arguments()).isEqualTo("{\"city\": \"Paris\"}");
+    assertThat(calls.get(1).asFunction().function().name()).isEqualTo("get_time");
+    assertThat(completion.choices().getFirst().finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+
+    upstream.enqueue(Script.fromFixture("fixtures/anthropic/text.sse"));
+    var text = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model("anthropic/claude-x").addUserMessage("hi").build())) {
+      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+    }
+    assertThat(text.toString()).isEqualTo("Hello!");
+  }
 }
