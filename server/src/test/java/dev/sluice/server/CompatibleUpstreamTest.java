@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.dialect.Json;
@@ -8,6 +9,7 @@ import dev.sluice.provider.Provider;
 import dev.sluice.provider.anthropic.AnthropicProvider;
 import dev.sluice.server.ClientViews.Call;
 import dev.sluice.server.ClientViews.View;
+import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.testkit.FakeUpstream;
@@ -110,5 +112,15 @@ class CompatibleUpstreamTest {
     JsonNode error = Json.MAPPER.readTree(r.body());
     assertThat(error.at("/error/type").asText()).isEqualTo("not_found_error");
     assertThat(error.at("/error/message").asText()).contains("try pulling it first");
+  }
+
+  @Test
+  void anUnknownKindOrABadAnthropicBaseUrlIsAConfigErrorNamingIt(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("bad.yaml");
+    Files.writeString(yaml, "providers: [{ name: g, kind: gemini, base_url: 'http://x' }]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml, Map.of())).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("providers[0].kind").hasMessageContaining("'anthropic'");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("ANTHROPIC_BASE_URL", "api.anthropic.com")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ANTHROPIC_BASE_URL");
   }
 }
