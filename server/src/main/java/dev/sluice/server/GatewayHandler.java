@@ -33,12 +33,14 @@ final class GatewayHandler extends Handler.Abstract {
 
   private final Gateway gateway;
   private final ChatCompletionsEndpoint chatCompletions;
+  private final MessagesEndpoint messages;
   private final BrowserEndpoint browser;
   private final String indexHtml;
 
   GatewayHandler(Gateway gateway) {
     this.gateway = gateway;
     this.chatCompletions = new ChatCompletionsEndpoint(gateway);
+    this.messages = new MessagesEndpoint(gateway);
     this.browser = new BrowserEndpoint(gateway);
     this.indexHtml = resource("/web/index.html");
   }
@@ -97,6 +99,13 @@ final class GatewayHandler extends Handler.Abstract {
       case "/v1/chat/completions" -> {
         if (!allow(exchange, method, "POST", true)) return null;
         return chatCompletions.handle(exchange);
+      }
+      case "/v1/messages" -> {
+        if (method.equals("POST")) return messages.handle(exchange);
+        exchange.response().getHeaders().put("Allow", "POST");
+        MessagesEndpoint.respondError(GatewayError.of(ErrorType.METHOD_NOT_ALLOWED, "Use POST for this endpoint."),
+            channel);
+        return null;
       }
       case "/api/chat/stream" -> {
         if (!allow(exchange, method, "GET", false)) return null;

@@ -2,6 +2,8 @@ package dev.sluice.server;
 
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.provider.anthropic.AnthropicConfig;
+import dev.sluice.provider.anthropic.AnthropicProvider;
 import dev.sluice.provider.openai.OpenAiConfig;
 import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.provider.sim.SimProvider;
@@ -13,9 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The providers a configuration makes live: {@code sim} always, {@code openai} when its key is set,
- * and every OpenAI-compatible upstream declared under {@code providers:} (a local server such as
- * Ollama needs no key). All upstream calls share one HTTP client and its connection pool.
+ * The providers a configuration makes live: {@code sim} always, {@code openai} and {@code anthropic}
+ * when their keys are set, and every upstream declared under {@code providers:}: OpenAI-compatible
+ * ({@code kind: openai}, the default; a local server such as Ollama needs no key) or Anthropic
+ * ({@code kind: anthropic}). All upstream calls share one HTTP client and its connection pool.
  */
 final class Providers {
   private Providers() {}
@@ -28,8 +31,18 @@ final class Providers {
       providers.add(new OpenAiProvider(new OpenAiConfig("openai", config.openAiBaseUrl(), config.openAiApiKey(),
           config.openAiModels(), config.timeouts().connect(), config.timeouts().headers()), http));
     }
+    if (config.anthropicApiKey() != null) {
+      providers.add(new AnthropicProvider(new AnthropicConfig("anthropic", config.anthropicBaseUrl(),
+          config.anthropicApiKey(), config.anthropicModels(), config.timeouts().connect(), config.timeouts().headers()),
+          http));
+    }
     for (CompatibleProvider p : config.providers()) {
       String key = p.apiKeyEnv() == null ? null : env.get(p.apiKeyEnv());
+      if ("anthropic".equals(p.kind())) {
+        providers.add(new AnthropicProvider(new AnthropicConfig(p.name(), p.baseUrl(), key, p.models(),
+            config.timeouts().connect(), config.timeouts().headers()), http));
+        continue;
+      }
       providers.add(new OpenAiProvider(new OpenAiConfig(p.name(), p.baseUrl(), key, p.models(),
           config.timeouts().connect(), config.timeouts().headers()), http));
     }

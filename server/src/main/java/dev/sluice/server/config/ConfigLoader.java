@@ -59,6 +59,10 @@ public final class ConfigLoader {
     String key = blankToNull(env.get("OPENAI_API_KEY"));
     String base = blankToNull(env.get("OPENAI_BASE_URL"));
     b.openAi(key != null ? key : current.openAiApiKey(), base != null ? uri(base, "OPENAI_BASE_URL") : current.openAiBaseUrl());
+    String anthropicKey = blankToNull(env.get("ANTHROPIC_API_KEY"));
+    String anthropicBase = blankToNull(env.get("ANTHROPIC_BASE_URL"));
+    b.anthropic(anthropicKey != null ? anthropicKey : current.anthropicApiKey(),
+        anthropicBase != null ? uri(anthropicBase, "ANTHROPIC_BASE_URL") : current.anthropicBaseUrl());
     if (blankToNull(env.get("SLUICE_HOST")) != null) b.host(env.get("SLUICE_HOST").trim());
     if (blankToNull(env.get("SLUICE_PORT")) != null) b.port(port(env.get("SLUICE_PORT"), "SLUICE_PORT"));
   }
@@ -106,8 +110,8 @@ public final class ConfigLoader {
         throw new ConfigException(path + ".name: '" + name + "' is a built-in provider; pick another name");
       }
       String kind = p.containsKey("kind") ? string(p.get("kind"), path + ".kind") : "openai";
-      if (!kind.equals("openai")) {
-        throw new ConfigException(path + ".kind: '" + kind + "' is not supported by this version; use 'openai'");
+      if (!kind.equals("openai") && !kind.equals("anthropic")) {
+        throw new ConfigException(path + ".kind: '" + kind + "' is not supported; use 'openai' or 'anthropic'");
       }
       var models = new ArrayList<String>();
       if (p.get("models") instanceof List<?> ms) for (Object mo : ms) models.add(string(mo, path + ".models"));

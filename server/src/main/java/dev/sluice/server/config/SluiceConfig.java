@@ -15,6 +15,8 @@ import java.util.Map;
  * @param writeTimeout how long a client may accept nothing before it is disconnected
  * @param maxBodyBytes the largest request body accepted (413 beyond)
  * @param aliases model alias to target
+ * @param anthropicApiKey enables provider {@code anthropic}; never logged
+ * @param anthropicBaseUrl the Anthropic API root without {@code /v1}, as the SDKs' {@code ANTHROPIC_BASE_URL}
  */
 public record SluiceConfig(
     String host,
@@ -28,14 +30,22 @@ public record SluiceConfig(
     Duration heartbeat,
     Duration writeTimeout,
     long maxBodyBytes,
-    Map<String, String> aliases) {
+    Map<String, String> aliases,
+    String anthropicApiKey,
+    URI anthropicBaseUrl,
+    List<String> anthropicModels) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
       "o3", "o3-mini", "o4-mini");
 
+  public static final List<String> ANTHROPIC_MODELS = List.of(
+      "claude-opus-4-1", "claude-opus-4-0", "claude-sonnet-4-5", "claude-sonnet-4-0", "claude-haiku-4-5",
+      "claude-3-5-haiku-latest");
+
   public SluiceConfig {
     providers = List.copyOf(providers);
+    anthropicModels = List.copyOf(anthropicModels);
     openAiModels = List.copyOf(openAiModels);
     aliases = Map.copyOf(aliases);
   }
@@ -59,6 +69,9 @@ public record SluiceConfig(
     b.writeTimeout = writeTimeout;
     b.maxBodyBytes = maxBodyBytes;
     b.aliases = aliases;
+    b.anthropicApiKey = anthropicApiKey;
+    b.anthropicBaseUrl = anthropicBaseUrl;
+    b.anthropicModels = anthropicModels;
     return b;
   }
 
@@ -76,6 +89,9 @@ public record SluiceConfig(
     private Duration writeTimeout = Duration.ofSeconds(30);
     private long maxBodyBytes = 4L * 1024 * 1024;
     private Map<String, String> aliases = Map.of();
+    private String anthropicApiKey;
+    private URI anthropicBaseUrl = URI.create("https://api.anthropic.com");
+    private List<String> anthropicModels = ANTHROPIC_MODELS;
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -88,10 +104,12 @@ public record SluiceConfig(
     public Builder writeTimeout(Duration value) { writeTimeout = value; return this; }
     public Builder maxBodyBytes(long value) { maxBodyBytes = value; return this; }
     public Builder aliases(Map<String, String> value) { aliases = value; return this; }
+    public Builder anthropic(String apiKey, URI baseUrl) { anthropicApiKey = apiKey; anthropicBaseUrl = baseUrl; return this; }
+    public Builder anthropicModels(List<String> value) { anthropicModels = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
-          heartbeat, writeTimeout, maxBodyBytes, aliases);
+          heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels);
     }
   }
 
@@ -99,7 +117,8 @@ public record SluiceConfig(
   @Override
   public String toString() {
     return "SluiceConfig[host=" + host + ", port=" + port + ", openai=" + (openAiApiKey == null ? "off" : "on")
-        + ", openAiBaseUrl=" + openAiBaseUrl + ", providers=" + providers + ", sim=" + sim + ", timeouts=" + timeouts
+        + ", openAiBaseUrl=" + openAiBaseUrl + ", anthropic=" + (anthropicApiKey == null ? "off" : "on")
+        + ", anthropicBaseUrl=" + anthropicBaseUrl + ", providers=" + providers + ", sim=" + sim + ", timeouts=" + timeouts
         + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
         + ", aliases=" + aliases + "]";
   }

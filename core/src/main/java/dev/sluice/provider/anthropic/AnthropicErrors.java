@@ -1,0 +1,192 @@
+package dev.sluice.provider.anthropic;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.GatewayError;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+
+/**
+ * Turns what an Anthropic upstream says about a failure into a {@link GatewayError}: a non-2xx response
+ * with Anthropic's {@code {"type":"error","error":{"type","message"},"request_id"}} body, or an
+ * {@code event: error} in the stream. Every message says it came from the upstream, and every
+ * upstream-provided text is scrubbed of the provider key before it is cut to length.
+ */
+final class AnthropicErrors {
+
+  static final JsonFactory FACTORY = new JsonFactory();
+  /** An upstream's message can be a whole HTML error page (a proxy's 502); a client needs its start. */
+  static final int MAX_MESSAGE_CHARS = 1000;
+  private static final int SAMPLE_CHARS = 120;
+
+  private final String provider;
+  private final String apiKey;
+
+  AnthropicErrors(String provider, String apiKey) {
+    this.provider = provider;
+    this.apiKey = apiKey;
+  }
+
+  /** Anthropic's error object: {@code error.type} and {@code error.message}; either may be null. */
+  record Body(String type, String message, String requestId) {
+    static final Body EMPTY = new Body(null, null, null);
+  }
+
+  /** The error for a response with a non-2xx {@code status}: the type from the status, the words from the body. */
+  GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+    Body b = parse(body);
+    String detail = b.message() != null ? b.message() : body == null || body.isBlank() ? "no error message" : body.strip();
+    String requestId = headers.firstValue("request-id").or(() -> java.util.Optional.ofNullable(b.requestId()))
+        .map(id -> " [request " + clean(id) + "]").orElse("");
+    String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
+    String message = "upstream '" + provider + "' returned HTTP " + status + requestId + type + ": " + clean(detail);
+    return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, null, cleanOrNull(b.type()), status,
+        UpstreamHttp.retryAfter(headers));
+  }
+
+  /** The error for a 2xx response that is not an event stream. */
+  GatewayError notAStream(int status, String contentType, String body) {
+    Body b = parse(body);
+    if (b.type() != null || b.message() != null) return midStream(b);
+    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' answered HTTP " + status
+        + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
+  }
+
+  /**
+   * The error for an {@code event: error} after the 200: the type from Anthropic's {@code error.type}
+   * ({@code overloaded_error}, the mid-stream form of a 529, is the common one).
+   */
+  GatewayError midStream(Body b) {
+    String detail = b.message() != null ? b.message() : "an error occurred during streaming";
+    String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
+    return new GatewayError(typeOf(b.type()), "upstream '" + provider + "' failed mid-stream" + type + ": "
+        + clean(detail), null, cleanOrNull(b.type()), 0, null);
+  }
+
+  /** A stream that cannot be decoded; {@code sample} is the upstream text at fault, or null. */
+  GatewayError malformed(String what, String sample) {
+    String shown = sample == null ? "" : ": " + cut(scrub(sample), SAMPLE_CHARS);
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' sent " + clean(what) + shown);
+  }
+
+  /** A well-framed stream that stopped before {@code message_stop}. */
+  GatewayError truncated() {
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' stream ended before message_stop");
+  }
+
+  /** The error for a request that got no response: a timeout before the headers, or no connection. */
+  GatewayError sendFailed(Throwable cause, Duration headersTimeout) {
+    String upstream = "upstream '" + provider + "'";
+    if (cause instanceof HttpConnectTimeoutException) {
+      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
+          .withCode("connect");
+    }
+    if (cause instanceof HttpTimeoutException) {
+      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
+          + headersTimeout.toMillis() + " ms").withCode("headers");
+    }
+    if (cause instanceof ConnectException) {
+      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + detail(cause))
+          .withCode("connect");
+    }
+    if (cause instanceof IOException) {
+      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + detail(cause));
+    }
+    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + detail(cause));
+  }
+
+  /** The error for a connection that broke while the body was being read. */
+  GatewayError readFailed(Throwable cause) {
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR,
+        "upstream '" + provider + "' connection failed mid-stream: " + detail(cause));
+  }
+
+  /** The canonical type of an Anthropic {@code error.type}; an unknown or missing one is an upstream error. */
+  static ErrorType typeOf(String anthropicType) {
+    if (anthropicType == null) return ErrorType.UPSTREAM_ERROR;
+    return switch (anthropicType) {
+      case "overloaded_error" -> ErrorType.UPSTREAM_OVERLOADED;
+      case "rate_limit_error" -> ErrorType.RATE_LIMITED;
+      case "timeout_error" -> ErrorType.UPSTREAM_TIMEOUT;
+      case "invalid_request_error" -> ErrorType.INVALID_REQUEST;
+      case "request_too_large" -> ErrorType.REQUEST_TOO_LARGE;
+      case "authentication_error" -> ErrorType.AUTHENTICATION;
+      case "permission_error" -> ErrorType.PERMISSION;
+      case "not_found_error" -> ErrorType.NOT_FOUND;
+      // api_error, billing_error and anything newer: the upstream failed.
+      default -> ErrorType.UPSTREAM_ERROR;
+    };
+  }
+
+  /**
+   * Reads an error body or {@code event: error} data. Never fails: text that is not Anthropic's shape
+   * gives {@link Body#EMPTY} and the caller falls back to the raw text.
+   */
+  static Body parse(String body) {
+    String text = body == null ? "" : body.strip();
+    if (text.isEmpty() || text.charAt(0) != '{') return Body.EMPTY;
+    String type = null, message = null, requestId = null;
+    try (JsonParser p = FACTORY.createParser(text)) {
+      p.nextToken();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "error" -> {
+            if (t != JsonToken.START_OBJECT) {
+              if (t == JsonToken.VALUE_STRING) message = p.getText();
+              else p.skipChildren();
+              break;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.currentName();
+              JsonToken v = p.nextToken();
+              if (f.equals("type") && v == JsonToken.VALUE_STRING) type = p.getText();
+              else if (f.equals("message") && v == JsonToken.VALUE_STRING) message = p.getText();
+              else p.skipChildren();
+            }
+          }
+          case "request_id" -> requestId = t == JsonToken.VALUE_STRING ? p.getText() : skip(p);
+          default -> p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      // Not JSON after all (a truncated body, a proxy's page): the caller shows the text itself.
+      return Body.EMPTY;
+    }
+    return new Body(type, message, requestId);
+  }
+
+  private static String skip(JsonParser p) throws IOException {
+    p.skipChildren();
+    return null;
+  }
+
+  private String detail(Throwable cause) {
+    return clean(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+  }
+
+  /** Upstream text made fit for a message: the key replaced first, then cut (a cut key would not match). */
+  String clean(String text) {
+    return cut(scrub(text), MAX_MESSAGE_CHARS);
+  }
+
+  private String cleanOrNull(String text) {
+    return text == null || text.isEmpty() ? null : clean(text);
+  }
+
+  private String scrub(String text) {
+    return apiKey == null ? text : text.replace(apiKey, "[redacted]");
+  }
+
+  private static String cut(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "...";
+  }
+}
