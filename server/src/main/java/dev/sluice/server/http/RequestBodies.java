@@ -26,10 +26,19 @@ public final class RequestBodies {
     }
   }
 
-  /** Reads the whole body, refusing one over {@code maxBytes} with 413 before reading it when its length is declared. */
+  /**
+   * How much of a refused body is still read and thrown away, so that a client still uploading it
+   * gets the 413 rather than a reset connection; past this the connection is simply closed.
+   */
+  static final long DISCARD_LIMIT = 16L << 20;
+
+  /** Reads the whole body, refusing one over {@code maxBytes} with 413 (413 as soon as a declared length says so). */
   public static byte[] read(Request request, long maxBytes) throws GatewayException, IOException {
     long declared = request.getLength();
-    if (declared > maxBytes) throw tooLarge(maxBytes);
+    if (declared > maxBytes) {
+      if (declared <= DISCARD_LIMIT) discard(Content.Source.asInputStream(request), DISCARD_LIMIT);
+      throw tooLarge(maxBytes);
+    }
     byte[] buf = new byte[(int) Math.min(declared >= 0 ? declared + 1 : 8192, maxBytes + 1)];
     int size = 0;
     try (InputStream in = Content.Source.asInputStream(request)) {
@@ -39,10 +48,19 @@ public final class RequestBodies {
         if (n < 0) break;
         size += n;
         // The buffer holds at most maxBytes + 1 bytes: one byte past the limit proves the body too large.
-        if (size > maxBytes) throw tooLarge(maxBytes);
+        if (size > maxBytes) {
+          discard(in, DISCARD_LIMIT);
+          throw tooLarge(maxBytes);
+        }
       }
     }
     return size == buf.length ? buf : Arrays.copyOf(buf, size);
+  }
+
+  private static void discard(InputStream in, long limit) throws IOException {
+    byte[] sink = new byte[8192];
+    long read = 0;
+    for (int n; read < limit && (n = in.read(sink)) >= 0; ) read += n;
   }
 
   private static GatewayException tooLarge(long maxBytes) {
