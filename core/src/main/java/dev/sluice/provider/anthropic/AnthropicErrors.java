@@ -4,14 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.provider.UpstreamErrors;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
-import java.time.Duration;
 
 /**
  * Turns what an Anthropic upstream says about a failure into a {@link GatewayError}: a non-2xx response
@@ -19,19 +16,13 @@ import java.time.Duration;
  * {@code event: error} in the stream. Every message says it came from the upstream, and every
  * upstream-provided text is scrubbed of the provider key before it is cut to length.
  */
-final class AnthropicErrors {
+final class AnthropicErrors extends UpstreamErrors {
 
   static final JsonFactory FACTORY = new JsonFactory();
-  /** An upstream's message can be a whole HTML error page (a proxy's 502); a client needs its start. */
-  static final int MAX_MESSAGE_CHARS = 1000;
-  private static final int SAMPLE_CHARS = 120;
 
-  private final String provider;
-  private final String apiKey;
 
   AnthropicErrors(String provider, String apiKey) {
-    this.provider = provider;
-    this.apiKey = apiKey;
+    super(provider, apiKey);
   }
 
   /** Anthropic's error object: {@code error.type} and {@code error.message}; either may be null. */
@@ -40,22 +31,24 @@ final class AnthropicErrors {
   }
 
   /** The error for a response with a non-2xx {@code status}: the type from the status, the words from the body. */
-  GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  @Override
+  public GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Body b = parse(body);
     String detail = b.message() != null ? b.message() : body == null || body.isBlank() ? "no error message" : body.strip();
     String requestId = headers.firstValue("request-id").or(() -> java.util.Optional.ofNullable(b.requestId()))
         .map(id -> " [request " + clean(id) + "]").orElse("");
     String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
-    String message = "upstream '" + provider + "' returned HTTP " + status + requestId + type + ": " + clean(detail);
+    String message = "upstream '" + provider() + "' returned HTTP " + status + requestId + type + ": " + clean(detail);
     return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, null, cleanOrNull(b.type()), status,
         UpstreamHttp.retryAfter(headers));
   }
 
   /** The error for a 2xx response that is not an event stream. */
-  GatewayError notAStream(int status, String contentType, String body) {
+  @Override
+  public GatewayError notAStream(int status, String contentType, String body) {
     Body b = parse(body);
     if (b.type() != null || b.message() != null) return midStream(b);
-    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' answered HTTP " + status
+    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' answered HTTP " + status
         + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
   }
 
@@ -66,47 +59,18 @@ final class AnthropicErrors {
   GatewayError midStream(Body b) {
     String detail = b.message() != null ? b.message() : "an error occurred during streaming";
     String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
-    return new GatewayError(typeOf(b.type()), "upstream '" + provider + "' failed mid-stream" + type + ": "
+    return new GatewayError(typeOf(b.type()), "upstream '" + provider() + "' failed mid-stream" + type + ": "
         + clean(detail), null, cleanOrNull(b.type()), 0, null);
   }
 
-  /** A stream that cannot be decoded; {@code sample} is the upstream text at fault, or null. */
-  GatewayError malformed(String what, String sample) {
-    String shown = sample == null ? "" : ": " + cut(scrub(sample), SAMPLE_CHARS);
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' sent " + clean(what) + shown);
-  }
 
   /** A well-framed stream that stopped before {@code message_stop}. */
-  GatewayError truncated() {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' stream ended before message_stop");
+  @Override
+  public GatewayError truncated() {
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' stream ended before message_stop");
   }
 
-  /** The error for a request that got no response: a timeout before the headers, or no connection. */
-  GatewayError sendFailed(Throwable cause, Duration headersTimeout) {
-    String upstream = "upstream '" + provider + "'";
-    if (cause instanceof HttpConnectTimeoutException) {
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
-          .withCode("connect");
-    }
-    if (cause instanceof HttpTimeoutException) {
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
-          + headersTimeout.toMillis() + " ms").withCode("headers");
-    }
-    if (cause instanceof ConnectException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + detail(cause))
-          .withCode("connect");
-    }
-    if (cause instanceof IOException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + detail(cause));
-    }
-    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + detail(cause));
-  }
 
-  /** The error for a connection that broke while the body was being read. */
-  GatewayError readFailed(Throwable cause) {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR,
-        "upstream '" + provider + "' connection failed mid-stream: " + detail(cause));
-  }
 
   /** The canonical type of an Anthropic {@code error.type}; an unknown or missing one is an upstream error. */
   static ErrorType typeOf(String anthropicType) {
@@ -169,24 +133,8 @@ final class AnthropicErrors {
     return null;
   }
 
-  private String detail(Throwable cause) {
-    return clean(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
-  }
 
-  /** Upstream text made fit for a message: the key replaced first, then cut (a cut key would not match). */
-  String clean(String text) {
-    return cut(scrub(text), MAX_MESSAGE_CHARS);
-  }
 
-  private String cleanOrNull(String text) {
-    return text == null || text.isEmpty() ? null : clean(text);
-  }
 
-  private String scrub(String text) {
-    return apiKey == null ? text : text.replace(apiKey, "[redacted]");
-  }
 
-  private static String cut(String text, int max) {
-    return text.length() <= max ? text : text.substring(0, max) + "...";
-  }
 }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.sse.SseEvent;
-import dev.sluice.sse.SseListener;
+import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
@@ -53,7 +53,7 @@ import java.util.HashMap;
  * {@code error} event, a malformed event or the end of the body before {@code message_stop} gives
  * {@link Failed} (after the usage known so far).
  */
-final class AnthropicEventDecoder implements SseListener {
+final class AnthropicEventDecoder implements UpstreamDecoder {
 
   private enum Block { TEXT, THINKING, TOOL, OTHER }
 
@@ -79,22 +79,26 @@ final class AnthropicEventDecoder implements SseListener {
   }
 
   /** The next decoded event, or null when the events decoded so far have all been taken. */
-  StreamEvent poll() {
+  @Override
+  public StreamEvent poll() {
     return ready.poll();
   }
 
   /** True once a terminal event has been queued; later input is ignored. */
-  boolean terminated() {
+  @Override
+  public boolean terminated() {
     return terminated;
   }
 
   /** True once {@code message_stop} arrived. */
-  boolean sawStop() {
+  @Override
+  public boolean sawEnd() {
     return sawStop;
   }
 
   /** The HTTP body ended: without {@code message_stop} the answer is incomplete, whatever came before. */
-  void endOfStream() {
+  @Override
+  public void endOfStream() {
     if (!terminated) fail(errors.truncated());
   }
 

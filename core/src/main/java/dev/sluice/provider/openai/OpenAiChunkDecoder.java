@@ -10,7 +10,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.sse.SseEvent;
-import dev.sluice.sse.SseListener;
+import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
@@ -50,7 +50,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code id} (some Ollama-compatible servers number every call of a parallel batch 0), the new id opens
  * a new call. A call's id is passed on its opening fragment only, and its name once.
  */
-final class OpenAiChunkDecoder implements SseListener {
+final class OpenAiChunkDecoder implements UpstreamDecoder {
 
   private final String requestedModel;
   private final OpenAiErrors errors;
@@ -82,17 +82,20 @@ final class OpenAiChunkDecoder implements SseListener {
   }
 
   /** The next decoded event, or null when the events decoded so far have all been taken. */
-  StreamEvent poll() {
+  @Override
+  public StreamEvent poll() {
     return ready.poll();
   }
 
   /** True once a terminal event has been queued; later input is ignored. */
-  boolean terminated() {
+  @Override
+  public boolean terminated() {
     return terminated;
   }
 
   /** True once {@code [DONE]} arrived. */
-  boolean sawDone() {
+  @Override
+  public boolean sawEnd() {
     return sawDone;
   }
 
@@ -117,7 +120,8 @@ final class OpenAiChunkDecoder implements SseListener {
   }
 
   /** The HTTP body ended. */
-  void endOfStream() {
+  @Override
+  public void endOfStream() {
     if (terminated) return;
     if (finish != null) {
       complete(finish);

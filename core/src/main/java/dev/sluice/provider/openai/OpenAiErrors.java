@@ -6,13 +6,11 @@ import static dev.sluice.provider.openai.JsonReading.scalar;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.provider.UpstreamErrors;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -22,19 +20,12 @@ import java.util.Locale;
  * the stream. Every message says it came from the upstream, and every upstream-provided text is
  * scrubbed of the provider key before it is used.
  */
-final class OpenAiErrors {
+final class OpenAiErrors extends UpstreamErrors {
 
-  /** An upstream's message can be a whole HTML error page; a client needs its first line or so. */
-  static final int MAX_MESSAGE_CHARS = 1000;
-  /** How much of a malformed chunk a message quotes. */
-  private static final int SAMPLE_CHARS = 120;
 
-  private final String provider;
-  private final String apiKey;
 
   OpenAiErrors(String provider, String apiKey) {
-    this.provider = provider;
-    this.apiKey = apiKey;
+    super(provider, apiKey);
   }
 
   /**
@@ -53,11 +44,12 @@ final class OpenAiErrors {
   }
 
   /** The error for a response with a non-2xx {@code status} and (bounded) body text. */
-  GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  @Override
+  public GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Fields f = parseBody(body);
     String detail = f.message() != null ? f.message() : "no error message";
     String requestId = headers.firstValue("x-request-id").map(id -> " [request " + clean(id) + "]").orElse("");
-    String message = "upstream '" + provider + "' returned HTTP " + status + requestId + ": " + clean(detail);
+    String message = "upstream '" + provider() + "' returned HTTP " + status + requestId + ": " + clean(detail);
     Duration retryAfter = UpstreamHttp.retryAfter(headers);
     return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, cleanOrNull(f.param()),
         cleanOrNull(f.code()), status, retryAfter);
@@ -67,14 +59,15 @@ final class OpenAiErrors {
    * The error for a 2xx response whose content type is not an event stream: a JSON error body some
    * servers send with 200, or a non-streamed answer the gateway cannot relay.
    */
-  GatewayError fromNonStreamBody(int status, String contentType, String body) {
+  @Override
+  public GatewayError notAStream(int status, String contentType, String body) {
     Fields f = parseBody(body);
     if (f.explicit()) {
       String detail = f.message() != null ? f.message() : "no error message";
-      return new GatewayError(typeOf(f), "upstream '" + provider + "' answered HTTP " + status + " with an error: "
+      return new GatewayError(typeOf(f), "upstream '" + provider() + "' answered HTTP " + status + " with an error: "
           + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
     }
-    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' answered HTTP " + status
+    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' answered HTTP " + status
         + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
   }
 
@@ -82,7 +75,7 @@ final class OpenAiErrors {
   GatewayError midStream(Fields f) {
     String detail = f.message() != null ? f.message() : "an error occurred during streaming";
     int status = f.status() >= 400 && f.status() <= 599 ? f.status() : 0;
-    return new GatewayError(typeOf(f), "upstream '" + provider + "' failed mid-stream: " + clean(detail),
+    return new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
         cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
   }
 
@@ -90,46 +83,14 @@ final class OpenAiErrors {
    * A stream that cannot be decoded. {@code what} describes the fault (it may quote the JSON parser,
    * which quotes upstream text); {@code sample} is the upstream text at fault, or null.
    */
-  GatewayError malformed(String what, String sample) {
-    String shown = sample == null ? "" : ": " + cut(scrub(sample), SAMPLE_CHARS);
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' sent " + clean(what) + shown);
-  }
 
-  /** The error for a request that got no response: a timeout before the headers, or no connection. */
-  GatewayError sendFailed(Throwable cause, Duration headersTimeout) {
-    String upstream = "upstream '" + provider + "'";
-    if (cause instanceof HttpConnectTimeoutException) {
-      // The client's connect timeout, or the request timeout running out while still connecting.
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
-          .withCode("connect");
-    }
-    if (cause instanceof HttpTimeoutException) {
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
-          + headersTimeout.toMillis() + " ms").withCode("headers");
-    }
-    if (cause instanceof ConnectException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + detail(cause))
-          .withCode("connect");
-    }
-    if (cause instanceof IOException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + detail(cause));
-    }
-    return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + detail(cause));
-  }
 
-  /** The error for a connection that broke while the body was being read. */
-  GatewayError readFailed(Throwable cause) {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR,
-        "upstream '" + provider + "' connection failed mid-stream: " + detail(cause));
-  }
 
-  private String detail(Throwable cause) {
-    return clean(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
-  }
 
   /** A well-framed stream that stopped before its terminator. */
-  GatewayError truncated() {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' stream ended before [DONE]");
+  @Override
+  public GatewayError truncated() {
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' stream ended before [DONE]");
   }
 
   /**
@@ -230,25 +191,8 @@ final class OpenAiErrors {
     return ErrorType.UPSTREAM_ERROR;
   }
 
-  /**
-   * Upstream text made fit for a message: the provider key replaced, then cut to length. In that
-   * order: a cut through the key would leave a part of it that no longer matches.
-   */
-  String clean(String text) {
-    return cut(scrub(text), MAX_MESSAGE_CHARS);
-  }
 
-  private String cleanOrNull(String text) {
-    return text == null || text.isEmpty() ? null : clean(text);
-  }
 
-  private String scrub(String text) {
-    if (apiKey == null) return text;
-    return text.replace(apiKey, "[redacted]");
-  }
 
-  private static String cut(String text, int max) {
-    return text.length() <= max ? text : text.substring(0, max) + "...";
-  }
 
 }

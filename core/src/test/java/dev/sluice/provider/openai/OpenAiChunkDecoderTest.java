@@ -241,6 +241,6 @@ class OpenAiChunkDecoderTest {
 
     assertThat(events).containsExactly(new Started("c1", "m", 5), TextDelta.content("x"),
         new Finished(FinishReason.STOP));
-    assertThat(decoder.sawDone()).isTrue();
+    assertThat(decoder.sawEnd()).isTrue();
   }
 }

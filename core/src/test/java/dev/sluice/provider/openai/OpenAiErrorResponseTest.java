@@ -88,7 +88,7 @@ class OpenAiErrorResponseTest {
 
   @Test
   void aKeyWhereTheMessageIsCutLeavesNoPartOfItBehind() {
-    String body = "x".repeat(OpenAiErrors.MAX_MESSAGE_CHARS - 10) + KEY + " more text";
+    String body = "x".repeat(dev.sluice.provider.UpstreamErrors.MAX_MESSAGE_CHARS - 10) + KEY + " more text";
 
     GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), body));
 
@@ -161,7 +161,7 @@ class OpenAiErrorResponseTest {
     GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), huge));
 
     assertThat(e.message()).startsWith("upstream 'test' returned HTTP 500: xxx");
-    assertThat(e.message().length()).isLessThan(OpenAiErrors.MAX_MESSAGE_CHARS + 100);
+    assertThat(e.message().length()).isLessThan(dev.sluice.provider.UpstreamErrors.MAX_MESSAGE_CHARS + 100);
   }
 
   @Test
