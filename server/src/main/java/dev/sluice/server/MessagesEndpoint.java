@@ -20,11 +20,10 @@ import java.io.IOException;
 /**
  * {@code POST /v1/messages}: the Anthropic dialect, streaming or not, to any provider.
  *
- * <p>Keep-alive while the upstream is quiet: the relay's heartbeat comment ({@code : ping}), as for
- * every dialect. Anthropic's own keep-alive is a {@code ping} event, which its SDKs skip; an SSE
- * comment is skipped one level lower, by every SSE parser, so it is as safe for Anthropic clients and
- * keeps one heartbeat mechanism in the relay. The encoder still sends the one {@code ping} event
- * Anthropic sends after {@code message_start}.
+ * <p>Keep-alive while the upstream is quiet: the relay's heartbeat, sent here as Anthropic's own
+ * {@code ping} event ({@code event: ping} with {@code {"type": "ping"}}), which Anthropic's SDKs skip
+ * wherever it comes, before {@code message_start} included. The encoder also sends the one
+ * {@code ping} Anthropic sends after {@code message_start}.
  */
 final class MessagesEndpoint {
   private final Gateway gateway;
@@ -51,6 +50,7 @@ final class MessagesEndpoint {
         gateway.config().heartbeat());
     exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     ClientChannel channel = exchange.channel();
+    channel.heartbeatAs("ping", "{\"type\": \"ping\"}");
     if (request.stream()) {
       return relay.stream(new AnthropicStreamEncoder(), channel, MessagesEndpoint::respondError);
     }

@@ -97,4 +97,18 @@ class DeadlinesTest {
       assertThat(provider.awaitStream(Duration.ofSeconds(1)).cancelledAt).isNotDone();
     }
   }
+
+  @Test
+  void sendsAnthropicPingEventsWhileAMessagesStreamWaits() throws Exception {
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMillis(700))));
+    try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ofMillis(100)), provider)) {
+      HttpResponse<String> r = gateway.postJson("/v1/messages",
+          "{\"model\":\"sim/echo\",\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertThat(r.statusCode()).isEqualTo(200);
+      String beforeStart = r.body().substring(0, r.body().indexOf("event: message_start"));
+      assertThat(beforeStart.split("event: ping\ndata: \\{\"type\": \"ping\"}\n\n", -1).length - 1)
+          .isGreaterThanOrEqualTo(3);
+      assertThat(r.body()).doesNotContainPattern("(?m)^: ping").contains("event: message_stop");
+    }
+  }
 }

@@ -22,6 +22,7 @@ import org.eclipse.jetty.util.BufferUtil;
  */
 public final class ClientChannel implements EventSink {
   private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+  private static final byte[] PING_COMMENT = new SseWriter().comment("ping").toByteArray();
 
   private final Response response;
   private final ReentrantLock lock = new ReentrantLock();
@@ -31,6 +32,8 @@ public final class ClientChannel implements EventSink {
   private volatile long lastWriteNanos = System.nanoTime();
   private IOException failure;
   private Runnable beforeLastWrite = () -> {};
+  /** The bytes of one heartbeat, framed once: a comment unless the dialect has its own event. */
+  private byte[] heartbeat = PING_COMMENT;
 
   public ClientChannel(Response response) {
     this.response = response;
@@ -100,15 +103,22 @@ public final class ClientChannel implements EventSink {
   }
 
   /**
-   * Sends a heartbeat comment unless another write is in progress (which is activity enough).
+   * Makes heartbeats a named event instead of a comment, for a dialect that has its own keep-alive
+   * event (Anthropic's {@code ping}, which its SDKs skip wherever it comes).
+   */
+  public void heartbeatAs(String type, String data) {
+    this.heartbeat = SseWriter.encode(type, null, data);
+  }
+
+  /**
+   * Sends a heartbeat unless another write is in progress (which is activity enough).
    * Returns false if the client is gone.
    */
   boolean heartbeat() {
     if (!lock.tryLock()) return true;
     try {
-      writer.reset();
-      writer.comment("ping");
-      writeFramed();
+      commitStreamHeaders();
+      write(false, ByteBuffer.wrap(heartbeat));
       return true;
     } catch (IOException e) {
       return false;
