@@ -181,4 +181,23 @@ class MessagesEndpointTest {
         "content_block_stop", "message_delta", "message_stop");
     assertThat(ClientViews.anthropic(r.body()).text()).isEqualTo("one two");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+      missing max_tokens          | {"model":"sim/echo","messages":[{"role":"user","content":"x"}]}                                   | max_tokens
+      empty messages              | {"model":"sim/echo","max_tokens":5,"messages":[]}                                                 | messages
+      unknown content block type  | {"model":"sim/echo","max_tokens":5,"messages":[{"role":"user","content":[{"type":"video","url":"x"}]}]} | messages.0.content.0.type
+      tool result without its use | {"model":"sim/echo","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"r"}]}]} | messages.0.content.0.tool_use_id
+      malformed JSON              | {"model":                                                                                         |
+      """)
+  void answersBadInputWithAnAnthropicError400NamingTheField(String name, String body, String field) throws Exception {
+    var r = gateway.postJson("/v1/messages", body);
+    assertThat(r.statusCode()).isEqualTo(400);
+    var json = dev.sluice.dialect.Json.MAPPER.readTree(r.body());
+    assertThat(json.get("type").asText()).isEqualTo("error");
+    assertThat(json.at("/error/type").asText()).isEqualTo("invalid_request_error");
+    String message = json.at("/error/message").asText();
+    assertThat(message).isNotBlank().doesNotContain("Exception");
+    if (field != null) assertThat(message).startsWith(field);
+  }
 }
