@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.dialect.Json;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
+import dev.sluice.dialect.anthropic.AnthropicErrors;
 import dev.sluice.dialect.openai.OpenAiErrors;
 import dev.sluice.provider.Provider;
 import dev.sluice.server.relay.ClientChannel;
@@ -72,7 +73,8 @@ final class GatewayHandler extends Handler.Abstract {
         try {
           GatewayError error = GatewayError.of(ErrorType.INTERNAL,
               "Sluice failed to handle this request; quote request id " + requestId + " when reporting it.");
-          exchange.channel().respond(500, "application/json", OpenAiErrors.body(error));
+          String body = path.equals("/v1/messages") ? AnthropicErrors.body(error) : OpenAiErrors.body(error);
+          exchange.channel().respond(500, "application/json", body);
           callback.succeeded();
           return true;
         } catch (IOException | RuntimeException e) {
