@@ -150,6 +150,13 @@ public final class FakeUpstream implements AutoCloseable {
         if (closed) return;
         throw new UncheckedIOException("fake upstream accept failed", e);
       }
+      try {
+        // A small, fixed send buffer: what tests measure as in flight is then the client's buffers
+        // (Sluice's), not the fake's own kernel autotuning.
+        socket.setSendBufferSize(64 * 1024);
+      } catch (IOException e) {
+        throw new UncheckedIOException("fake upstream could not size its send buffer", e);
+      }
       Connection connection = new Connection(socket, connectionCount.incrementAndGet());
       connections.add(connection);
       if (closed) connection.closeByServer(false);
@@ -257,6 +264,7 @@ public final class FakeUpstream implements AutoCloseable {
           out.write(chunk);
           out.write(CRLF);
           out.flush();
+          request.addBodyBytesSent(chunk.length);
         }
         // Marked before the last write: a client that closes right after reading the end is not "gone".
         request.markResponseComplete();

@@ -31,6 +31,7 @@ public final class RecordedRequest {
   private final int connectionId;
   private final CompletableFuture<Long> clientGone = new CompletableFuture<>();
   private volatile boolean responseComplete;
+  private final java.util.concurrent.atomic.AtomicLong bodyBytesSent = new java.util.concurrent.atomic.AtomicLong();
 
   RecordedRequest(String method, String path, Map<String, String> headers, byte[] body, long receivedAtNanos,
       int connectionId) {
@@ -99,6 +100,18 @@ public final class RecordedRequest {
    */
   public CompletableFuture<Long> clientGone() {
     return clientGone.copy();
+  }
+
+  /**
+   * How many bytes of event-stream payload the fake has handed to its socket for this response so
+   * far: with a client that stops reading, what is in flight between the two.
+   */
+  public long bodyBytesSent() {
+    return bodyBytesSent.get();
+  }
+
+  void addBodyBytesSent(long n) {
+    bodyBytesSent.addAndGet(n);
   }
 
   /** True once the fake has sent the whole response (or its last bytes are being written). */

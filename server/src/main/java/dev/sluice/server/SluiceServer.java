@@ -53,6 +53,13 @@ public final class SluiceServer implements AutoCloseable {
     // disconnected and its upstream cancelled. Reads are not affected while a stream waits, since
     // the disconnect watch keeps a read pending and heartbeats keep the connection busy.
     connector.setIdleTimeout(config.writeTimeout().toMillis());
+    // Bounded kernel buffers: a client that stops reading leaves at most these bytes in flight on
+    // each side of the relay (loopback autotuning otherwise lets several MiB pile up per stream).
+    if (config.clientSendBufferBytes() > 0) connector.setAcceptedSendBufferSize(config.clientSendBufferBytes());
+    if (config.upstreamReceiveBufferBytes() > 0) {
+      // Read by the JDK client for each new connection; there is no per-client setting.
+      System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
+    }
     server.addConnector(connector);
     server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry())));
     server.setStopTimeout(5_000);

@@ -190,4 +190,34 @@ class SlowClientTest {
       return sb.toString();
     }
   }
+
+  @Test
+  void capsTheKernelBuffersAStalledStreamFills() throws Exception {
+    var pieces = new String[20_000];
+    java.util.Arrays.fill(pieces, "w".repeat(1000));
+    try (FakeUpstream upstream = FakeUpstream.start();
+        TestGateway gateway = TestGateway.start(b -> b.openAi("sk-test", upstream.baseUrl())
+            .heartbeat(Duration.ZERO).writeTimeout(Duration.ofMinutes(1)))) {
+      upstream.enqueue(Script.openAiText(pieces));
+      var socket = new Socket();
+      socket.setReceiveBufferSize(16 * 1024);
+      socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
+      try (socket) {
+        RawHttp.post(socket, "/v1/chat/completions",
+            "{\"model\":\"openai/gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        RecordedRequest seen = upstream.awaitRequest(Duration.ofSeconds(5));
+        // The client reads nothing. Once the upstream has stopped making progress, everything it sent
+        // sits in buffers between it and the client: the fake's 64 KiB, Sluice's socket buffers and
+        // the relay's own few KiB, and the client's 16 KiB.
+        long sent = -1;
+        for (long now = seen.bodyBytesSent(); now != sent; now = seen.bodyBytesSent()) {
+          sent = now;
+          LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+        }
+        System.out.printf("bytes in flight for a stalled stream: %.0f KiB%n", sent / 1024.0);
+        assertThat(seen.responseComplete()).isFalse();
+        assertThat(sent).isLessThan(1L << 20);
+      }
+    }
+  }
 }

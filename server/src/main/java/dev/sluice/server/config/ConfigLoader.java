@@ -81,10 +81,19 @@ public final class ConfigLoader {
     if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
-      known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes"));
+      known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes", "client_send_buffer_bytes",
+          "upstream_receive_buffer_bytes"));
       if (server.containsKey("heartbeat")) b.heartbeat(duration(server.get("heartbeat"), "server.heartbeat"));
       if (server.containsKey("write_timeout")) b.writeTimeout(duration(server.get("write_timeout"), "server.write_timeout"));
       if (server.containsKey("max_body_bytes")) b.maxBodyBytes(number(server.get("max_body_bytes"), "server.max_body_bytes").longValue());
+      SluiceConfig now = b.build();
+      b.socketBuffers(
+          server.containsKey("client_send_buffer_bytes")
+              ? number(server.get("client_send_buffer_bytes"), "server.client_send_buffer_bytes").intValue()
+              : now.clientSendBufferBytes(),
+          server.containsKey("upstream_receive_buffer_bytes")
+              ? number(server.get("upstream_receive_buffer_bytes"), "server.upstream_receive_buffer_bytes").intValue()
+              : now.upstreamReceiveBufferBytes());
     }
   }
 

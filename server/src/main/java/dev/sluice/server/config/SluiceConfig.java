@@ -33,7 +33,9 @@ public record SluiceConfig(
     Map<String, String> aliases,
     String anthropicApiKey,
     URI anthropicBaseUrl,
-    List<String> anthropicModels) {
+    List<String> anthropicModels,
+    int clientSendBufferBytes,
+    int upstreamReceiveBufferBytes) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -72,6 +74,8 @@ public record SluiceConfig(
     b.anthropicApiKey = anthropicApiKey;
     b.anthropicBaseUrl = anthropicBaseUrl;
     b.anthropicModels = anthropicModels;
+    b.clientSendBufferBytes = clientSendBufferBytes;
+    b.upstreamReceiveBufferBytes = upstreamReceiveBufferBytes;
     return b;
   }
 
@@ -89,6 +93,8 @@ public record SluiceConfig(
     private Duration writeTimeout = Duration.ofSeconds(30);
     private long maxBodyBytes = 4L * 1024 * 1024;
     private Map<String, String> aliases = Map.of();
+    private int clientSendBufferBytes = 64 * 1024;
+    private int upstreamReceiveBufferBytes = 64 * 1024;
     private String anthropicApiKey;
     private URI anthropicBaseUrl = URI.create("https://api.anthropic.com");
     private List<String> anthropicModels = ANTHROPIC_MODELS;
@@ -104,12 +110,18 @@ public record SluiceConfig(
     public Builder writeTimeout(Duration value) { writeTimeout = value; return this; }
     public Builder maxBodyBytes(long value) { maxBodyBytes = value; return this; }
     public Builder aliases(Map<String, String> value) { aliases = value; return this; }
+    public Builder socketBuffers(int clientSend, int upstreamReceive) {
+      clientSendBufferBytes = clientSend;
+      upstreamReceiveBufferBytes = upstreamReceive;
+      return this;
+    }
     public Builder anthropic(String apiKey, URI baseUrl) { anthropicApiKey = apiKey; anthropicBaseUrl = baseUrl; return this; }
     public Builder anthropicModels(List<String> value) { anthropicModels = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
-          heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels);
+          heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
+          clientSendBufferBytes, upstreamReceiveBufferBytes);
     }
   }
 
@@ -120,6 +132,7 @@ public record SluiceConfig(
         + ", openAiBaseUrl=" + openAiBaseUrl + ", anthropic=" + (anthropicApiKey == null ? "off" : "on")
         + ", anthropicBaseUrl=" + anthropicBaseUrl + ", providers=" + providers + ", sim=" + sim + ", timeouts=" + timeouts
         + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
-        + ", aliases=" + aliases + "]";
+        + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
+        + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + "]";
   }
 }

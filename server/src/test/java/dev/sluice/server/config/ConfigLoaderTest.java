@@ -47,7 +47,8 @@ class ConfigLoaderTest {
           fast: { target: openai/gpt-4o-mini }
           toy: sim/echo
         sim: { tokens_per_second: 100, first_token_delay: 250ms }
-        server: { heartbeat: 5s, write_timeout: 10s, max_body_bytes: 1024 }
+        server: { heartbeat: 5s, write_timeout: 10s, max_body_bytes: 1024, client_send_buffer_bytes: 32768,
+                  upstream_receive_buffer_bytes: 0 }
         """);
     SluiceConfig c = ConfigLoader.load(file, Map.of("OPENAI_API_KEY", "sk-test", "SLUICE_PORT", "9090"));
     assertThat(c.providers()).containsExactly(new CompatibleProvider("ollama", "openai",
@@ -60,6 +61,10 @@ class ConfigLoaderTest {
     assertThat(c.sim().firstTokenDelay()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.maxBodyBytes()).isEqualTo(1024);
+    assertThat(c.clientSendBufferBytes()).isEqualTo(32768);
+    assertThat(c.upstreamReceiveBufferBytes()).isZero();
+    assertThat(c.toBuilder().port(1).build()).isEqualTo(c.toBuilder().port(1).build().toBuilder().build())
+        .extracting(SluiceConfig::clientSendBufferBytes).isEqualTo(32768);
     assertThat(c.openAiApiKey()).isEqualTo("sk-test");
     assertThat(c.port()).isEqualTo(9090);
     assertThat(c.toString()).doesNotContain("sk-test");
