@@ -6,7 +6,6 @@ import dev.sluice.dialect.openai.OpenAiErrors;
 import dev.sluice.dialect.openai.OpenAiRequestDecoder;
 import dev.sluice.dialect.openai.OpenAiStreamEncoder;
 import dev.sluice.provider.EventStream;
-import dev.sluice.route.Route;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
@@ -27,19 +26,19 @@ final class ChatCompletionsEndpoint {
 
   Outcome handle(Exchange exchange) throws IOException {
     ChatRequest request;
-    Route route;
+    Upstreams.Call call;
     try {
       RequestBodies.requireJson(exchange.request());
       request = OpenAiRequestDecoder.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       exchange.watch().watchReads();
-      route = gateway.router().resolve(request.model());
+      call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
       respondError(e.error(), exchange.channel());
       return Outcome.rejected(e.error());
     }
-    EventStream source = route.provider().stream(request.withModel(route.upstreamModel()));
+    EventStream source = call.source();
     var context = new StreamContext(exchange.requestId(), request.model(), exchange.acceptedAtNanos());
-    var relay = new StreamRelay(source, new UsageMeter(request), context, gateway.config().timeouts(),
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(),
         gateway.config().heartbeat());
     exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     ClientChannel channel = exchange.channel();

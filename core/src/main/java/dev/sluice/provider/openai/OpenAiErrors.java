@@ -32,6 +32,11 @@ final class OpenAiErrors {
   private final String provider;
   private final String apiKey;
 
+  /** The routing name of the provider these errors are about. */
+  String provider() {
+    return provider;
+  }
+
   OpenAiErrors(String provider, String apiKey) {
     this.provider = provider;
     this.apiKey = apiKey;

@@ -1,5 +1,7 @@
 package dev.sluice.server.config;
 
+import dev.sluice.policy.BreakerSettings;
+import dev.sluice.policy.RetryPolicy;
 import dev.sluice.provider.sim.SimConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -15,6 +17,9 @@ import java.util.Map;
  * @param writeTimeout how long a client may accept nothing before it is disconnected
  * @param maxBodyBytes the largest request body accepted (413 beyond)
  * @param aliases model alias to target
+ * @param retry retries of one model before its first token
+ * @param circuitBreaker the per-model circuit breakers
+ * @param modelPolicies per alias: fallbacks and deadlines (aliases without either are absent)
  */
 public record SluiceConfig(
     String host,
@@ -28,7 +33,10 @@ public record SluiceConfig(
     Duration heartbeat,
     Duration writeTimeout,
     long maxBodyBytes,
-    Map<String, String> aliases) {
+    Map<String, String> aliases,
+    RetryPolicy retry,
+    BreakerSettings circuitBreaker,
+    Map<String, ModelPolicy> modelPolicies) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -38,6 +46,13 @@ public record SluiceConfig(
     providers = List.copyOf(providers);
     openAiModels = List.copyOf(openAiModels);
     aliases = Map.copyOf(aliases);
+    modelPolicies = Map.copyOf(modelPolicies);
+  }
+
+  /** The deadlines of a request for {@code model} as the client named it: its alias's, else the global ones. */
+  public Timeouts timeoutsFor(String model) {
+    ModelPolicy policy = modelPolicies.get(model);
+    return policy == null ? timeouts : policy.timeouts();
   }
 
   /** The defaults: loopback, port 8080, sim only, the contract's timeouts. */
@@ -59,6 +74,9 @@ public record SluiceConfig(
     b.writeTimeout = writeTimeout;
     b.maxBodyBytes = maxBodyBytes;
     b.aliases = aliases;
+    b.retry = retry;
+    b.circuitBreaker = circuitBreaker;
+    b.modelPolicies = modelPolicies;
     return b;
   }
 
@@ -76,6 +94,9 @@ public record SluiceConfig(
     private Duration writeTimeout = Duration.ofSeconds(30);
     private long maxBodyBytes = 4L * 1024 * 1024;
     private Map<String, String> aliases = Map.of();
+    private RetryPolicy retry = RetryPolicy.DEFAULT;
+    private BreakerSettings circuitBreaker = BreakerSettings.DEFAULT;
+    private Map<String, ModelPolicy> modelPolicies = Map.of();
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -88,10 +109,13 @@ public record SluiceConfig(
     public Builder writeTimeout(Duration value) { writeTimeout = value; return this; }
     public Builder maxBodyBytes(long value) { maxBodyBytes = value; return this; }
     public Builder aliases(Map<String, String> value) { aliases = value; return this; }
+    public Builder retry(RetryPolicy value) { retry = value; return this; }
+    public Builder circuitBreaker(BreakerSettings value) { circuitBreaker = value; return this; }
+    public Builder modelPolicies(Map<String, ModelPolicy> value) { modelPolicies = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
-          heartbeat, writeTimeout, maxBodyBytes, aliases);
+          heartbeat, writeTimeout, maxBodyBytes, aliases, retry, circuitBreaker, modelPolicies);
     }
   }
 
@@ -101,6 +125,7 @@ public record SluiceConfig(
     return "SluiceConfig[host=" + host + ", port=" + port + ", openai=" + (openAiApiKey == null ? "off" : "on")
         + ", openAiBaseUrl=" + openAiBaseUrl + ", providers=" + providers + ", sim=" + sim + ", timeouts=" + timeouts
         + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
-        + ", aliases=" + aliases + "]";
+        + ", aliases=" + aliases + ", retry=" + retry + ", circuitBreaker=" + circuitBreaker
+        + ", modelPolicies=" + modelPolicies + "]";
   }
 }
