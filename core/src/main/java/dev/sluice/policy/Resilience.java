@@ -56,13 +56,38 @@ public final class Resilience implements AutoCloseable {
    * @param firstToken the deadline of each attempt for its first token, counted from its start
    */
   public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken) {
+    return open(request, candidates, firstToken, MidStream.FAIL);
+  }
+
+  /** What a stream does when its upstream fails after the first token. */
+  public enum MidStream {
+    /** End the stream with the failure, honestly (the default). */
+    FAIL,
+    /**
+     * Ask the chain for a continuation of the text sent so far and relay only the continuation, up
+     * to {@link RetryPolicy#attempts()} times per stream. Text answers only: a stream that has sent a
+     * tool call, a refusal or reasoning fails as with {@link #FAIL}. See {@code Continuation} for the
+     * request sent and its limits.
+     */
+    CONTINUE
+  }
+
+  /**
+   * {@link #open(ChatRequest, List, Duration)} with a choice of what happens after the first token.
+   *
+   * @param midStream {@link MidStream#FAIL} to end the stream with a mid-stream failure, or
+   *     {@link MidStream#CONTINUE} to fail over to a continuation
+   */
+  public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken, MidStream midStream) {
     if (request == null || candidates == null || candidates.isEmpty()) {
       throw new IllegalArgumentException("a request and at least one candidate route are required");
     }
     if (firstToken == null || firstToken.isNegative() || firstToken.isZero()) {
       throw new IllegalArgumentException("firstToken must be positive");
     }
-    return new ResilientStream(request, List.copyOf(candidates), retry, breakers, timer, firstToken);
+    if (midStream == null) throw new IllegalArgumentException("midStream is required");
+    return new ResilientStream(request, List.copyOf(candidates), retry, breakers, timer, firstToken,
+        midStream == MidStream.CONTINUE);
   }
 
   /** Stops the deadline scheduler; streams still running lose their first-token deadline. */

@@ -11,6 +11,7 @@ import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
+import dev.sluice.stream.UsageReport;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,8 +46,9 @@ final class ResilientStream implements EventStream {
   private static final int ANSWERED = 1;
   private static final int TIMED_OUT = 2;
 
-  private final ChatRequest request;
+  private final ChatRequest original;
   private final List<Route> candidates;
+  private final boolean continueMidStream;
   private final RetryPolicy retry;
   private final CircuitBreakers breakers;
   private final ScheduledExecutorService timer;
@@ -63,11 +65,22 @@ final class ResilientStream implements EventStream {
   private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(4);
   private boolean committed;
   private boolean ended;
+  /** The request of the attempts now being made: the original, or a continuation of it. */
+  private ChatRequest request;
+  /** The answer's text handed out so far, kept only for mid-stream failover. */
+  private final StringBuilder sent = new StringBuilder();
+  /** False once something that cannot be continued was handed out (a tool call, a refusal, reasoning). */
+  private boolean continuable;
+  private boolean continuing;
+  private int continuations;
 
   ResilientStream(ChatRequest request, List<Route> candidates, RetryPolicy retry, CircuitBreakers breakers,
-      ScheduledExecutorService timer, Duration firstToken) {
+      ScheduledExecutorService timer, Duration firstToken, boolean continueMidStream) {
+    this.original = request;
     this.request = request;
     this.candidates = candidates;
+    this.continueMidStream = continueMidStream;
+    this.continuable = continueMidStream;
     this.retry = retry;
     this.breakers = breakers;
     this.timer = timer;
@@ -87,6 +100,13 @@ final class ResilientStream implements EventStream {
       ended = true;
       ready.clear();
       closeCurrent();
+    } else if (continuable) {
+      switch (event) {
+        case TextDelta t when t.channel() == TextDelta.Channel.CONTENT -> sent.append(t.text());
+        case TextDelta t -> continuable = false;
+        case ToolCallDelta c -> continuable = false;
+        default -> { }
+      }
     }
     return event;
   }
@@ -96,10 +116,72 @@ final class ResilientStream implements EventStream {
     synchronized (lock) {
       answering = current;
     }
-    if (answering != null) return answering.next();
+    if (answering != null) {
+      StreamEvent event = answering.next();
+      // A continuation's usage covers the replayed prompt, not the whole answer: the meter estimates.
+      while (continuing && event instanceof UsageReport) event = answering.next();
+      if (event instanceof Failed f && continuable && !sent.isEmpty() && continuations < retry.attempts()
+          && cancelReason.get() == null && RetryPolicy.retryable(f.error())) {
+        return continueAfter(f);
+      }
+      return event;
+    }
     // Closed before its end: the close's cancel is the reason.
     GatewayError reason = cancelReason.get();
     return new Failed(reason != null ? reason : GatewayError.of(ErrorType.CANCELLED, "stream closed"));
+  }
+
+  /**
+   * Mid-stream failover: the answering attempt failed after {@link #sent}; the chain is run again
+   * (retries, breakers, fallbacks as before) with a request to continue, and only the continuation is
+   * relayed: its start and usage are dropped (the client has a start; the usage is then estimated), and
+   * a detected repetition of the sent text is trimmed. If that fails too, the stream ends with the
+   * continuation's error.
+   */
+  private StreamEvent continueAfter(Failed failure) {
+    log.info("{}: stream failed after {} characters ({}); asking for a continuation", original.model(),
+        sent.length(), failure.error().message());
+    closeCurrent();
+    committed = false;
+    continuing = true;
+    continuations++;
+    request = Continuation.request(original, sent.toString());
+    StreamEvent first = untilFirstToken();
+    if (!committed) return first;
+    ready.addFirst(first);
+    trimRepetition();
+    StreamEvent next = ready.poll();
+    return next != null ? next : fromAnswering();
+  }
+
+  /** Holds back the continuation's first text and drops what repeats {@link #sent}. */
+  private void trimRepetition() {
+    int lookahead = Continuation.lookahead(sent);
+    var text = new StringBuilder();
+    var after = new ArrayDeque<StreamEvent>();
+    for (StreamEvent e : ready) {
+      if (after.isEmpty() && e instanceof TextDelta t && t.channel() == TextDelta.Channel.CONTENT) text.append(t.text());
+      else after.add(e);
+    }
+    ready.clear();
+    EventStream answering;
+    synchronized (lock) {
+      answering = current;
+    }
+    String already = sent.toString();
+    // Hold back the lookahead; beyond it, keep holding while the continuation could still be a restart
+    // (a prefix of what was sent), which is bounded by the length of the sent text.
+    while (after.isEmpty() && answering != null && (text.length() < lookahead
+        || (text.length() < already.length() && already.startsWith(text.toString())))) {
+      StreamEvent e = answering.next();
+      if (e == null) break;
+      if (e instanceof TextDelta t && t.channel() == TextDelta.Channel.CONTENT) text.append(t.text());
+      else if (!(e instanceof UsageReport)) after.add(e);
+    }
+    int drop = Continuation.repeated(already, text.toString());
+    if (drop > 0) log.info("{}: dropped {} repeated characters from the continuation", original.model(), drop);
+    if (drop < text.length()) ready.add(TextDelta.content(text.substring(drop)));
+    ready.addAll(after);
   }
 
   /** Runs attempts until one yields its first token; returns the first event to hand out, or the final failure. */
@@ -180,11 +262,14 @@ final class ResilientStream implements EventStream {
           return error;
         }
         if (event instanceof Started s) {
-          held.add(s.provider() == null ? s.withProvider(route.provider().name()) : s);
+          // A continuation's start is not shown: the client has the first attempt's.
+          if (!continuing) held.add(s.provider() == null ? s.withProvider(route.provider().name()) : s);
           continue;
         }
         if (!(event instanceof TextDelta || event instanceof ToolCallDelta || event instanceof Finished)) {
-          held.add(event); // usage before any token: rare, kept in order
+          // Usage before any token: rare, kept in order. A continuation's usage covers the replayed
+          // prompt and not the first part of the answer: dropped, so the meter estimates instead.
+          if (!continuing) held.add(event);
           continue;
         }
         if (!race.compareAndSet(WAITING, ANSWERED)) {

@@ -216,4 +216,38 @@ class ResilientStreamTest {
     drain(r.open(REQUEST, routes(p), LONG));
     assertThat(r.breakers().state("p/m")).isEqualTo(CircuitBreakers.State.CLOSED);
   }
+
+  @Test
+  void midStreamFailoverRelaysOnlyTheContinuationAndTrimsARestart() {
+    var failure = new Failed(GatewayError.of(ErrorType.UPSTREAM_ERROR, "reset"));
+    var p = new ScriptedProvider("p");
+    p.then(() -> p.events(new Started("id-1", "upstream-m", 1), TextDelta.content("The quick brown"),
+        TextDelta.content(" fox jumps"), failure));
+    // The continuation restarts from the top despite the instruction: the repetition is dropped.
+    p.then(() -> p.events(new Started("id-2", "upstream-m", 2), TextDelta.content("The quick brown fox"),
+        TextDelta.content(" jumps over"), new dev.sluice.stream.UsageReport(dev.sluice.stream.Usage.of(50, 9)),
+        new Finished(FinishReason.STOP)));
+    List<StreamEvent> events = drain(resilience(FAST, NO_BREAKER)
+        .open(REQUEST, routes(p), LONG, Resilience.MidStream.CONTINUE));
+    assertThat(events).containsExactly(new Started("id-1", "upstream-m", "p", 1), TextDelta.content("The quick brown"),
+        TextDelta.content(" fox jumps"), TextDelta.content(" over"), new Finished(FinishReason.STOP));
+    List<Message> asked = p.calls.get(1).messages();
+    assertThat(asked.get(asked.size() - 2)).isEqualTo(Message.text(Role.ASSISTANT, "The quick brown fox jumps"));
+    assertThat(asked.getLast().text()).isEqualTo(Continuation.INSTRUCTION);
+  }
+
+  @Test
+  void withoutOptInOrAfterAToolCallAMidStreamFailureEndsTheStream() {
+    var failure = new Failed(GatewayError.of(ErrorType.UPSTREAM_ERROR, "reset"));
+    var p = new ScriptedProvider("p");
+    p.then(() -> p.events(new Started("id-1", "upstream-m", 1), TextDelta.content("a"), failure));
+    assertThat(drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG)).getLast()).isEqualTo(failure);
+    var q = new ScriptedProvider("q");
+    q.then(() -> q.events(new Started("id-1", "upstream-m", 1), TextDelta.content("a"),
+        new dev.sluice.stream.ToolCallDelta(0, "call_1", "f", "{"), failure));
+    assertThat(drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(q), LONG, Resilience.MidStream.CONTINUE))
+        .getLast()).isEqualTo(failure);
+    assertThat(p.calls).hasSize(1);
+    assertThat(q.calls).hasSize(1);
+  }
 }

@@ -56,7 +56,8 @@ final class Upstreams {
       }
     }
     Timeouts timeouts = config.timeoutsFor(request.model());
-    EventStream source = resilience.open(request, candidates, timeouts.firstToken());
+    EventStream source = resilience.open(request, candidates, timeouts.firstToken(),
+        policy == null ? Resilience.MidStream.FAIL : policy.midStream());
     return new Call(source, primary, timeouts.withFirstTokenPerAttempt());
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.dialect.Json;
 import dev.sluice.policy.BreakerSettings;
 import dev.sluice.policy.CircuitBreakers;
+import dev.sluice.policy.Resilience;
 import dev.sluice.policy.RetryPolicy;
 import dev.sluice.server.config.CompatibleProvider;
 import dev.sluice.server.config.ModelPolicy;
@@ -182,6 +183,26 @@ class ResilienceTest {
     }
     // No second attempt and no fallback after the wait: the request ended when its client left.
     assertThatThrownBy(() -> target.awaitRequest(Duration.ofMillis(1500))).isInstanceOf(AssertionError.class);
+    assertThat(backup.requests()).isEmpty();
+  }
+
+  @Test
+  void anOptedInRouteContinuesAStreamThatBrokeMidWayWithoutDuplicates() throws Exception {
+    start(b -> b.retry(FaultMatrixTest.RETRY).circuitBreaker(FaultMatrixTest.NO_BREAKER).modelPolicies(Map.of("fast",
+        new ModelPolicy(List.of("backup/small"), FaultMatrixTest.TIMEOUTS, Resilience.MidStream.CONTINUE))));
+    target.enqueue(Script.openAiText("one", " two", " three").chunkDelay(Duration.ofMillis(30)).resetAfterChunks(3));
+    // The continuation starts over despite the instruction; the gateway drops what the client has.
+    target.enqueue(Script.openAiText("one two", " three", " four"));
+    HttpResponse<String> r = gateway.postJson("/v1/chat/completions", FAST);
+    List<String> data = ChatCompletionsEndpointTest.dataLines(r.body());
+    assertThat(OpenAiUpstreamTest.fold(data).content()).isEqualTo("one two three four");
+    assertThat(data).filteredOn(d -> d.contains("\"role\"")).hasSize(1);
+    assertThat(data).noneMatch(d -> d.contains("\"error\""));
+    assertThat(data.getLast()).isEqualTo("[DONE]");
+    JsonNode asked = target.requests().get(1).bodyJson().get("messages");
+    assertThat(asked.get(asked.size() - 2).get("role").asText()).isEqualTo("assistant");
+    assertThat(asked.get(asked.size() - 2).get("content").asText()).isEqualTo("one two");
+    assertThat(asked.get(asked.size() - 1).get("role").asText()).isEqualTo("user");
     assertThat(backup.requests()).isEmpty();
   }
 }

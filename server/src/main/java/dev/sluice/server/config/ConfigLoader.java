@@ -1,6 +1,7 @@
 package dev.sluice.server.config;
 
 import dev.sluice.policy.BreakerSettings;
+import dev.sluice.policy.Resilience;
 import dev.sluice.policy.RetryPolicy;
 import dev.sluice.provider.sim.SimConfig;
 import java.io.IOException;
@@ -168,9 +169,19 @@ public final class ConfigLoader {
         continue;
       }
       Map<String, Object> spec = map(e.getValue(), path);
-      known(spec, path, Set.of("target", "fallbacks", "timeouts"));
+      known(spec, path, Set.of("target", "fallbacks", "timeouts", "on_midstream_failure"));
       out.put(e.getKey(), string(spec.get("target"), path + ".target"));
-      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts")) continue;
+      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts") && !spec.containsKey("on_midstream_failure")) {
+        continue;
+      }
+      Resilience.MidStream midStream = Resilience.MidStream.FAIL;
+      if (spec.containsKey("on_midstream_failure")) {
+        midStream = switch (string(spec.get("on_midstream_failure"), path + ".on_midstream_failure")) {
+          case "fail" -> Resilience.MidStream.FAIL;
+          case "continue" -> Resilience.MidStream.CONTINUE;
+          default -> throw new ConfigException(path + ".on_midstream_failure: expected 'fail' or 'continue'");
+        };
+      }
       var fallbacks = new ArrayList<String>();
       if (spec.get("fallbacks") instanceof List<?> list) {
         for (int i = 0; i < list.size(); i++) fallbacks.add(string(list.get(i), path + ".fallbacks[" + i + "]"));
@@ -179,7 +190,7 @@ public final class ConfigLoader {
       }
       Timeouts timeouts = spec.containsKey("timeouts")
           ? timeouts(map(spec.get("timeouts"), path + ".timeouts"), global, path + ".timeouts") : global;
-      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts));
+      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream));
     }
     return out;
   }

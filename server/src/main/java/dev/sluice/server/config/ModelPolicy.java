@@ -1,5 +1,6 @@
 package dev.sluice.server.config;
 
+import dev.sluice.policy.Resilience.MidStream;
 import java.util.List;
 
 /**
@@ -9,10 +10,16 @@ import java.util.List;
  *     is open ({@code provider/model}, bare names or other aliases' targets)
  * @param timeouts the deadlines of requests for this alias: the global ones with this alias's
  *     overrides applied
+ * @param midStream {@code on_midstream_failure}: fail honestly (default) or continue on the chain
  */
-public record ModelPolicy(List<String> fallbacks, Timeouts timeouts) {
+public record ModelPolicy(List<String> fallbacks, Timeouts timeouts, MidStream midStream) {
   public ModelPolicy {
     fallbacks = List.copyOf(fallbacks);
-    if (timeouts == null) throw new IllegalArgumentException("timeouts are required");
+    if (timeouts == null || midStream == null) throw new IllegalArgumentException("timeouts and midStream are required");
+  }
+
+  /** Fallbacks and deadlines, failing honestly mid-stream. */
+  public ModelPolicy(List<String> fallbacks, Timeouts timeouts) {
+    this(fallbacks, timeouts, MidStream.FAIL);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.policy.BreakerSettings;
+import dev.sluice.policy.Resilience;
 import dev.sluice.policy.RetryPolicy;
 import java.net.URI;
 import java.nio.file.Files;
@@ -89,6 +90,7 @@ class ConfigLoaderTest {
             target: openai/gpt-4o-mini
             fallbacks: [backup/small, sim/chat]
             timeouts: { first_token: 2s }
+            on_midstream_failure: continue
           plain: { target: sim/echo }
         timeouts: { first_token: 45s, idle: 10s }
         retry: { attempts: 4, max_backoff: 2s, budget: 20s, base_backoff: 100ms, max_retry_after: 5s }
@@ -100,6 +102,7 @@ class ConfigLoaderTest {
     assertThat(c.circuitBreaker()).isEqualTo(new BreakerSettings(true, 3, Duration.ofSeconds(10), 2));
     assertThat(c.aliases()).containsEntry("fast", "openai/gpt-4o-mini").containsEntry("plain", "sim/echo");
     assertThat(c.modelPolicies().get("fast").fallbacks()).containsExactly("backup/small", "sim/chat");
+    assertThat(c.modelPolicies().get("fast").midStream()).isEqualTo(Resilience.MidStream.CONTINUE);
     // The alias overrides first_token and inherits the global idle, whatever the order in the file.
     assertThat(c.timeoutsFor("fast").firstToken()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.timeoutsFor("fast").idle()).isEqualTo(Duration.ofSeconds(10));
@@ -135,7 +138,7 @@ class ConfigLoaderTest {
         Map.of())).hasMessageContaining("models.fast.fallbacks");
     assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, timeouts: { idel: 1s } } }"),
         Map.of())).hasMessageContaining("models.fast.timeouts").hasMessageContaining("'idel'");
-    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, on_midstream_failure: continue } }"),
-        Map.of())).hasMessageContaining("'on_midstream_failure'");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, on_midstream_failure: retry } }"),
+        Map.of())).hasMessageContaining("models.fast.on_midstream_failure");
   }
 }
