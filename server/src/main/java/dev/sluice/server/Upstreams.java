@@ -30,6 +30,14 @@ final class Upstreams {
     this.config = config;
     this.router = router;
     this.resilience = resilience;
+    // Said once at start: a fallback that is not routable (its provider has no key) is skipped.
+    config.modelPolicies().forEach((alias, policy) -> policy.fallbacks().forEach(fallback -> {
+      try {
+        router.resolve(fallback);
+      } catch (GatewayException e) {
+        log.warn("models.{}.fallbacks: '{}' is skipped: {}", alias, fallback, e.error().message());
+      }
+    }));
   }
 
   /**
@@ -50,7 +58,7 @@ final class Upstreams {
         try {
           candidates.add(router.resolve(fallback));
         } catch (GatewayException e) {
-          // A fallback whose provider is not live (no key) is skipped; the chain still serves.
+          // Not routable (warned at start): skipped, the rest of the chain still serves.
           log.debug("fallback '{}' of '{}' is not routable: {}", fallback, request.model(), e.getMessage());
         }
       }

@@ -26,8 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * byte what a clean run delivers. Deadlines and backoffs are milliseconds, so nothing sleeps.
  */
 class FaultMatrixTest {
-  static final Duration FIRST_TOKEN = Duration.ofMillis(200);
-  static final Duration IDLE = Duration.ofMillis(200);
+  /** Short, yet long enough for a cold JVM's first connection: an extra attempt would fail a case. */
+  static final Duration FIRST_TOKEN = Duration.ofMillis(500);
+  static final Duration IDLE = Duration.ofMillis(300);
   static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), FIRST_TOKEN, IDLE,
       Duration.ofSeconds(10));
   static final RetryPolicy RETRY = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5),
