@@ -56,7 +56,7 @@ public final class Resilience implements AutoCloseable {
    * @param firstToken the deadline of each attempt for its first token, counted from its start
    */
   public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken) {
-    return open(request, candidates, firstToken, MidStream.FAIL);
+    return open(request, candidates, firstToken, null, MidStream.FAIL);
   }
 
   /** What a stream does when its upstream fails after the first token. */
@@ -75,10 +75,14 @@ public final class Resilience implements AutoCloseable {
   /**
    * {@link #open(ChatRequest, List, Duration)} with a choice of what happens after the first token.
    *
+   * @param idle with {@link MidStream#CONTINUE}, the idle deadline this stream enforces on each
+   *     answering attempt, so that a stall fails over like a reset (the caller then enforces none);
+   *     ignored with {@link MidStream#FAIL}, where the caller's own idle deadline ends the stream
    * @param midStream {@link MidStream#FAIL} to end the stream with a mid-stream failure, or
    *     {@link MidStream#CONTINUE} to fail over to a continuation
    */
-  public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken, MidStream midStream) {
+  public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken, Duration idle,
+      MidStream midStream) {
     if (request == null || candidates == null || candidates.isEmpty()) {
       throw new IllegalArgumentException("a request and at least one candidate route are required");
     }
@@ -86,8 +90,12 @@ public final class Resilience implements AutoCloseable {
       throw new IllegalArgumentException("firstToken must be positive");
     }
     if (midStream == null) throw new IllegalArgumentException("midStream is required");
+    boolean continues = midStream == MidStream.CONTINUE;
+    if (continues && (idle == null || idle.isNegative() || idle.isZero())) {
+      throw new IllegalArgumentException("idle must be positive for mid-stream failover");
+    }
     return new ResilientStream(request, List.copyOf(candidates), retry, breakers, timer, firstToken,
-        midStream == MidStream.CONTINUE);
+        continues ? idle : null, continues);
   }
 
   /** Stops the deadline scheduler; streams still running lose their first-token deadline. */

@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Phases: while not {@link #committed}, {@link #next()} runs attempts until one yields a token,
  * holding back that attempt's {@code Started} and usage until then; once committed it is a thin
- * pass-through to the attempt that answers.
+ * pass-through to the attempt that answers. With mid-stream failover, a retryable failure of the
+ * answering attempt starts the chain again for a continuation ({@link #continueAfter}); such a stream
+ * also enforces the idle deadline itself, per attempt, so that a stall fails over too.
  *
  * <p>Cancellation: the first reason is sticky. It wakes a backoff wait at once (a latch) and cancels
  * the attempt in flight; the hand-over of {@link #current} is ordered against {@link #cancel} by a
@@ -53,6 +56,8 @@ final class ResilientStream implements EventStream {
   private final CircuitBreakers breakers;
   private final ScheduledExecutorService timer;
   private final Duration firstToken;
+  /** The idle deadline this stream enforces on the answering attempt, or null when its caller does. */
+  private final Duration idle;
 
   private final AtomicReference<GatewayError> cancelReason = new AtomicReference<>();
   /** Counted down by the first cancel, so that a backoff wait ends at once. */
@@ -73,9 +78,13 @@ final class ResilientStream implements EventStream {
   private boolean continuable;
   private boolean continuing;
   private int continuations;
+  /** When the answering attempt last produced an event; read by the idle check on the timer thread. */
+  private volatile long lastEventNanos;
+  /** The pending idle check of the answering attempt, or null. */
+  private volatile ScheduledFuture<?> idleCheck;
 
   ResilientStream(ChatRequest request, List<Route> candidates, RetryPolicy retry, CircuitBreakers breakers,
-      ScheduledExecutorService timer, Duration firstToken, boolean continueMidStream) {
+      ScheduledExecutorService timer, Duration firstToken, Duration idle, boolean continueMidStream) {
     this.original = request;
     this.request = request;
     this.candidates = candidates;
@@ -85,6 +94,7 @@ final class ResilientStream implements EventStream {
     this.breakers = breakers;
     this.timer = timer;
     this.firstToken = firstToken;
+    this.idle = idle;
   }
 
   @Override
@@ -120,6 +130,7 @@ final class ResilientStream implements EventStream {
       StreamEvent event = answering.next();
       // A continuation's usage covers the replayed prompt, not the whole answer: the meter estimates.
       while (continuing && event instanceof UsageReport) event = answering.next();
+      lastEventNanos = System.nanoTime();
       if (event instanceof Failed f && continuable && !sent.isEmpty() && continuations < retry.attempts()
           && cancelReason.get() == null && RetryPolicy.retryable(f.error())) {
         return continueAfter(f);
@@ -174,6 +185,7 @@ final class ResilientStream implements EventStream {
     while (after.isEmpty() && answering != null && (text.length() < lookahead
         || (text.length() < already.length() && already.startsWith(text.toString())))) {
       StreamEvent e = answering.next();
+      lastEventNanos = System.nanoTime();
       if (e == null) break;
       if (e instanceof TextDelta t && t.channel() == TextDelta.Channel.CONTENT) text.append(t.text());
       else if (!(e instanceof UsageReport)) after.add(e);
@@ -281,6 +293,11 @@ final class ResilientStream implements EventStream {
         committed = true;
         ready.addAll(held);
         ready.add(event);
+        if (idle != null) {
+          lastEventNanos = System.nanoTime();
+          GatewayError stalled = idleTimeout(route);
+          idleCheck = timer.schedule(() -> checkIdle(stream, stalled), idle.toNanos(), TimeUnit.NANOSECONDS);
+        }
         return null;
       }
     } finally {
@@ -292,6 +309,31 @@ final class ResilientStream implements EventStream {
   private GatewayError firstTokenTimeout(Route route) {
     return new GatewayError(ErrorType.UPSTREAM_TIMEOUT, "Upstream timed out: no first token from "
         + route.qualifiedModel() + " within " + firstToken.toMillis() + " ms.", null, "first_token", 0, null);
+  }
+
+  private GatewayError idleTimeout(Route route) {
+    return new GatewayError(ErrorType.UPSTREAM_TIMEOUT, "Upstream timed out: " + route.qualifiedModel()
+        + " sent nothing for " + idle.toMillis() + " ms.", null, "idle", 0, null);
+  }
+
+  /**
+   * On the timer thread: cancels the answering attempt (not this stream) once it has been silent for
+   * {@link #idle}, else checks again when that would be. The reading thread only writes a timestamp per
+   * event. A check left over from an attempt that has ended cancels nothing: cancel is idempotent.
+   */
+  private void checkIdle(EventStream attempt, GatewayError stalled) {
+    long due = lastEventNanos + idle.toNanos();
+    long now = System.nanoTime();
+    if (now - due >= 0) {
+      attempt.cancel(stalled);
+    } else {
+      try {
+        idleCheck = timer.schedule(() -> checkIdle(attempt, stalled), due - now, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // The gateway is shutting down; its streams are being stopped anyway.
+        log.debug("idle check not rescheduled: {}", e.toString());
+      }
+    }
   }
 
   /** Waits {@code wait}; false if a cancel ended the wait. */
@@ -324,6 +366,8 @@ final class ResilientStream implements EventStream {
   }
 
   private void closeCurrent() {
+    ScheduledFuture<?> check = idleCheck;
+    if (check != null) check.cancel(false);
     EventStream attempt;
     synchronized (lock) {
       attempt = current;

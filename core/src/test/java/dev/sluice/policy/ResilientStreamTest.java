@@ -22,8 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The policy stream against scripted in-memory providers: which attempts run, what the reader sees. */
+// A broken policy must fail a test, not hang it.
+@Timeout(10)
 class ResilientStreamTest {
   private static final ChatRequest REQUEST = ChatRequest.of("alias", List.of(Message.text(Role.USER, "hi")));
   private static final Duration LONG = Duration.ofSeconds(30);
@@ -228,7 +231,7 @@ class ResilientStreamTest {
         TextDelta.content(" jumps over"), new dev.sluice.stream.UsageReport(dev.sluice.stream.Usage.of(50, 9)),
         new Finished(FinishReason.STOP)));
     List<StreamEvent> events = drain(resilience(FAST, NO_BREAKER)
-        .open(REQUEST, routes(p), LONG, Resilience.MidStream.CONTINUE));
+        .open(REQUEST, routes(p), LONG, LONG, Resilience.MidStream.CONTINUE));
     assertThat(events).containsExactly(new Started("id-1", "upstream-m", "p", 1), TextDelta.content("The quick brown"),
         TextDelta.content(" fox jumps"), TextDelta.content(" over"), new Finished(FinishReason.STOP));
     List<Message> asked = p.calls.get(1).messages();
@@ -245,9 +248,22 @@ class ResilientStreamTest {
     var q = new ScriptedProvider("q");
     q.then(() -> q.events(new Started("id-1", "upstream-m", 1), TextDelta.content("a"),
         new dev.sluice.stream.ToolCallDelta(0, "call_1", "f", "{"), failure));
-    assertThat(drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(q), LONG, Resilience.MidStream.CONTINUE))
+    assertThat(drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(q), LONG, LONG, Resilience.MidStream.CONTINUE))
         .getLast()).isEqualTo(failure);
     assertThat(p.calls).hasSize(1);
     assertThat(q.calls).hasSize(1);
+  }
+
+  @Test
+  void withMidStreamFailoverAStallIsCutByTheIdleDeadlineAndContinued() {
+    var p = new ScriptedProvider("p");
+    // One token, then silence: the stream's own idle deadline cancels that attempt only.
+    p.then(() -> new ScriptedProvider.Hanging(p, new Started("id-1", "upstream-m", 1), TextDelta.content("Hello")));
+    p.then(() -> p.events(new Started("id-2", "upstream-m", 2), TextDelta.content(" world"), new Finished(FinishReason.STOP)));
+    List<StreamEvent> events = drain(resilience(FAST, NO_BREAKER)
+        .open(REQUEST, routes(p), LONG, Duration.ofMillis(150), Resilience.MidStream.CONTINUE));
+    assertThat(events).containsExactly(new Started("id-1", "upstream-m", "p", 1), TextDelta.content("Hello"),
+        TextDelta.content(" world"), new Finished(FinishReason.STOP));
+    assertThat(p.cancels).singleElement().satisfies(e -> assertThat(e.code()).isEqualTo("idle"));
   }
 }

@@ -47,7 +47,7 @@ final class ScriptedProvider implements Provider {
   }
 
   ScriptedProvider thenHang() {
-    return then(Hanging::new);
+    return then(() -> new Hanging(this));
   }
 
   @Override
@@ -95,12 +95,23 @@ final class ScriptedProvider implements Provider {
     };
   }
 
-  /** Sends nothing until cancelled. */
-  final class Hanging extends AbstractEventStream {
+  /** Hands out {@code first}, then sends nothing until cancelled. */
+  static final class Hanging extends AbstractEventStream {
     private final CountDownLatch aborted = new CountDownLatch(1);
+    private final ScriptedProvider owner;
+    private final ArrayDeque<StreamEvent> first;
+
+    Hanging(ScriptedProvider owner, StreamEvent... first) {
+      this.owner = owner;
+      this.first = new ArrayDeque<>(List.of(first));
+    }
 
     @Override
     protected void fill(ArrayDeque<StreamEvent> out) {
+      if (!first.isEmpty()) {
+        out.add(first.poll());
+        return;
+      }
       try {
         aborted.await();
       } catch (InterruptedException e) {
@@ -110,7 +121,7 @@ final class ScriptedProvider implements Provider {
 
     @Override
     protected void abort() {
-      cancels.add(cancelReason());
+      owner.cancels.add(cancelReason());
       aborted.countDown();
     }
   }

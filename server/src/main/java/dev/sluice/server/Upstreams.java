@@ -44,7 +44,8 @@ final class Upstreams {
    * The source stream of one request and the deadlines its relay's watchdog enforces.
    *
    * @param primary the route of the model the client asked for (before any fallback)
-   * @param watchdog idle and total deadlines; first token is per attempt, in the source itself
+   * @param watchdog idle and total deadlines; first token (and idle, with mid-stream failover) is per
+   *     attempt, in the source itself
    */
   record Call(EventStream source, Route primary, Timeouts watchdog) {}
 
@@ -64,8 +65,13 @@ final class Upstreams {
       }
     }
     Timeouts timeouts = config.timeoutsFor(request.model());
-    EventStream source = resilience.open(request, candidates, timeouts.firstToken(),
-        policy == null ? Resilience.MidStream.FAIL : policy.midStream());
+    if (policy != null && policy.midStream() == Resilience.MidStream.CONTINUE) {
+      // The policy owns the idle deadline too: a stall must fail over, not end the stream.
+      EventStream source = resilience.open(request, candidates, timeouts.firstToken(), timeouts.idle(),
+          Resilience.MidStream.CONTINUE);
+      return new Call(source, primary, timeouts.withFirstTokenPerAttempt().withoutIdle());
+    }
+    EventStream source = resilience.open(request, candidates, timeouts.firstToken());
     return new Call(source, primary, timeouts.withFirstTokenPerAttempt());
   }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * error and never with a normal end. A retried success delivers the answer exactly once, byte for
  * byte what a clean run delivers. Deadlines and backoffs are milliseconds, so nothing sleeps.
  */
+// A broken policy must fail a test, not hang it.
+@Timeout(20)
 class FaultMatrixTest {
   /** Short, yet long enough for a cold JVM's first connection: an extra attempt would fail a case. */
   static final Duration FIRST_TOKEN = Duration.ofMillis(500);

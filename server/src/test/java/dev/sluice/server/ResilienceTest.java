@@ -25,12 +25,15 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fallback chains, circuit breakers, the retry budget and cancellation during a backoff, through the
  * whole gateway: alias {@code fast} targets {@code openai/gpt-4o} on one fake upstream and falls back
  * to {@code backup/small} on another.
  */
+// A broken policy must fail a test, not hang it.
+@Timeout(20)
 class ResilienceTest {
   private static final String BACKUP_MODEL = "small-2026-01";
   private static final String FAST = "{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -204,5 +207,21 @@ class ResilienceTest {
     assertThat(asked.get(asked.size() - 2).get("content").asText()).isEqualTo("one two");
     assertThat(asked.get(asked.size() - 1).get("role").asText()).isEqualTo("user");
     assertThat(backup.requests()).isEmpty();
+  }
+
+  @Test
+  void anOptedInRouteContinuesAfterAStallToo() throws Exception {
+    start(b -> b.retry(FaultMatrixTest.RETRY).circuitBreaker(FaultMatrixTest.NO_BREAKER).modelPolicies(Map.of("fast",
+        new ModelPolicy(List.of("backup/small"), FaultMatrixTest.TIMEOUTS, Resilience.MidStream.CONTINUE))));
+    target.enqueue(Script.openAiText("one", " two", " three").hangAfterChunks(3));
+    target.enqueue(Script.openAiText(" three"));
+    List<BrowserEndpointTest.Event> events = BrowserEndpointTest.events(gateway.get("/api/chat/stream?prompt=hi&model=fast").body());
+    var text = new StringBuilder();
+    events.forEach(e -> text.append(e.data().path("content").asText("")));
+    assertThat(text.toString()).isEqualTo("one two three");
+    assertThat(events).filteredOn(e -> e.data().has("stream")).hasSize(1);
+    assertThat(events.getLast().data().get("done").asBoolean()).isTrue();
+    assertThat(target.requests()).hasSize(2);
+    assertThat(target.requests().getFirst().clientGone().get(5, TimeUnit.SECONDS)).isNotNull();
   }
 }

@@ -19,4 +19,9 @@ public record Timeouts(Duration connect, Duration headers, Duration firstToken, 
   public Timeouts withFirstTokenPerAttempt() {
     return new Timeouts(connect, headers, total, idle, total);
   }
+
+  /** The same deadlines with the idle one moved to the total: for a policy stream that enforces idle itself. */
+  public Timeouts withoutIdle() {
+    return new Timeouts(connect, headers, firstToken, total, total);
+  }
 }
