@@ -42,7 +42,8 @@ public abstract class UpstreamErrors {
   /** A well-framed stream that stopped before its terminator. */
   public abstract GatewayError truncated();
 
-  protected final String provider() {
+  /** The routing name of the provider these errors are about. */
+  public final String provider() {
     return provider;
   }
 

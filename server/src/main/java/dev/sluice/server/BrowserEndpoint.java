@@ -5,7 +5,6 @@ import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
 import dev.sluice.provider.sim.SimProvider;
-import dev.sluice.route.Route;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
@@ -40,7 +39,7 @@ final class BrowserEndpoint {
 
   Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
     ChatRequest request;
-    Route route;
+    Upstreams.Call call;
     try {
       if (eventSource) {
         Fields fields = Request.extractQueryParameters(exchange.request());
@@ -52,23 +51,24 @@ final class BrowserEndpoint {
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
       exchange.watch().watchReads();
-      route = gateway.router().resolve(request.model());
+      call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
       responder(eventSource).respond(e.error(), exchange.channel());
       return Outcome.rejected(e.error());
     }
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-    EventStream source = route.provider().stream(request.withModel(route.upstreamModel()));
+    EventStream source = call.source();
     var context = new StreamContext(streamId, request.model(), exchange.acceptedAtNanos());
-    var relay = new StreamRelay(source, new UsageMeter(request), context, gateway.config().timeouts(),
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(),
         gateway.config().heartbeat());
     gateway.streams().add(streamId, source);
     exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     ClientChannel channel = exchange.channel();
     try {
-      // Sim answers cost nothing; real prices arrive with the price table.
-      boolean free = route.provider().name().equals(SimProvider.NAME);
-      var encoder = new BrowserStreamEncoder(context, route.provider().name(), usage -> free ? BigDecimal.ZERO : null);
+      // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
+      // answered, which may be a fallback.
+      var encoder = new BrowserStreamEncoder(context,
+          (model, usage) -> model.startsWith(SimProvider.NAME + "/") ? BigDecimal.ZERO : null);
       return relay.stream(encoder, channel, responder(eventSource));
     } finally {
       gateway.streams().remove(streamId);

@@ -1,57 +1,48 @@
 package dev.sluice.server;
 
-import dev.sluice.dialect.StreamContext;
+import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.openai.OpenAiCompletionBuilder;
 import dev.sluice.dialect.openai.OpenAiErrors;
 import dev.sluice.dialect.openai.OpenAiRequestDecoder;
 import dev.sluice.dialect.openai.OpenAiStreamEncoder;
-import dev.sluice.provider.EventStream;
-import dev.sluice.route.Route;
-import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
-import dev.sluice.server.relay.Outcome;
-import dev.sluice.server.relay.StreamRelay;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
-import dev.sluice.usage.UsageMeter;
+import dev.sluice.stream.StreamEvent;
 import java.io.IOException;
 
-/** {@code POST /v1/chat/completions}: the OpenAI dialect, streaming or not. */
-final class ChatCompletionsEndpoint {
-  private final Gateway gateway;
+/** {@code POST /v1/chat/completions}: the OpenAI dialect's codecs, streaming or not. */
+final class ChatCompletionsEndpoint implements ApiEndpoint.Dialect {
 
-  ChatCompletionsEndpoint(Gateway gateway) {
-    this.gateway = gateway;
+  @Override
+  public ChatRequest decode(byte[] body) throws GatewayException {
+    return OpenAiRequestDecoder.decode(body);
   }
 
-  Outcome handle(Exchange exchange) throws IOException {
-    ChatRequest request;
-    Route route;
-    try {
-      RequestBodies.requireJson(exchange.request());
-      request = OpenAiRequestDecoder.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
-      exchange.watch().watchReads();
-      route = gateway.router().resolve(request.model());
-    } catch (GatewayException e) {
-      respondError(e.error(), exchange.channel());
-      return Outcome.rejected(e.error());
-    }
-    EventStream source = route.provider().stream(request.withModel(route.upstreamModel()));
-    var context = new StreamContext(exchange.requestId(), request.model(), exchange.acceptedAtNanos());
-    var relay = new StreamRelay(source, new UsageMeter(request), context, gateway.config().timeouts(),
-        gateway.config().heartbeat());
-    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
-    ClientChannel channel = exchange.channel();
-    if (request.stream()) {
-      return relay.stream(new OpenAiStreamEncoder(request.includeUsage()), channel, ChatCompletionsEndpoint::respondError);
-    }
+  @Override
+  public StreamEncoder streamEncoder(ChatRequest request) {
+    return new OpenAiStreamEncoder(request.includeUsage());
+  }
+
+  @Override
+  public ApiEndpoint.WholeAnswer wholeAnswer() {
     var builder = new OpenAiCompletionBuilder();
-    return relay.collect(builder::add, () -> channel.respond(200, "application/json", builder.build()), channel,
-        ChatCompletionsEndpoint::respondError);
+    return new ApiEndpoint.WholeAnswer() {
+      @Override
+      public void accept(StreamEvent event) {
+        builder.add(event);
+      }
+
+      @Override
+      public void respond(ClientChannel channel) throws IOException {
+        channel.respond(200, "application/json", builder.build());
+      }
+    };
   }
 
-  static void respondError(GatewayError error, ClientChannel channel) throws IOException {
+  @Override
+  public void respondError(GatewayError error, ClientChannel channel) throws IOException {
     channel.respond(error.httpStatus(), "application/json", OpenAiErrors.body(error), error.retryAfter());
   }
 }

@@ -4,4 +4,4 @@ import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
 
 /** What the endpoints share for the server's lifetime. */
-record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams) {}
+record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams, Upstreams upstreams) {}

@@ -33,15 +33,15 @@ final class GatewayHandler extends Handler.Abstract {
   private static final Logger access = LoggerFactory.getLogger("sluice.access");
 
   private final Gateway gateway;
-  private final ChatCompletionsEndpoint chatCompletions;
-  private final MessagesEndpoint messages;
+  private final ApiEndpoint chatCompletions;
+  private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
   private final String indexHtml;
 
   GatewayHandler(Gateway gateway) {
     this.gateway = gateway;
-    this.chatCompletions = new ChatCompletionsEndpoint(gateway);
-    this.messages = new MessagesEndpoint(gateway);
+    this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsEndpoint());
+    this.messages = new ApiEndpoint(gateway, new MessagesEndpoint());
     this.browser = new BrowserEndpoint(gateway);
     this.indexHtml = resource("/web/index.html");
   }
@@ -105,7 +105,7 @@ final class GatewayHandler extends Handler.Abstract {
       case "/v1/messages" -> {
         if (method.equals("POST")) return messages.handle(exchange);
         exchange.response().getHeaders().put("Allow", "POST");
-        MessagesEndpoint.respondError(GatewayError.of(ErrorType.METHOD_NOT_ALLOWED, "Use POST for this endpoint."),
+        new MessagesEndpoint().respondError(GatewayError.of(ErrorType.METHOD_NOT_ALLOWED, "Use POST for this endpoint."),
             channel);
         return null;
       }

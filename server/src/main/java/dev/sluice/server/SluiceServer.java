@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.policy.Resilience;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
@@ -22,11 +23,13 @@ public final class SluiceServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final ModelRouter router;
+  private final Resilience resilience;
 
-  private SluiceServer(Server server, ServerConnector connector, ModelRouter router) {
+  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience) {
     this.server = server;
     this.connector = connector;
     this.router = router;
+    this.resilience = resilience;
   }
 
   /** Builds the providers the configuration enables and starts listening. */
@@ -61,10 +64,17 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
-    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry())));
+    var resilience = new Resilience(config.retry(), config.circuitBreaker());
+    var upstreams = new Upstreams(config, router, resilience);
+    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams)));
     server.setStopTimeout(5_000);
-    server.start();
-    return new SluiceServer(server, connector, router);
+    try {
+      server.start();
+    } catch (Exception e) {
+      resilience.close();
+      throw e;
+    }
+    return new SluiceServer(server, connector, router, resilience);
   }
 
   public int port() {
@@ -81,12 +91,21 @@ public final class SluiceServer implements AutoCloseable {
     return router;
   }
 
+  /** The resilience policy and its circuit breakers (operators' and tests' view of their state). */
+  public Resilience resilience() {
+    return resilience;
+  }
+
   public void join() throws InterruptedException {
     server.join();
   }
 
   @Override
   public void close() throws Exception {
-    server.stop();
+    try {
+      server.stop();
+    } finally {
+      resilience.close();
+    }
   }
 }

@@ -25,7 +25,8 @@ class DeadlinesTest {
   void answers504WhenNoFirstTokenArrivesInTime() throws Exception {
     var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMinutes(1))));
     try (TestGateway gateway = TestGateway.start(
-        b -> b.heartbeat(Duration.ZERO).timeouts(timeouts(Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMinutes(1))),
+        b -> b.heartbeat(Duration.ZERO).retry(OpenAiUpstreamTest.ONE_ATTEMPT)
+            .timeouts(timeouts(Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofMinutes(1))),
         provider)) {
       HttpResponse<String> r = gateway.postJson("/v1/chat/completions", STREAM);
       assertThat(r.statusCode()).isEqualTo(504);

@@ -27,8 +27,10 @@ class MessagesEndpointTest {
   static void start() throws Exception {
     anthropicUpstream = FakeUpstream.start();
     openAiUpstream = FakeUpstream.start();
+    // One attempt: these tests are about how one upstream answer is rendered, not about retries.
     gateway = TestGateway.start(b -> b.anthropic(ANTHROPIC_KEY, anthropicUpstream.baseUrl().resolve("/"))
-        .providers(List.of(new CompatibleProvider("compat", "openai", openAiUpstream.baseUrl(), null, List.of()))));
+        .providers(List.of(new CompatibleProvider("compat", "openai", openAiUpstream.baseUrl(), null, List.of())))
+        .retry(OpenAiUpstreamTest.ONE_ATTEMPT));
   }
 
   @AfterAll

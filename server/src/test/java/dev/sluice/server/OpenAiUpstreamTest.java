@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.dialect.Json;
+import dev.sluice.policy.RetryPolicy;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
@@ -25,13 +26,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Sluice in front of a real (fake) OpenAI upstream: what clients see of each recorded stream and failure. */
 class OpenAiUpstreamTest {
   static final String KEY = "sk-upstream-secret-4f9c";
+  static final RetryPolicy ONE_ATTEMPT = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
   static FakeUpstream upstream;
   static TestGateway gateway;
 
   @BeforeAll
   static void start() throws Exception {
     upstream = FakeUpstream.start();
-    gateway = TestGateway.start(b -> b.openAi(KEY, upstream.baseUrl()));
+    // One attempt: this class pins what one upstream answer becomes; retries are ResilienceTest's.
+    gateway = TestGateway.start(b -> b.openAi(KEY, upstream.baseUrl()).retry(ONE_ATTEMPT));
   }
 
   @AfterAll

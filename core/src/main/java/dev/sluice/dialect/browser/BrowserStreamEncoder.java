@@ -16,7 +16,7 @@ import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Encodes canonical events as the browser dialect: unnamed events (so {@code EventSource.onmessage}
@@ -26,30 +26,33 @@ import java.util.function.Function;
  */
 public final class BrowserStreamEncoder implements StreamEncoder {
   private final StreamContext context;
-  private final String provider;
-  private final Function<Usage, BigDecimal> pricing;
+  private final BiFunction<String, Usage, BigDecimal> pricing;
   private final Json.Utf8Buffer buffer = new Json.Utf8Buffer();
   private long seq;
   private Usage usage;
+  /** {@code provider/model} of the model that answers, from {@link Started}: a fallback names itself. */
+  private String answeringModel;
 
   /**
-   * @param provider the name of the provider that answers
-   * @param pricing the cost of a usage in USD, or null where the model has no price
+   * @param pricing the cost in USD of a usage of the answering model (given as {@code provider/model}),
+   *     or null where the model has no price; the pricing function itself may be null
    */
-  public BrowserStreamEncoder(StreamContext context, String provider, Function<Usage, BigDecimal> pricing) {
+  public BrowserStreamEncoder(StreamContext context, BiFunction<String, Usage, BigDecimal> pricing) {
     this.context = context;
-    this.provider = provider;
     this.pricing = pricing;
   }
 
   @Override
   public void encode(StreamEvent event, EventSink sink) throws IOException {
     switch (event) {
-      case Started s -> send(sink, g -> {
-        g.writeStringField("stream", context.streamId());
-        // provider/model: which upstream answered, in the same words a client routes with.
-        g.writeStringField("model", provider + "/" + s.model());
-      });
+      case Started s -> {
+        answeringModel = s.qualifiedModel();
+        send(sink, g -> {
+          g.writeStringField("stream", context.streamId());
+          // provider/model: which upstream answered, in the same words a client routes with.
+          g.writeStringField("model", answeringModel);
+        });
+      }
       case TextDelta t -> send(sink, g -> g.writeStringField(switch (t.channel()) {
         case CONTENT, REFUSAL -> "content";
         case REASONING -> "reasoning";
@@ -73,7 +76,7 @@ public final class BrowserStreamEncoder implements StreamEncoder {
         g.writeNumberField("totalTokens", u.totalTokens());
         g.writeBooleanField("estimated", u.estimated());
         g.writeEndObject();
-        BigDecimal cost = pricing == null ? null : pricing.apply(u);
+        BigDecimal cost = pricing == null || answeringModel == null ? null : pricing.apply(answeringModel, u);
         if (cost == null) g.writeNullField("costUsd");
         else g.writeNumberField("costUsd", cost);
         g.writeObjectFieldStart("timing");

@@ -201,6 +201,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
       ready.add(new Started(
           id != null && !id.isEmpty() ? id : "chatcmpl-sluice-" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
           model != null && !model.isEmpty() ? model : requestedModel,
+          errors.provider(),
           created >= 0 ? created : System.currentTimeMillis() / 1000));
     }
     ready.addAll(chunkEvents);

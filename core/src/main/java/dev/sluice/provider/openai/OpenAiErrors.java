@@ -22,8 +22,6 @@ import java.util.Locale;
  */
 final class OpenAiErrors extends UpstreamErrors {
 
-
-
   OpenAiErrors(String provider, String apiKey) {
     super(provider, apiKey);
   }

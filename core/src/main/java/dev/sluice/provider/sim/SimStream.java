@@ -75,7 +75,7 @@ final class SimStream extends AbstractEventStream {
     if (!config.firstTokenDelay().isZero() && !pause(config.firstTokenDelay().toNanos())) return;
     phase = 1;
     out.add(new Started("chatcmpl-sim" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()),
-        model, System.currentTimeMillis() / 1000));
+        model, SimProvider.NAME, System.currentTimeMillis() / 1000));
     emitToken(out);
   }
 

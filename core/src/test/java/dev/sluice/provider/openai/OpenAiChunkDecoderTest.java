@@ -129,7 +129,7 @@ class OpenAiChunkDecoderTest {
         head + "\"choices\":[],\"usage\":null}",
         "[DONE]");
 
-    assertThat(events).containsExactly(new Started("c", "m", 9), TextDelta.content("a"), TextDelta.content("b"),
+    assertThat(events).containsExactly(new Started("c", "m", "t", 9), TextDelta.content("a"), TextDelta.content("b"),
         new UsageReport(new Usage(10, 2, 4, 3, 1, false)), new Finished(FinishReason.STOP));
   }
 
@@ -155,7 +155,7 @@ class OpenAiChunkDecoderTest {
             + "\"audio\":{\"content\":\"no\"}},\"finish_reason\":null,\"extra\":{\"content\":\"no\"}}]}",
         chunk("{}", "length"), "[DONE]"));
 
-    assertThat(t.started()).isEqualTo(new Started("c", "m", 7));
+    assertThat(t.started()).isEqualTo(new Started("c", "m", "t", 7));
     assertThat(t.content()).isEqualTo("Hi");
     assertThat(t.finishReason()).isEqualTo(FinishReason.LENGTH);
   }
@@ -214,7 +214,7 @@ class OpenAiChunkDecoderTest {
     decoder.onEvent(new SseEvent("ping", "{}", ""));
     List<StreamEvent> events = decode(chunk("{\"content\":\"x\"}", "stop"), "[DONE]");
 
-    assertThat(events.getFirst()).isEqualTo(new Started("c1", "m", 5));
+    assertThat(events.getFirst()).isEqualTo(new Started("c1", "m", "t", 5));
   }
 
   @Test
@@ -239,7 +239,7 @@ class OpenAiChunkDecoderTest {
     List<StreamEvent> events = decode(chunk("{\"content\":\"x\"}", "stop"), "[DONE]", chunk("{\"content\":\"y\"}"),
         "{\"error\":{\"message\":\"late\"}}");
 
-    assertThat(events).containsExactly(new Started("c1", "m", 5), TextDelta.content("x"),
+    assertThat(events).containsExactly(new Started("c1", "m", "t", 5), TextDelta.content("x"),
         new Finished(FinishReason.STOP));
     assertThat(decoder.sawEnd()).isTrue();
   }

@@ -57,7 +57,7 @@ class OpenAiStreamFailureTest {
         "{\"error\":{\"message\":\"The server had an error while processing your request.\","
             + "\"type\":\"server_overloaded\",\"param\":null,\"code\":null}}"));
 
-    assertThat(t.started()).isEqualTo(new Started("chatcmpl-1", "m", 1));
+    assertThat(t.started()).isEqualTo(new Started("chatcmpl-1", "m", "test", 1));
     assertThat(t.content()).isEqualTo("Hi");
     GatewayError e = t.failure();
     assertThat(e.type()).isEqualTo(ErrorType.UPSTREAM_OVERLOADED);

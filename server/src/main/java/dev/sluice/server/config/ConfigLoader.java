@@ -1,5 +1,8 @@
 package dev.sluice.server.config;
 
+import dev.sluice.policy.BreakerSettings;
+import dev.sluice.policy.Resilience;
+import dev.sluice.policy.RetryPolicy;
 import dev.sluice.provider.sim.SimConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +27,9 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("providers", "timeouts", "retry", "models", "prices", "sim", "server");
+      Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server");
   /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
-  private static final Set<String> NOT_YET_APPLIED = Set.of("retry", "prices");
+  private static final Set<String> NOT_YET_APPLIED = Set.of("prices");
 
   private ConfigLoader() {}
 
@@ -77,7 +80,17 @@ public final class ConfigLoader {
     SluiceConfig current = b.build();
     if (root.containsKey("timeouts")) b.timeouts(timeouts(map(root.get("timeouts"), "timeouts"), current.timeouts()));
     if (root.containsKey("providers")) b.providers(providers(root.get("providers")));
-    if (root.containsKey("models")) b.aliases(aliases(map(root.get("models"), "models")));
+    if (root.containsKey("retry")) b.retry(retry(map(root.get("retry"), "retry"), current.retry()));
+    if (root.containsKey("circuit_breaker")) {
+      b.circuitBreaker(breaker(map(root.get("circuit_breaker"), "circuit_breaker"), current.circuitBreaker()));
+    }
+    if (root.containsKey("models")) {
+      // Per-model timeouts override the global ones, read above whatever the order in the file.
+      Timeouts global = b.build().timeouts();
+      var policies = new LinkedHashMap<String, ModelPolicy>();
+      b.aliases(aliases(map(root.get("models"), "models"), global, policies));
+      b.modelPolicies(policies);
+    }
     if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
@@ -98,13 +111,42 @@ public final class ConfigLoader {
   }
 
   private static Timeouts timeouts(Map<String, Object> m, Timeouts d) {
-    known(m, "timeouts", Set.of("connect", "headers", "first_token", "idle", "total"));
+    return timeouts(m, d, "timeouts");
+  }
+
+  private static Timeouts timeouts(Map<String, Object> m, Timeouts d, String path) {
+    known(m, path, Set.of("connect", "headers", "first_token", "idle", "total"));
     return new Timeouts(
-        m.containsKey("connect") ? duration(m.get("connect"), "timeouts.connect") : d.connect(),
-        m.containsKey("headers") ? duration(m.get("headers"), "timeouts.headers") : d.headers(),
-        m.containsKey("first_token") ? duration(m.get("first_token"), "timeouts.first_token") : d.firstToken(),
-        m.containsKey("idle") ? duration(m.get("idle"), "timeouts.idle") : d.idle(),
-        m.containsKey("total") ? duration(m.get("total"), "timeouts.total") : d.total());
+        m.containsKey("connect") ? positive(m.get("connect"), path + ".connect") : d.connect(),
+        m.containsKey("headers") ? positive(m.get("headers"), path + ".headers") : d.headers(),
+        m.containsKey("first_token") ? positive(m.get("first_token"), path + ".first_token") : d.firstToken(),
+        m.containsKey("idle") ? positive(m.get("idle"), path + ".idle") : d.idle(),
+        m.containsKey("total") ? positive(m.get("total"), path + ".total") : d.total());
+  }
+
+  private static RetryPolicy retry(Map<String, Object> m, RetryPolicy d) {
+    known(m, "retry", Set.of("attempts", "base_backoff", "max_backoff", "budget", "max_retry_after"));
+    int attempts = m.containsKey("attempts") ? whole(m.get("attempts"), "retry.attempts", 1) : d.attempts();
+    return new RetryPolicy(attempts,
+        m.containsKey("base_backoff") ? duration(m.get("base_backoff"), "retry.base_backoff") : d.baseBackoff(),
+        m.containsKey("max_backoff") ? duration(m.get("max_backoff"), "retry.max_backoff") : d.maxBackoff(),
+        m.containsKey("budget") ? duration(m.get("budget"), "retry.budget") : d.budget(),
+        m.containsKey("max_retry_after") ? duration(m.get("max_retry_after"), "retry.max_retry_after")
+            : d.maxRetryAfter());
+  }
+
+  private static BreakerSettings breaker(Map<String, Object> m, BreakerSettings d) {
+    known(m, "circuit_breaker", Set.of("enabled", "failures", "cooldown", "half_open_probes"));
+    boolean enabled = d.enabled();
+    if (m.containsKey("enabled")) {
+      if (!(m.get("enabled") instanceof Boolean on)) throw new ConfigException("circuit_breaker.enabled: expected true or false");
+      enabled = on;
+    }
+    return new BreakerSettings(enabled,
+        m.containsKey("failures") ? whole(m.get("failures"), "circuit_breaker.failures", 1) : d.failures(),
+        m.containsKey("cooldown") ? positive(m.get("cooldown"), "circuit_breaker.cooldown") : d.cooldown(),
+        m.containsKey("half_open_probes") ? whole(m.get("half_open_probes"), "circuit_breaker.half_open_probes", 1)
+            : d.halfOpenProbes());
   }
 
   private static List<CompatibleProvider> providers(Object node) {
@@ -131,7 +173,7 @@ public final class ConfigLoader {
     return out;
   }
 
-  private static Map<String, String> aliases(Map<String, Object> m) {
+  private static Map<String, String> aliases(Map<String, Object> m, Timeouts global, Map<String, ModelPolicy> policies) {
     var out = new LinkedHashMap<String, String>();
     for (var e : m.entrySet()) {
       String path = "models." + e.getKey();
@@ -140,11 +182,28 @@ public final class ConfigLoader {
         continue;
       }
       Map<String, Object> spec = map(e.getValue(), path);
-      known(spec, path, Set.of("target", "fallbacks", "timeouts"));
-      if (spec.containsKey("fallbacks") || spec.containsKey("timeouts")) {
-        log.warn("sluice.yaml: {}: 'fallbacks' and per-model 'timeouts' are accepted but not applied by this version", path);
-      }
+      known(spec, path, Set.of("target", "fallbacks", "timeouts", "on_midstream_failure"));
       out.put(e.getKey(), string(spec.get("target"), path + ".target"));
+      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts") && !spec.containsKey("on_midstream_failure")) {
+        continue;
+      }
+      Resilience.MidStream midStream = Resilience.MidStream.FAIL;
+      if (spec.containsKey("on_midstream_failure")) {
+        midStream = switch (string(spec.get("on_midstream_failure"), path + ".on_midstream_failure")) {
+          case "fail" -> Resilience.MidStream.FAIL;
+          case "continue" -> Resilience.MidStream.CONTINUE;
+          default -> throw new ConfigException(path + ".on_midstream_failure: expected 'fail' or 'continue'");
+        };
+      }
+      var fallbacks = new ArrayList<String>();
+      if (spec.get("fallbacks") instanceof List<?> list) {
+        for (int i = 0; i < list.size(); i++) fallbacks.add(string(list.get(i), path + ".fallbacks[" + i + "]"));
+      } else if (spec.containsKey("fallbacks")) {
+        throw new ConfigException(path + ".fallbacks: expected a list of models");
+      }
+      Timeouts timeouts = spec.containsKey("timeouts")
+          ? timeouts(map(spec.get("timeouts"), path + ".timeouts"), global, path + ".timeouts") : global;
+      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream));
     }
     return out;
   }
@@ -181,6 +240,20 @@ public final class ConfigLoader {
   private static Number number(Object node, String path) {
     if (node instanceof Number n) return n;
     throw new ConfigException(path + ": expected a number");
+  }
+
+  private static int whole(Object node, String path, int min) {
+    if (node instanceof Integer || node instanceof Long) {
+      long v = ((Number) node).longValue();
+      if (v >= min && v <= Integer.MAX_VALUE) return (int) v;
+    }
+    throw new ConfigException(path + ": expected a whole number of at least " + min);
+  }
+
+  private static Duration positive(Object node, String path) {
+    Duration d = duration(node, path);
+    if (d.isZero()) throw new ConfigException(path + ": must be more than zero");
+    return d;
   }
 
   private static Duration duration(Object node, String path) {

@@ -7,6 +7,12 @@ public final class Durations {
   private Durations() {}
 
   public static Duration parse(String text, String key) {
+    Duration d = parseSigned(text, key);
+    if (d.isNegative()) throw new ConfigException(key + ": '" + text + "' is negative");
+    return d;
+  }
+
+  private static Duration parseSigned(String text, String key) {
     String s = text.trim();
     try {
       if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));

@@ -1,5 +1,7 @@
 package dev.sluice.server.config;
 
+import dev.sluice.policy.BreakerSettings;
+import dev.sluice.policy.RetryPolicy;
 import dev.sluice.provider.sim.SimConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -17,6 +19,12 @@ import java.util.Map;
  * @param aliases model alias to target
  * @param anthropicApiKey enables provider {@code anthropic}; never logged
  * @param anthropicBaseUrl the Anthropic API root without {@code /v1}, as the SDKs' {@code ANTHROPIC_BASE_URL}
+ * @param clientSendBufferBytes the kernel send buffer of each client connection (0: the OS's autotuning)
+ * @param upstreamReceiveBufferBytes the kernel receive buffer of each upstream connection (0: autotuning);
+ *     both bound the bytes a stalled stream leaves in flight, which loopback autotuning lets reach MiBs
+ * @param retry retries of one model before its first token
+ * @param circuitBreaker the per-model circuit breakers
+ * @param modelPolicies per alias: fallbacks and deadlines (aliases without either are absent)
  */
 public record SluiceConfig(
     String host,
@@ -35,7 +43,10 @@ public record SluiceConfig(
     URI anthropicBaseUrl,
     List<String> anthropicModels,
     int clientSendBufferBytes,
-    int upstreamReceiveBufferBytes) {
+    int upstreamReceiveBufferBytes,
+    RetryPolicy retry,
+    BreakerSettings circuitBreaker,
+    Map<String, ModelPolicy> modelPolicies) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -50,6 +61,13 @@ public record SluiceConfig(
     anthropicModels = List.copyOf(anthropicModels);
     openAiModels = List.copyOf(openAiModels);
     aliases = Map.copyOf(aliases);
+    modelPolicies = Map.copyOf(modelPolicies);
+  }
+
+  /** The deadlines of a request for {@code model} as the client named it: its alias's, else the global ones. */
+  public Timeouts timeoutsFor(String model) {
+    ModelPolicy policy = modelPolicies.get(model);
+    return policy == null ? timeouts : policy.timeouts();
   }
 
   /** The defaults: loopback, port 8080, sim only, the contract's timeouts. */
@@ -76,6 +94,9 @@ public record SluiceConfig(
     b.anthropicModels = anthropicModels;
     b.clientSendBufferBytes = clientSendBufferBytes;
     b.upstreamReceiveBufferBytes = upstreamReceiveBufferBytes;
+    b.retry = retry;
+    b.circuitBreaker = circuitBreaker;
+    b.modelPolicies = modelPolicies;
     return b;
   }
 
@@ -98,6 +119,9 @@ public record SluiceConfig(
     private String anthropicApiKey;
     private URI anthropicBaseUrl = URI.create("https://api.anthropic.com");
     private List<String> anthropicModels = ANTHROPIC_MODELS;
+    private RetryPolicy retry = RetryPolicy.DEFAULT;
+    private BreakerSettings circuitBreaker = BreakerSettings.DEFAULT;
+    private Map<String, ModelPolicy> modelPolicies = Map.of();
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -117,11 +141,14 @@ public record SluiceConfig(
     }
     public Builder anthropic(String apiKey, URI baseUrl) { anthropicApiKey = apiKey; anthropicBaseUrl = baseUrl; return this; }
     public Builder anthropicModels(List<String> value) { anthropicModels = value; return this; }
+    public Builder retry(RetryPolicy value) { retry = value; return this; }
+    public Builder circuitBreaker(BreakerSettings value) { circuitBreaker = value; return this; }
+    public Builder modelPolicies(Map<String, ModelPolicy> value) { modelPolicies = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
-          clientSendBufferBytes, upstreamReceiveBufferBytes);
+          clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies);
     }
   }
 
@@ -133,6 +160,7 @@ public record SluiceConfig(
         + ", anthropicBaseUrl=" + anthropicBaseUrl + ", providers=" + providers + ", sim=" + sim + ", timeouts=" + timeouts
         + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
-        + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + "]";
+        + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
+        + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + "]";
   }
 }

@@ -10,4 +10,18 @@ import java.time.Duration;
 public record Timeouts(Duration connect, Duration headers, Duration firstToken, Duration idle, Duration total) {
   public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60),
       Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(10));
+
+  /**
+   * The same deadlines with the first-token one moved to the total: for the watchdog of a stream
+   * whose resilience policy enforces first-token deadlines per attempt (a whole-stream first-token
+   * deadline would cut the retries short).
+   */
+  public Timeouts withFirstTokenPerAttempt() {
+    return new Timeouts(connect, headers, total, idle, total);
+  }
+
+  /** The same deadlines with the idle one moved to the total: for a policy stream that enforces idle itself. */
+  public Timeouts withoutIdle() {
+    return new Timeouts(connect, headers, firstToken, total, total);
+  }
 }

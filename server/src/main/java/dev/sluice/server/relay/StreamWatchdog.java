@@ -74,7 +74,8 @@ final class StreamWatchdog implements Runnable {
         expired = "idle";
       }
       long total = startNanos + timeouts.total().toNanos();
-      if (total - deadline < 0) {
+      // On a tie the total deadline is the one that binds (a policy stream's first-token one is the total).
+      if (total - deadline <= 0) {
         deadline = total;
         expired = "total";
       }

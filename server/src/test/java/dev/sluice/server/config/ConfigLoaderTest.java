@@ -3,6 +3,9 @@ package dev.sluice.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.policy.BreakerSettings;
+import dev.sluice.policy.Resilience;
+import dev.sluice.policy.RetryPolicy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,5 +85,65 @@ class ConfigLoaderTest {
         .hasMessageContaining("built-in");
     assertThatThrownBy(() -> ConfigLoader.load(yaml("sim: [1, 2"), Map.of())).isInstanceOf(ConfigException.class);
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_PORT", "http"))).hasMessageContaining("SLUICE_PORT");
+  }
+
+  @Test
+  void readsRetriesBreakersFallbacksAndPerModelTimeouts() throws Exception {
+    Path file = yaml("""
+        models:
+          fast:
+            target: openai/gpt-4o-mini
+            fallbacks: [backup/small, sim/chat]
+            timeouts: { first_token: 2s }
+            on_midstream_failure: continue
+          plain: { target: sim/echo }
+        timeouts: { first_token: 45s, idle: 10s }
+        retry: { attempts: 4, max_backoff: 2s, budget: 20s, base_backoff: 100ms, max_retry_after: 5s }
+        circuit_breaker: { failures: 3, cooldown: 10s, half_open_probes: 2 }
+        """);
+    SluiceConfig c = ConfigLoader.load(file, Map.of());
+    assertThat(c.retry()).isEqualTo(new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(2),
+        Duration.ofSeconds(20), Duration.ofSeconds(5)));
+    assertThat(c.circuitBreaker()).isEqualTo(new BreakerSettings(true, 3, Duration.ofSeconds(10), 2));
+    assertThat(c.aliases()).containsEntry("fast", "openai/gpt-4o-mini").containsEntry("plain", "sim/echo");
+    assertThat(c.modelPolicies().get("fast").fallbacks()).containsExactly("backup/small", "sim/chat");
+    assertThat(c.modelPolicies().get("fast").midStream()).isEqualTo(Resilience.MidStream.CONTINUE);
+    // The alias overrides first_token and inherits the global idle, whatever the order in the file.
+    assertThat(c.timeoutsFor("fast").firstToken()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.timeoutsFor("fast").idle()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.timeoutsFor("plain").firstToken()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(c.modelPolicies()).doesNotContainKey("plain");
+  }
+
+  @Test
+  void theContractsRetryDefaultsAndPartialOverrides() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of()).retry()).isEqualTo(RetryPolicy.DEFAULT);
+    assertThat(RetryPolicy.DEFAULT.attempts()).isEqualTo(3);
+    assertThat(RetryPolicy.DEFAULT.maxBackoff()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(RetryPolicy.DEFAULT.budget()).isEqualTo(Duration.ofSeconds(30));
+    SluiceConfig c = ConfigLoader.load(yaml("retry: { attempts: 1 }\ncircuit_breaker: { enabled: false }"), Map.of());
+    assertThat(c.retry().attempts()).isEqualTo(1);
+    assertThat(c.retry().budget()).isEqualTo(RetryPolicy.DEFAULT.budget());
+    assertThat(c.circuitBreaker().enabled()).isFalse();
+  }
+
+  @Test
+  void namesTheKeyOfEveryResilienceMistake() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("retry: { attempt: 3 }"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'attempt'");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("retry: { attempts: 0 }"), Map.of()))
+        .hasMessageContaining("retry.attempts");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("retry: { budget: -5s }"), Map.of()))
+        .hasMessageContaining("retry.budget");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("circuit_breaker: { failures: 2.5 }"), Map.of()))
+        .hasMessageContaining("circuit_breaker.failures");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("circuit_breaker: { open_for: 1s }"), Map.of()))
+        .hasMessageContaining("'open_for'");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, fallbacks: sim/echo } }"),
+        Map.of())).hasMessageContaining("models.fast.fallbacks");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, timeouts: { idel: 1s } } }"),
+        Map.of())).hasMessageContaining("models.fast.timeouts").hasMessageContaining("'idel'");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, on_midstream_failure: retry } }"),
+        Map.of())).hasMessageContaining("models.fast.on_midstream_failure");
   }
 }

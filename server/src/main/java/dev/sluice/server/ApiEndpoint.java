@@ -1,0 +1,78 @@
+package dev.sluice.server;
+
+import dev.sluice.dialect.StreamContext;
+import dev.sluice.dialect.StreamEncoder;
+import dev.sluice.provider.EventStream;
+import dev.sluice.server.http.RequestBodies;
+import dev.sluice.server.relay.ClientChannel;
+import dev.sluice.server.relay.Outcome;
+import dev.sluice.server.relay.StreamRelay;
+import dev.sluice.stream.ChatRequest;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.StreamEvent;
+import dev.sluice.usage.UsageMeter;
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * The one path of every API dialect's endpoint: read and decode the JSON body, watch the client,
+ * open the upstream call through the resilience policy, and relay it as a stream or as one whole
+ * answer. A dialect supplies only its codecs ({@link Dialect}), so no endpoint can skip a step.
+ */
+final class ApiEndpoint {
+
+  /** What one API dialect adds to the common path. */
+  interface Dialect {
+    ChatRequest decode(byte[] body) throws GatewayException;
+
+    StreamEncoder streamEncoder(ChatRequest request);
+
+    /** Collects a whole answer and writes it. */
+    WholeAnswer wholeAnswer();
+
+    /** An error before the first byte, as this dialect answers it: its status and error body. */
+    void respondError(GatewayError error, ClientChannel channel) throws IOException;
+
+    /** Sets up the channel before streaming (e.g. the dialect's own heartbeat). */
+    default void prepare(ClientChannel channel) {}
+  }
+
+  /** A dialect's non-streaming answer, built from the events of a successful stream. */
+  interface WholeAnswer extends Consumer<StreamEvent> {
+    void respond(ClientChannel channel) throws IOException;
+  }
+
+  private final Gateway gateway;
+  private final Dialect dialect;
+
+  ApiEndpoint(Gateway gateway, Dialect dialect) {
+    this.gateway = gateway;
+    this.dialect = dialect;
+  }
+
+  Outcome handle(Exchange exchange) throws IOException {
+    ChatRequest request;
+    Upstreams.Call call;
+    try {
+      RequestBodies.requireJson(exchange.request());
+      request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
+      exchange.watch().watchReads();
+      call = gateway.upstreams().open(request);
+    } catch (GatewayException e) {
+      dialect.respondError(e.error(), exchange.channel());
+      return Outcome.rejected(e.error());
+    }
+    EventStream source = call.source();
+    var context = new StreamContext(exchange.requestId(), request.model(), exchange.acceptedAtNanos());
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
+    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    ClientChannel channel = exchange.channel();
+    if (request.stream()) {
+      dialect.prepare(channel);
+      return relay.stream(dialect.streamEncoder(request), channel, dialect::respondError);
+    }
+    WholeAnswer answer = dialect.wholeAnswer();
+    return relay.collect(answer, () -> answer.respond(channel), channel, dialect::respondError);
+  }
+}

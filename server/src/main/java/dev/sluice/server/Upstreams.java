@@ -1,0 +1,77 @@
+package dev.sluice.server;
+
+import dev.sluice.policy.Resilience;
+import dev.sluice.provider.EventStream;
+import dev.sluice.route.ModelRouter;
+import dev.sluice.route.Route;
+import dev.sluice.server.config.ModelPolicy;
+import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.config.Timeouts;
+import dev.sluice.stream.ChatRequest;
+import dev.sluice.stream.GatewayException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a decoded request into the stream an endpoint relays: resolves the model and its fallback
+ * chain, and wraps them in the resilience policy (retries, breakers, per-attempt first-token
+ * deadline). Every endpoint builds its source here, whatever its dialect.
+ */
+final class Upstreams {
+  private static final Logger log = LoggerFactory.getLogger(Upstreams.class);
+
+  private final SluiceConfig config;
+  private final ModelRouter router;
+  private final Resilience resilience;
+
+  Upstreams(SluiceConfig config, ModelRouter router, Resilience resilience) {
+    this.config = config;
+    this.router = router;
+    this.resilience = resilience;
+    // Said once at start: a fallback that is not routable (its provider has no key) is skipped.
+    config.modelPolicies().forEach((alias, policy) -> policy.fallbacks().forEach(fallback -> {
+      try {
+        router.resolve(fallback);
+      } catch (GatewayException e) {
+        log.warn("models.{}.fallbacks: '{}' is skipped: {}", alias, fallback, e.error().message());
+      }
+    }));
+  }
+
+  /**
+   * The source stream of one request and the deadlines its relay's watchdog enforces.
+   *
+   * @param primary the route of the model the client asked for (before any fallback)
+   * @param watchdog idle and total deadlines; first token (and idle, with mid-stream failover) is per
+   *     attempt, in the source itself
+   */
+  record Call(EventStream source, Route primary, Timeouts watchdog) {}
+
+  /** Resolves {@code request.model()}; an unknown model is a 404 before any upstream call. */
+  Call open(ChatRequest request) throws GatewayException {
+    Route primary = router.resolve(request.model());
+    var candidates = new ArrayList<Route>(List.of(primary));
+    ModelPolicy policy = config.modelPolicies().get(request.model());
+    if (policy != null) {
+      for (String fallback : policy.fallbacks()) {
+        try {
+          candidates.add(router.resolve(fallback));
+        } catch (GatewayException e) {
+          // Not routable (warned at start): skipped, the rest of the chain still serves.
+          log.debug("fallback '{}' of '{}' is not routable: {}", fallback, request.model(), e.getMessage());
+        }
+      }
+    }
+    Timeouts timeouts = config.timeoutsFor(request.model());
+    if (policy != null && policy.midStream() == Resilience.MidStream.CONTINUE) {
+      // The policy owns the idle deadline too: a stall must fail over, not end the stream.
+      EventStream source = resilience.open(request, candidates, timeouts.firstToken(), timeouts.idle(),
+          Resilience.MidStream.CONTINUE);
+      return new Call(source, primary, timeouts.withFirstTokenPerAttempt().withoutIdle());
+    }
+    EventStream source = resilience.open(request, candidates, timeouts.firstToken());
+    return new Call(source, primary, timeouts.withFirstTokenPerAttempt());
+  }
+}
