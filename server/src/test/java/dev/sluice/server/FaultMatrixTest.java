@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.dialect.Json;
+import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.sse.SseParser;
+import dev.sluice.sse.SseEvent;
 import dev.sluice.policy.BreakerSettings;
 import dev.sluice.policy.RetryPolicy;
 import dev.sluice.server.config.Timeouts;
@@ -39,7 +44,7 @@ class FaultMatrixTest {
   /** Off here: a breaker would turn the third case of a fault into a skip. BreakerTest covers it. */
   static final BreakerSettings NO_BREAKER = new BreakerSettings(false, 1, Duration.ofSeconds(1), 1);
 
-  enum Dialect { OPENAI_STREAM, OPENAI_WHOLE, BROWSER }
+  enum Dialect { OPENAI_STREAM, OPENAI_WHOLE, ANTHROPIC_STREAM, BROWSER }
 
   private static final String HEAD = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"fake-model\",";
   private static final String ROLE = HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}";
@@ -140,8 +145,37 @@ class FaultMatrixTest {
       case OPENAI_STREAM -> gateway.postJson("/v1/chat/completions", OpenAiUpstreamTest.request("openai/gpt-4o", false));
       case OPENAI_WHOLE -> gateway.postJson("/v1/chat/completions",
           "{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      case ANTHROPIC_STREAM -> gateway.postJson("/v1/messages",
+          "{\"model\":\"openai/gpt-4o\",\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
       case BROWSER -> gateway.get("/api/chat/stream?prompt=hi&model=openai/gpt-4o");
     };
+  }
+
+  /** The named events of an Anthropic stream, parsed by the spec-exact parser. */
+  static List<SseEvent> anthropicEvents(String body) {
+    var events = new ArrayList<SseEvent>();
+    var parser = new SseParser(events::add);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    parser.feed(bytes, 0, bytes.length);
+    parser.end();
+    return events;
+  }
+
+  /** The text an Anthropic client reads: every text_delta, in order. */
+  static String anthropicText(List<SseEvent> events) throws Exception {
+    var text = new StringBuilder();
+    for (SseEvent e : events) {
+      if (!e.type().equals("content_block_delta")) continue;
+      JsonNode delta = Json.MAPPER.readTree(e.data()).get("delta");
+      if (delta.get("type").asText().equals("text_delta")) text.append(delta.get("text").asText());
+    }
+    return text.toString();
+  }
+
+  /** Anthropic's name for the error type the OpenAI dialect calls {@code openAiType}. */
+  static String anthropicType(String openAiType) {
+    return Arrays.stream(ErrorType.values()).filter(t -> t.openAiType().equals(openAiType)).findFirst()
+        .orElseThrow().anthropicType();
   }
 
   private static void assertAnswer(TestGateway gateway, FakeUpstream upstream, Dialect dialect, HttpResponse<String> r,
@@ -159,6 +193,14 @@ class FaultMatrixTest {
         } else {
           assertThat(Json.MAPPER.readTree(r.body()).at("/choices/0/message/content").asText()).isEqualTo(a.text());
         }
+      }
+      case ANTHROPIC_STREAM -> {
+        upstream.enqueue(Script.openAiText("one", " two", " three"));
+        assertThat(r.body()).isEqualTo(call(gateway, dialect).body());
+        List<SseEvent> events = anthropicEvents(r.body());
+        assertThat(anthropicText(events)).isEqualTo(a.text());
+        assertThat(events).filteredOn(e -> e.type().equals("message_start")).hasSize(1);
+        assertThat(events.getLast().type()).isEqualTo("message_stop");
       }
       case BROWSER -> {
         List<BrowserEndpointTest.Event> events = BrowserEndpointTest.events(r.body());
@@ -182,6 +224,12 @@ class FaultMatrixTest {
       List<BrowserEndpointTest.Event> events = BrowserEndpointTest.events(r.body());
       assertThat(events).hasSize(1);
       error = events.getFirst().data().get("error");
+    } else if (dialect == Dialect.ANTHROPIC_STREAM) {
+      assertThat(r.statusCode()).isEqualTo(f.status());
+      JsonNode body = Json.MAPPER.readTree(r.body());
+      assertThat(body.get("type").asText()).isEqualTo("error");
+      assertThat(body.at("/error/type").asText()).isEqualTo(anthropicType(f.type()));
+      return;
     } else {
       assertThat(r.statusCode()).isEqualTo(f.status());
       error = Json.MAPPER.readTree(r.body()).get("error");
@@ -204,6 +252,15 @@ class FaultMatrixTest {
         // Every line but the error is a chunk: nothing after the error, no second role chunk.
         assertThat(data.subList(0, data.size() - 1)).allMatch(d -> d.contains("chat.completion.chunk"));
         assertThat(data).filteredOn(d -> d.contains("\"role\"")).hasSize(1);
+      }
+      case ANTHROPIC_STREAM -> {
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<SseEvent> events = anthropicEvents(r.body());
+        assertThat(events).noneMatch(e -> e.type().equals("message_stop") || e.type().equals("message_delta"));
+        assertThat(anthropicText(events)).isEqualTo(f.textSoFar());
+        SseEvent last = events.getLast();
+        assertThat(last.type()).isEqualTo("error");
+        assertThat(Json.MAPPER.readTree(last.data()).at("/error/type").asText()).isEqualTo(anthropicType(f.type()));
       }
       case OPENAI_WHOLE -> {
         // Nothing was written before the failure: the whole response is the error, with its status.
