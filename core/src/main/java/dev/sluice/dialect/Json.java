@@ -2,6 +2,7 @@ package dev.sluice.dialect;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -13,9 +14,19 @@ import java.util.Arrays;
 
 /** The shared Jackson factory and a one-call way to write small JSON texts with the streaming API. */
 public final class Json {
+  /**
+   * Shared by every codec. Its scratch buffers come from one concurrent pool, not from a
+   * thread-local: each stream runs on its own virtual thread, and a thread-local pool would leave
+   * every idle stream holding its own set (measured at 1,000 open streams: several KiB each).
+   */
+  public static final JsonFactory FACTORY = newFactory();
   /** Thread-safe once configured; shared by every codec. */
-  public static final ObjectMapper MAPPER = new ObjectMapper();
-  public static final JsonFactory FACTORY = MAPPER.getFactory();
+  public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+
+  /** A factory whose buffers come from the process-wide concurrent pool (see {@link #FACTORY}). */
+  public static JsonFactory newFactory() {
+    return JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+  }
 
   private Json() {}
 

@@ -28,9 +28,15 @@ class ChatCompletionsEndpointTest {
     gateway.close();
   }
 
+  /** The body without Sluice's final timing comment, for comparing two runs byte for byte. */
+  static String untimed(String body) {
+    return body.replaceAll("(?m)^: sluice-timing [^\n]*\n", "");
+  }
+
+  /** The data of each event, comment lines (heartbeats, timing) skipped as every SSE client skips them. */
   static List<String> dataLines(String body) {
     var out = new ArrayList<String>();
-    for (String event : body.split("\n\n")) {
+    for (String event : body.replaceAll("(?m)^:[^\n]*\n", "").split("\n\n")) {
       if (event.isBlank()) continue;
       assertThat(event).startsWith("data: ");
       assertThat(event.lines().count()).as("one data line per OpenAI chunk").isEqualTo(1);
@@ -214,5 +220,20 @@ class ChatCompletionsEndpointTest {
     assertThat(page.body()).contains("EventSource", "/api/chat/stream", "textContent").doesNotContain("innerHTML =");
     assertThat(gateway.http.send(HttpRequest.newBuilder(URI.create(gateway.uri("/").toString())).build(),
         HttpResponse.BodyHandlers.discarding()).headers().firstValue("x-request-id")).isPresent();
+  }
+
+  @Test
+  void reportsTimeToFirstTokenAndSluicesShareToApiClients() throws Exception {
+    HttpResponse<String> streamed = gateway.postJson("/v1/chat/completions",
+        "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"one two\"}]}");
+    var timing = java.util.regex.Pattern.compile("data: \\[DONE]\n\n: sluice-timing ttft_ms=(\\d+\\.\\d\\d) overhead_ms=(\\d+\\.\\d\\d)\n$")
+        .matcher(streamed.body());
+    assertThat(timing.find()).as("a final timing comment after [DONE]: %s", streamed.body()).isTrue();
+    assertThat(Double.parseDouble(timing.group(2))).isLessThanOrEqualTo(Double.parseDouble(timing.group(1)));
+
+    HttpResponse<String> whole = gateway.postJson("/v1/chat/completions",
+        "{\"model\":\"sim/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"one two\"}]}");
+    assertThat(whole.headers().firstValue("server-timing"))
+        .hasValueSatisfying(v -> assertThat(v).matches("ttft;dur=\\d+\\.\\d\\d, overhead;dur=\\d+\\.\\d\\d"));
   }
 }

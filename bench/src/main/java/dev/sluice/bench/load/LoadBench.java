@@ -29,7 +29,7 @@ public final class LoadBench {
   record Throughput(int streams, int chunksPerStream, double directChunksPerSecond, double relayedChunksPerSecond,
       double cpuSecondsPer1000) {}
 
-  record Held(int streams, long rssBytes, long heapBytes, long baselineRss, Stats cancel) {}
+  record Held(int streams, long rssBytes, long heapBytes, long liveHeapBytes, long baselineRss, Stats cancel, Stats burst) {}
 
   record Settings(List<Integer> latencyLevels, int latencyChunks, long latencyDelayMs, int throughputStreams,
       int throughputChunks, List<Integer> heldLevels, Path out, Path plot) {}
@@ -62,6 +62,11 @@ public final class LoadBench {
     if (levels >= 0 && levels + 1 < args.length) {
       latencyLevels = java.util.Arrays.stream(args[levels + 1].split(",")).map(Integer::valueOf).toList();
     }
+    // --held 1000,5000: the open-streams levels; --only-held: skip the other phases (a closer look).
+    int heldArg = List.of(args).indexOf("--held");
+    if (heldArg >= 0 && heldArg + 1 < args.length) {
+      held = java.util.Arrays.stream(args[heldArg + 1].split(",")).map(Integer::valueOf).toList();
+    }
     // 50 ms between chunks: 20 tokens a second per stream, the pace of a large hosted model.
     var settings = new Settings(latencyLevels, 20, 50,
         quick ? 20 : 100, quick ? 100 : 500, held, Path.of("BENCHMARKS.md"), Path.of("bench", "results.png"));
@@ -81,6 +86,13 @@ public final class LoadBench {
   private void run(String args, long fdLimit, int maxHeld) throws Exception {
     long baselineRss = sluice.rssBytes();
     warmUp();
+    if (args.contains("--only-held")) {
+      var helds = new ArrayList<Held>();
+      for (int level : settings.heldLevels()) helds.add(hold(level, baselineRss));
+      progress.done();
+      System.out.println(Report.table(List.of(), null, helds));
+      return;
+    }
     upstream.script(settings.throughputChunks(), 0);
     Run direct = streams("throughput direct", settings.throughputStreams(), upstream.port(), "/v1/chat/completions",
         settings.throughputChunks());
@@ -241,21 +253,44 @@ public final class LoadBench {
     if (failed.get() > 0) throw new IllegalStateException(failed.get() + " of " + count + " streams failed to open");
     long rss = sluice.rssBytes();
     long heap = sluice.heapUsedBytes();
+    long live = sluice.liveHeapBytes();
+    // Single disconnects while the others stay open: up to 200 clients leave one at a time, 10 ms
+    // apart, each timed to its own upstream connection closing. Then the rest leave at once, a burst.
+    var ids = new ArrayList<>(clients.keySet());
+    int sample = Math.min(200, count);
+    long[] single = new long[sample];
+    int seenSingle = 0;
+    for (int i = 0; i < sample; i++) {
+      String id = ids.get(i);
+      long closedAt = System.nanoTime();
+      clients.get(id).close();
+      long deadline = closedAt + TimeUnit.SECONDS.toNanos(5);
+      Long left;
+      while ((left = upstream.clientLeftAt.get(id)) == null && System.nanoTime() < deadline) LockSupport.parkNanos(50_000);
+      if (left != null) single[seenSingle++] = left - closedAt;
+      Thread.sleep(10);
+    }
     var closedAt = new ConcurrentHashMap<String, Long>();
-    for (var e : clients.entrySet()) {
-      closedAt.put(e.getKey(), System.nanoTime());
-      e.getValue().close();
+    for (String id : ids.subList(sample, ids.size())) {
+      closedAt.put(id, System.nanoTime());
+      clients.get(id).close();
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (upstream.clientLeftAt.size() < count && System.nanoTime() < deadline) Thread.sleep(10);
-    long[] cancel = new long[count];
+    // Count only this level's streams: closes of earlier phases' streams may still be arriving.
+    while (closedAt.keySet().stream().filter(upstream.clientLeftAt::containsKey).count() < closedAt.size()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    long[] burst = new long[closedAt.size()];
     int n = 0;
     for (var e : closedAt.entrySet()) {
       Long left = upstream.clientLeftAt.get(e.getKey());
-      if (left != null) cancel[n++] = left - e.getValue();
+      if (left != null) burst[n++] = left - e.getValue();
     }
-    if (n < count) System.err.printf("%nopen streams %d: %d upstream connections were not seen closing%n", count, count - n);
-    return new Held(count, rss, heap, baselineRss, new Stats(java.util.Arrays.copyOf(cancel, n)));
+    int unseen = (sample - seenSingle) + (closedAt.size() - n);
+    if (unseen > 0) System.err.printf("%nopen streams %d: %d upstream connections were not seen closing%n", count, unseen);
+    return new Held(count, rss, heap, live, baselineRss, new Stats(java.util.Arrays.copyOf(single, seenSingle)),
+        new Stats(java.util.Arrays.copyOf(burst, n)));
   }
 
   static Path root() {

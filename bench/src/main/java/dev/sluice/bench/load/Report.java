@@ -31,19 +31,22 @@ final class Report {
           l.relayedTtft().ms(99) - l.directTtft().ms(99), l.directChunk().ms(99), l.relayedChunk().ms(99),
           l.relayedChunk().ms(99) - l.directChunk().ms(99)));
     }
+    if (t != null) {
     sb.append(String.format(Locale.ROOT, "%n| throughput (%d streams x %d chunks, no delay) | direct | via Sluice | ratio |%n",
         t.streams(), t.chunksPerStream()));
     sb.append("|---|---:|---:|---:|\n");
     sb.append(String.format(Locale.ROOT, "| chunks/s | %.0f | %.0f | %.2f |%n", t.directChunksPerSecond(),
         t.relayedChunksPerSecond(), t.relayedChunksPerSecond() / t.directChunksPerSecond()));
     sb.append(String.format(Locale.ROOT, "| Sluice CPU seconds per 1,000 chunks | | %.4f | |%n", t.cpuSecondsPer1000()));
-    sb.append("\n| open streams held at once | Sluice RSS (MiB) | RSS above idle per stream (KiB) | heap in use (MiB) "
-        + "| disconnect -> upstream closed p50 / p99 / max (ms) |\n");
-    sb.append("|---:|---:|---:|---:|---:|\n");
+    }
+    sb.append("\n| open streams held at once | Sluice RSS (MiB) | RSS above idle per stream (KiB) | heap in use / live after GC (MiB) "
+        + "| live heap per stream (KiB) | one disconnect -> upstream closed p50 / p99 (ms) | all at once p50 / p99 (ms) |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (LoadBench.Held h : helds) {
-      sb.append(String.format(Locale.ROOT, "| %d | %.0f | %.1f | %.0f | %.2f / %.2f / %.2f (%d seen) |%n", h.streams(),
-          h.rssBytes() / 1048576.0, (h.rssBytes() - h.baselineRss()) / 1024.0 / h.streams(), h.heapBytes() / 1048576.0,
-          h.cancel().ms(50), h.cancel().ms(99), h.cancel().ms(100), h.cancel().count()));
+      sb.append(String.format(Locale.ROOT, "| %d | %.0f | %.1f | %.0f / %.0f | %.1f | %.2f / %.2f (%d) | %.1f / %.1f (%d) |%n",
+          h.streams(), h.rssBytes() / 1048576.0, (h.rssBytes() - h.baselineRss()) / 1024.0 / h.streams(),
+          h.heapBytes() / 1048576.0, h.liveHeapBytes() / 1048576.0, h.liveHeapBytes() / 1024.0 / h.streams(),
+          h.cancel().ms(50), h.cancel().ms(99), h.cancel().count(), h.burst().ms(50), h.burst().ms(99), h.burst().count()));
     }
     return sb.toString();
   }
@@ -97,9 +100,15 @@ final class Report {
     JFreeChart left = ChartFactory.createXYLineChart("Time to first token Sluice adds", "concurrent streams",
         "ms", ttftData, PlotOrientation.VERTICAL, true, false, false);
     var rss = new XYSeries("Sluice RSS (MiB)");
-    for (LoadBench.Held h : helds) rss.add(h.streams(), h.rssBytes() / 1048576.0);
+    var live = new XYSeries("live heap after GC (MiB)");
+    for (LoadBench.Held h : helds) {
+      rss.add(h.streams(), h.rssBytes() / 1048576.0);
+      live.add(h.streams(), h.liveHeapBytes() / 1048576.0);
+    }
+    var memory = new XYSeriesCollection(rss);
+    memory.addSeries(live);
     JFreeChart right = ChartFactory.createXYLineChart("Memory vs open streams", "open streams", "MiB",
-        new XYSeriesCollection(rss), PlotOrientation.VERTICAL, true, false, false);
+        memory, PlotOrientation.VERTICAL, true, false, false);
     var image = new BufferedImage(1400, 560, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setColor(Color.WHITE);

@@ -86,7 +86,21 @@ final class SluiceProcess implements AutoCloseable {
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 
-  /** Heap in use, bytes, as the JVM itself reports it (any collector). */
+  /** The heap still in use after a full collection: what the streams really hold. */
+  long liveHeapBytes() throws IOException, InterruptedException {
+    jcmd("GC.run");
+    return heapUsedBytes();
+  }
+
+  private String jcmd(String command) throws IOException, InterruptedException {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid()), command).redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    jcmd.waitFor(60, TimeUnit.SECONDS);
+    return out;
+  }
+
+  /** Heap in use, bytes, as the JVM itself reports it (any collector; garbage not yet collected included). */
   long heapUsedBytes() throws IOException, InterruptedException {
     Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
         Long.toString(pid()), "GC.heap_info").redirectErrorStream(true).start();

@@ -18,7 +18,7 @@ import java.net.http.HttpHeaders;
  */
 final class AnthropicErrors extends UpstreamErrors {
 
-  static final JsonFactory FACTORY = new JsonFactory();
+  static final JsonFactory FACTORY = dev.sluice.dialect.Json.newFactory();
 
 
   AnthropicErrors(String provider, String apiKey) {

@@ -12,7 +12,7 @@ import java.io.IOException;
 final class JsonReading {
 
   /** Thread-safe; one for the package. */
-  static final JsonFactory FACTORY = new JsonFactory();
+  static final JsonFactory FACTORY = dev.sluice.dialect.Json.newFactory();
 
   private JsonReading() {}
 

@@ -127,6 +127,16 @@ public final class ClientChannel implements EventSink {
     }
   }
 
+  /** Sets a response header; ignored once the response is committed (headers already went out). */
+  public void header(String name, String value) {
+    lock.lock();
+    try {
+      if (!committed) response.getHeaders().put(name, value);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Ends the event stream cleanly (the last chunk of a chunked response). */
   public void finish() throws IOException {
     lock.lock();

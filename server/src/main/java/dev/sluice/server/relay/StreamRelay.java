@@ -62,6 +62,9 @@ public final class StreamRelay {
 
       @Override
       public void complete() throws IOException {
+        // The time to first token and Sluice's own part of it, as a comment every SSE client skips.
+        channel.comment("sluice-timing ttft_ms=" + millis(context.ttftMillis()) + " overhead_ms="
+            + millis(context.overheadMillis()));
         channel.finish();
       }
     }, encoder, channel, channel, early);
@@ -83,6 +86,8 @@ public final class StreamRelay {
 
       @Override
       public void complete() throws IOException {
+        channel.header("Server-Timing", "ttft;dur=" + millis(context.ttftMillis()) + ", overhead;dur="
+            + millis(context.overheadMillis()));
         respond.respond();
       }
     }, null, null, channel, early);
@@ -128,6 +133,11 @@ public final class StreamRelay {
       watchdog.stop();
       source.close();
     }
+  }
+
+  /** Milliseconds with two decimals, or {@code -1} when unknown (no token was ever sent). */
+  private static String millis(double ms) {
+    return ms < 0 ? "-1" : String.format(java.util.Locale.ROOT, "%.2f", ms);
   }
 
   private Outcome aborted(IOException clientGone) {
