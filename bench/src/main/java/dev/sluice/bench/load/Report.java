@@ -18,6 +18,9 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /** BENCHMARKS.md and the plot, from one run's results. */
 final class Report {
+  /** Everything from this line on in BENCHMARKS.md is written by hand and kept by each run. */
+  static final String KEEP_MARKER = "<!-- Written by hand below: ./sluice bench keeps it. -->";
+
   private Report() {}
 
   static String table(List<LoadBench.Latency> latencies, LoadBench.Throughput t, List<LoadBench.Held> helds) {
@@ -79,10 +82,18 @@ final class Report {
         + "200 probe streams of ").append(s.latencyChunks()).append(" chunks start one every 25 ms and are timed "
         + "(time to first token, and every chunk's latency). Throughput phase: all streams at once, chunks as fast as "
         + "both ends go. Open-streams phase: streams of 1,000 chunks 500 ms "
-        + "apart, held open; RSS and heap are read once all have their first chunk; then every client closes its "
-        + "socket and the fake upstream times when its own connection from Sluice closes.\n\n");
+        + "apart, held open; RSS and heap (in use, and live after a full GC) are read once all have their first "
+        + "chunk; then 200 clients disconnect one at a time, 10 ms apart, while the others stay open, and the fake "
+        + "upstream times when its own connection from Sluice closes; then the rest disconnect at once (a burst, "
+        + "reported apart).\n\n");
     md.append("## Results\n\n").append(table(latencies, t, helds)).append("\n");
     md.append("![added TTFT vs concurrency; RSS vs open streams](bench/results.png)\n");
+    // What people wrote below the marker (targets, analysis, micro-benchmarks) survives a rerun.
+    if (Files.isRegularFile(s.out())) {
+      String old = Files.readString(s.out());
+      int at = old.indexOf(KEEP_MARKER);
+      if (at >= 0) md.append('\n').append(old.substring(at));
+    }
     Files.writeString(s.out(), md.toString());
     plot(s.plot(), latencies, helds);
   }

@@ -71,6 +71,11 @@ final class StreamClient implements AutoCloseable {
     }
   }
 
+  /** True once the connection was established (and the request could be sent). */
+  boolean connected() {
+    return socket.isConnected() && !socket.isClosed();
+  }
+
   /** Closes the connection (a FIN): the disconnect the benchmark times. */
   @Override
   public void close() throws IOException {
