@@ -64,11 +64,15 @@ public final class Main {
     var live = new ArrayList<String>();
     for (Provider p : server.router().providers()) live.add(p.name());
     System.out.println("Sluice is listening on " + server.baseUri());
-    System.out.println("  chat page:  " + server.baseUri());
-    System.out.println("  OpenAI API: " + server.baseUri() + "v1/chat/completions");
-    System.out.println("  providers:  " + String.join(", ", live)
-        + (config.openAiApiKey() == null ? "   (set OPENAI_API_KEY to enable openai)" : ""));
-    System.out.println("  auth:       none (virtual keys are not enabled in this version)");
+    System.out.println("  chat page:     " + server.baseUri());
+    System.out.println("  OpenAI API:    " + server.baseUri() + "v1/chat/completions");
+    System.out.println("  Anthropic API: " + server.baseUri() + "v1/messages");
+    var missing = new ArrayList<String>();
+    if (config.openAiApiKey() == null) missing.add("OPENAI_API_KEY");
+    if (config.anthropicApiKey() == null) missing.add("ANTHROPIC_API_KEY");
+    System.out.println("  providers:     " + String.join(", ", live)
+        + (missing.isEmpty() ? "" : "   (set " + String.join(" or ", missing) + " to enable more)"));
+    System.out.println("  auth:          none (virtual keys are not enabled in this version)");
     server.join();
   }
 
