@@ -64,6 +64,8 @@ final class BrowserEndpoint {
     gateway.streams().add(streamId, source);
     exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     ClientChannel channel = exchange.channel();
+    // Off the registry before the last byte goes out: a client that saw the end cannot still abort it.
+    channel.beforeLastWrite(() -> gateway.streams().remove(streamId));
     try {
       // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
       // answered, which may be a fallback.

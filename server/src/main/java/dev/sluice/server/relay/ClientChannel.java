@@ -31,7 +31,8 @@ public final class ClientChannel implements EventSink {
   private volatile boolean writing;
   private volatile long lastWriteNanos = System.nanoTime();
   private IOException failure;
-  private Runnable beforeLastWrite = () -> {};
+  /** Run once, in order, just before the last write; added to by whoever must let go first. */
+  private final java.util.List<Runnable> beforeLastWrite = new java.util.ArrayList<>(2);
   /** The bytes of one heartbeat, framed once: a comment unless the dialect has its own event. */
   private byte[] heartbeat = PING_COMMENT;
 
@@ -40,11 +41,12 @@ public final class ClientChannel implements EventSink {
   }
 
   /**
-   * Runs {@code hook} just before the response's last write: the disconnect watch must let go of
-   * the connection before Jetty completes the response and reads the next request.
+   * Adds {@code hook} to run just before the response's last write, once: the disconnect watch must
+   * let go of the connection before Jetty completes the response and reads the next request, and a
+   * stream must leave the registry before its client can see that it ended.
    */
   public void beforeLastWrite(Runnable hook) {
-    this.beforeLastWrite = hook;
+    beforeLastWrite.add(hook);
   }
 
   /** True once the status and headers went out: errors from then on are in-stream. */
@@ -194,7 +196,10 @@ public final class ClientChannel implements EventSink {
 
   private void write(boolean last, ByteBuffer bytes) throws IOException {
     if (failure != null) throw failure;
-    if (last) beforeLastWrite.run();
+    if (last) {
+      for (Runnable hook : beforeLastWrite) hook.run();
+      beforeLastWrite.clear();
+    }
     writing = true;
     try (Blocker.Callback callback = Blocker.callback()) {
       response.write(last, bytes, callback);
