@@ -6,28 +6,21 @@ package dev.sluice.dialect;
  */
 public final class StreamContext {
   private final String streamId;
-  private final String requestedModel;
   private final long acceptedAtNanos;
   private long firstTokenAtNanos;
   private long upstreamFirstTokenNanos = -1;
 
   /**
    * @param streamId the id clients see (browser stream ids, OpenAI completion ids when Sluice makes them)
-   * @param requestedModel the model as the client named it
    * @param acceptedAtNanos {@link System#nanoTime()} when the request arrived
    */
-  public StreamContext(String streamId, String requestedModel, long acceptedAtNanos) {
+  public StreamContext(String streamId, long acceptedAtNanos) {
     this.streamId = streamId;
-    this.requestedModel = requestedModel;
     this.acceptedAtNanos = acceptedAtNanos;
   }
 
   public String streamId() {
     return streamId;
-  }
-
-  public String requestedModel() {
-    return requestedModel;
   }
 
   public long acceptedAtNanos() {

@@ -63,10 +63,8 @@ final class ApiEndpoint {
       dialect.respondError(e.error(), exchange.channel());
       return Outcome.rejected(e.error());
     }
-    EventStream source = call.source();
-    var context = new StreamContext(exchange.requestId(), request.model(), exchange.acceptedAtNanos());
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
-    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    StreamRelay relay = relay(gateway, exchange, request, call, new StreamContext(exchange.requestId(),
+        exchange.acceptedAtNanos()));
     ClientChannel channel = exchange.channel();
     if (request.stream()) {
       dialect.prepare(channel);
@@ -74,5 +72,16 @@ final class ApiEndpoint {
     }
     WholeAnswer answer = dialect.wholeAnswer();
     return relay.collect(answer, () -> answer.respond(channel), channel, dialect::respondError);
+  }
+
+  /**
+   * The relay of one call, with its usage meter and watchdog deadlines, its upstream cancelled the
+   * moment the client leaves. Every streaming endpoint, API or browser, starts its relay here.
+   */
+  static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
+      StreamContext context) {
+    EventStream source = call.source();
+    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    return new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
   }
 }

@@ -3,7 +3,6 @@ package dev.sluice.server;
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
-import dev.sluice.provider.EventStream;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
@@ -13,7 +12,6 @@ import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
-import dev.sluice.usage.UsageMeter;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HashMap;
@@ -57,12 +55,9 @@ final class BrowserEndpoint {
       return Outcome.rejected(e.error());
     }
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-    EventStream source = call.source();
-    var context = new StreamContext(streamId, request.model(), exchange.acceptedAtNanos());
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(),
-        gateway.config().heartbeat());
-    gateway.streams().add(streamId, source);
-    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    var context = new StreamContext(streamId, exchange.acceptedAtNanos());
+    StreamRelay relay = ApiEndpoint.relay(gateway, exchange, request, call, context);
+    gateway.streams().add(streamId, call.source());
     ClientChannel channel = exchange.channel();
     // Off the registry before the last byte goes out: a client that saw the end cannot still abort it.
     channel.beforeLastWrite(() -> gateway.streams().remove(streamId));

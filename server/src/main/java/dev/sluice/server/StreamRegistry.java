@@ -26,8 +26,4 @@ final class StreamRegistry {
     stream.cancel(reason);
     return true;
   }
-
-  int size() {
-    return live.size();
-  }
 }

@@ -43,11 +43,10 @@ final class Upstreams {
   /**
    * The source stream of one request and the deadlines its relay's watchdog enforces.
    *
-   * @param primary the route of the model the client asked for (before any fallback)
    * @param watchdog idle and total deadlines; first token (and idle, with mid-stream failover) is per
    *     attempt, in the source itself
    */
-  record Call(EventStream source, Route primary, Timeouts watchdog) {}
+  record Call(EventStream source, Timeouts watchdog) {}
 
   /** Resolves {@code request.model()}; an unknown model is a 404 before any upstream call. */
   Call open(ChatRequest request) throws GatewayException {
@@ -69,9 +68,9 @@ final class Upstreams {
       // The policy owns the idle deadline too: a stall must fail over, not end the stream.
       EventStream source = resilience.open(request, candidates, timeouts.firstToken(), timeouts.idle(),
           Resilience.MidStream.CONTINUE);
-      return new Call(source, primary, timeouts.withFirstTokenPerAttempt().withoutIdle());
+      return new Call(source, timeouts.withFirstTokenPerAttempt().withoutIdle());
     }
     EventStream source = resilience.open(request, candidates, timeouts.firstToken());
-    return new Call(source, primary, timeouts.withFirstTokenPerAttempt());
+    return new Call(source, timeouts.withFirstTokenPerAttempt());
   }
 }

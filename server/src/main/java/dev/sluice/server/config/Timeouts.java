@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * Upstream deadlines, each enforced separately: {@code connect} by the HTTP client, {@code headers}
- * as the client's request timeout, and {@code firstToken}, {@code idle} and {@code total} by the
- * stream's watchdog (the HTTP client's own timeout stops at the response headers).
+ * as the client's request timeout, {@code firstToken} per attempt by the resilience policy, and
+ * {@code idle} and {@code total} by the stream's watchdog (the HTTP client's own timeout stops at the
+ * response headers).
  */
 public record Timeouts(Duration connect, Duration headers, Duration firstToken, Duration idle, Duration total) {
   public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60),

@@ -71,11 +71,6 @@ public final class DisconnectWatch {
     if (gone.get()) runAction();
   }
 
-  /** True once the client was seen leaving. */
-  public boolean clientGone() {
-    return gone.get();
-  }
-
   /** True if the client sent bytes during the response: its connection must not be reused. */
   public boolean strayBytes() {
     return strayBytes;
