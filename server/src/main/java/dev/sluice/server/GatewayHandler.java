@@ -4,7 +4,6 @@ import dev.sluice.dialect.Json;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.dialect.anthropic.AnthropicErrors;
 import dev.sluice.dialect.openai.OpenAiErrors;
-import dev.sluice.provider.Provider;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
@@ -156,20 +155,21 @@ final class GatewayHandler extends Handler.Abstract {
         openAi ? OpenAiErrors.body(error) : BrowserStreamEncoder.errorData(error));
   }
 
+  /** Every model routable now ({@link dev.sluice.route.ModelRouter#routableModels}), aliases included. */
   private String models() {
     return Json.write(g -> {
       g.writeStartObject();
       g.writeStringField("object", "list");
       g.writeArrayFieldStart("data");
-      for (Provider p : gateway.router().providers()) {
-        for (String m : p.models()) {
-          g.writeStartObject();
-          g.writeStringField("id", p.name() + "/" + m);
-          g.writeStringField("object", "model");
-          g.writeNumberField("created", 0);
-          g.writeStringField("owned_by", p.name());
-          g.writeEndObject();
-        }
+      for (String id : gateway.router().routableModels()) {
+        int slash = id.indexOf('/');
+        g.writeStartObject();
+        g.writeStringField("id", id);
+        g.writeStringField("object", "model");
+        g.writeNumberField("created", 0);
+        // An alias belongs to the gateway's configuration, not to one provider.
+        g.writeStringField("owned_by", slash > 0 ? id.substring(0, slash) : "sluice");
+        g.writeEndObject();
       }
       g.writeEndArray();
       g.writeEndObject();

@@ -236,4 +236,17 @@ class ChatCompletionsEndpointTest {
     assertThat(whole.headers().firstValue("server-timing"))
         .hasValueSatisfying(v -> assertThat(v).matches("ttft;dur=\\d+\\.\\d\\d, overhead;dur=\\d+\\.\\d\\d"));
   }
+
+  @Test
+  void listsAliasesAmongTheRoutableModels() throws Exception {
+    try (TestGateway aliased = TestGateway.start(b -> b.aliases(java.util.Map.of("fast", "sim/echo")))) {
+      JsonNode body = Json.MAPPER.readTree(aliased.get("/v1/models").body());
+      var owners = new java.util.HashMap<String, String>();
+      body.get("data").forEach(m -> owners.put(m.get("id").asText(), m.get("owned_by").asText()));
+      assertThat(owners).containsEntry("fast", "sluice").containsEntry("sim/echo", "sim");
+      HttpResponse<String> r = aliased.postJson("/v1/chat/completions",
+          "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"via alias\"}]}");
+      assertThat(Json.MAPPER.readTree(r.body()).at("/choices/0/message/content").asText()).isEqualTo("via alias");
+    }
+  }
 }
