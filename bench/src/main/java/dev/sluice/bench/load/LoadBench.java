@@ -299,7 +299,4 @@ public final class LoadBench {
         new Stats(java.util.Arrays.copyOf(burst, n)));
   }
 
-  static Path root() {
-    return Path.of("").toAbsolutePath();
-  }
 }
