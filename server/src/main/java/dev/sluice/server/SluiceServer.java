@@ -24,12 +24,15 @@ public final class SluiceServer implements AutoCloseable {
   private final ServerConnector connector;
   private final ModelRouter router;
   private final Resilience resilience;
+  private final StreamRegistry streams;
 
-  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience) {
+  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience,
+      StreamRegistry streams) {
     this.server = server;
     this.connector = connector;
     this.router = router;
     this.resilience = resilience;
+    this.streams = streams;
   }
 
   /** Builds the providers the configuration enables and starts listening. */
@@ -69,15 +72,17 @@ public final class SluiceServer implements AutoCloseable {
     server.addConnector(connector);
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
     var upstreams = new Upstreams(config, router, resilience);
-    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams)));
+    var streams = new StreamRegistry(config.resume());
+    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams)));
     server.setStopTimeout(5_000);
     try {
       server.start();
     } catch (Exception e) {
       resilience.close();
+      streams.close();
       throw e;
     }
-    return new SluiceServer(server, connector, router, resilience);
+    return new SluiceServer(server, connector, router, resilience, streams);
   }
 
   public int port() {
@@ -106,6 +111,8 @@ public final class SluiceServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
+      // Streams waiting out a grace period would hold the stop up: they end now.
+      streams.close();
       server.stop();
     } finally {
       resilience.close();

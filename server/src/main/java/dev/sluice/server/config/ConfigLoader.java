@@ -27,7 +27,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server");
+      Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server",
+          "resume");
   /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
   private static final Set<String> NOT_YET_APPLIED = Set.of("prices");
 
@@ -92,6 +93,7 @@ public final class ConfigLoader {
       b.modelPolicies(policies);
     }
     if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
+    if (root.containsKey("resume")) b.resume(resume(map(root.get("resume"), "resume"), current.resume()));
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
       known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes", "client_send_buffer_bytes",
@@ -206,6 +208,18 @@ public final class ConfigLoader {
       policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream));
     }
     return out;
+  }
+
+  private static ResumeSettings resume(Map<String, Object> m, ResumeSettings d) {
+    known(m, "resume", Set.of("grace", "retention", "log_bytes"));
+    try {
+      return new ResumeSettings(
+          m.containsKey("grace") ? duration(m.get("grace"), "resume.grace") : d.grace(),
+          m.containsKey("retention") ? duration(m.get("retention"), "resume.retention") : d.retention(),
+          m.containsKey("log_bytes") ? number(m.get("log_bytes"), "resume.log_bytes").longValue() : d.logBytes());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("resume: " + e.getMessage());
+    }
   }
 
   private static SimConfig sim(Map<String, Object> m, SimConfig d) {
