@@ -9,6 +9,7 @@ import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.relay.StreamRelay;
+import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.ResumableStream;
 import dev.sluice.server.resume.ResumePoint;
@@ -88,8 +89,9 @@ final class BrowserEndpoint {
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
-    var replay = new ReplayLog(streams.settings().logBytes());
-    var stream = new ResumableStream(streamId, replay, call.source(), streams.settings().grace(), streams.timers());
+    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId));
+    var stream = new ResumableStream(streamId, replay, call.source(), streams.settings().grace(), streams.timers(),
+        () -> streams.followedElsewhere(streamId));
     var relay = new StreamRelay(call.source(), new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
     // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
     // answered, which may be a fallback.
@@ -104,7 +106,7 @@ final class BrowserEndpoint {
     streams.add(stream);
     ReplayLog.Cursor cursor = attachFromStart(stream);
     Thread.ofVirtual().name("sluice-generate-" + streamId).start(() -> generate(stream, relay, encoder));
-    deliver(exchange, stream, cursor, eventSource);
+    deliver(exchange, stream.id(), cursor, () -> stream.detach(cursor), eventSource);
     // The generation's outcome (its ledger row) belongs to the request that started it, whenever it ends.
     return stream.outcome().join();
   }
@@ -133,7 +135,13 @@ final class BrowserEndpoint {
 
   /** {@code DELETE /api/streams/{id}}: 204 when a running stream was aborted, 404 when none runs. */
   void abort(Exchange exchange, String streamId) throws IOException {
-    boolean found = gateway.streams().cancel(streamId, GatewayError.of(ErrorType.CANCELLED, "aborted by the client"));
+    boolean found;
+    try {
+      found = gateway.streams().abort(streamId);
+    } catch (GatewayException e) {
+      respondJson(exchange.channel(), e.error());
+      return;
+    }
     if (found) {
       exchange.channel().respond(204, null, "", null);
     } else {
@@ -145,20 +153,31 @@ final class BrowserEndpoint {
   private void follow(Exchange exchange, ResumePoint point, boolean eventSource) throws IOException {
     exchange.watch().watchReads();
     ResumableStream stream = gateway.streams().get(point.streamId());
-    if (stream == null) {
+    Follower follower;
+    Runnable detach;
+    try {
+      if (stream != null) {
+        ReplayLog.Cursor cursor = stream.attach(point.afterSeq());
+        follower = cursor;
+        detach = () -> stream.detach(cursor);
+      } else {
+        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq());
+        detach = follower == null ? null : follower::close;
+      }
+    } catch (ReplayLog.Gone gone) {
+      sendGone(exchange.channel(), point, gone);
+      return;
+    } catch (GatewayException e) {
+      respondJson(exchange.channel(), e.error());
+      return;
+    }
+    if (follower == null) {
       respondJson(exchange.channel(), GatewayError.of(ErrorType.NOT_FOUND,
           "No stream has the id '" + point.streamId() + "' (unknown, or ended more than "
               + gateway.streams().settings().retention().toSeconds() + " s ago)."));
       return;
     }
-    ReplayLog.Cursor cursor;
-    try {
-      cursor = stream.attach(point.afterSeq());
-    } catch (ReplayLog.Gone gone) {
-      sendGone(exchange.channel(), point, gone);
-      return;
-    }
-    deliver(exchange, stream, cursor, eventSource);
+    deliver(exchange, point.streamId(), follower, detach, eventSource);
   }
 
   private static ReplayLog.Cursor attachFromStart(ResumableStream stream) {
@@ -196,10 +215,10 @@ final class BrowserEndpoint {
   }
 
   /** Follows the log to this client until the log ends or the client leaves. */
-  private void deliver(Exchange exchange, ResumableStream stream, ReplayLog.Cursor cursor, boolean eventSource)
+  private void deliver(Exchange exchange, String streamId, Follower cursor, Runnable detach, boolean eventSource)
       throws IOException {
     ClientChannel channel = exchange.channel();
-    exchange.watch().onGone(() -> stream.detach(cursor));
+    exchange.watch().onGone(detach);
     long heartbeat = gateway.config().heartbeat().isZero() ? Long.MAX_VALUE : gateway.config().heartbeat().toNanos();
     try {
       while (true) {
@@ -208,7 +227,7 @@ final class BrowserEndpoint {
           case ReplayLog.Event e -> channel.framed(e.sse());
           case ReplayLog.End end -> {
             // Off the log before the last byte goes out, so the connection is free for its next request.
-            stream.detach(cursor);
+            detach.run();
             if (end.earlyError() != null) {
               if (channel.committed()) {
                 channel.event(null, null, BrowserStreamEncoder.errorData(end.earlyError()));
@@ -229,14 +248,14 @@ final class BrowserEndpoint {
         }
       }
     } catch (ReplayLog.Gone gone) {
-      sendGone(channel, new ResumePoint(stream.id(), -1), gone);
+      sendGone(channel, new ResumePoint(streamId, -1), gone);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException clientGone) {
       // The client left mid-write; the stream goes on for its grace period, for a resume.
-      log.debug("stream {}: client left: {}", stream.id(), clientGone.toString());
+      log.debug("stream {}: client left: {}", streamId, clientGone.toString());
     } finally {
-      stream.detach(cursor);
+      detach.run();
     }
   }
 

@@ -1,9 +1,13 @@
 package dev.sluice.server;
 
 import dev.sluice.server.config.ResumeSettings;
+import dev.sluice.server.resume.Follower;
+import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.ResumableStream;
+import dev.sluice.server.shared.SharedStreams;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,11 +21,35 @@ import java.util.concurrent.TimeUnit;
 final class StreamRegistry implements AutoCloseable {
   private final ConcurrentHashMap<String, ResumableStream> streams = new ConcurrentHashMap<>();
   private final ResumeSettings settings;
+  /** Other instances' streams and aborts (Redis), or null on a single instance. */
+  private final SharedStreams shared;
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().name("sluice-resume-timers").daemon().factory());
 
-  StreamRegistry(ResumeSettings settings) {
+  StreamRegistry(ResumeSettings settings, SharedStreams shared) {
     this.settings = settings;
+    this.shared = shared;
+    if (shared != null) {
+      // An abort asked on another instance: only the instance generating the stream finds it.
+      shared.onCancel(id -> cancelHere(id, ABORTED));
+    }
+  }
+
+  private static final GatewayError ABORTED = GatewayError.of(ErrorType.CANCELLED, "aborted by the client");
+
+  /** Where a stream generated here mirrors its log, or null on a single instance. */
+  SharedStreams.Mirror mirror(String streamId) {
+    return shared == null ? null : shared.mirror(streamId);
+  }
+
+  /** True if a client on another instance follows the stream (its grace period is not over). */
+  boolean followedElsewhere(String streamId) {
+    return shared != null && shared.followedElsewhere(streamId);
+  }
+
+  /** Follows a stream generated on another instance; null if none knows it (or on a single instance). */
+  Follower followElsewhere(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException {
+    return shared == null ? null : shared.follow(streamId, afterSeq);
   }
 
   ResumeSettings settings() {
@@ -47,8 +75,13 @@ final class StreamRegistry implements AutoCloseable {
     return streams.get(streamId);
   }
 
-  /** Cancels the stream; false if no such stream runs here. */
-  boolean cancel(String streamId, GatewayError reason) {
+  /** Aborts the stream, here or (with Redis) on the instance generating it; false if it runs nowhere. */
+  boolean abort(String streamId) throws GatewayException {
+    if (cancelHere(streamId, ABORTED)) return true;
+    return streams.get(streamId) == null && shared != null && shared.cancel(streamId);
+  }
+
+  private boolean cancelHere(String streamId, GatewayError reason) {
     ResumableStream stream = streams.get(streamId);
     return stream != null && stream.cancel(reason);
   }

@@ -51,10 +51,15 @@ public final class ReplayLog implements EventLog {
       this.firstKept = firstKept;
     }
 
-    /** The seq of the oldest event still kept. */
+    /** The seq of the oldest event still kept (or of the first event after a gap). */
     public long firstKept() {
       return firstKept;
     }
+  }
+
+  /** A resume that cannot be served from {@code firstKept} on. */
+  public static Gone gone(long firstKept) {
+    return new Gone(firstKept);
   }
 
   private final long capBytes;
@@ -72,9 +77,17 @@ public final class ReplayLog implements EventLog {
   private boolean released;
   private String trailer;
   private GatewayError earlyError;
+  /** Written by the generator's thread only, outside the lock, in append order. */
+  private final dev.sluice.server.shared.SharedStreams.Mirror mirror;
 
   public ReplayLog(long capBytes) {
+    this(capBytes, null);
+  }
+
+  /** @param mirror where every event and the end are also written (other instances follow it), or null */
+  public ReplayLog(long capBytes, dev.sluice.server.shared.SharedStreams.Mirror mirror) {
     this.capBytes = capBytes;
+    this.mirror = mirror;
   }
 
   @Override
@@ -96,6 +109,7 @@ public final class ReplayLog implements EventLog {
   public void comment(String text) {}
 
   private void append(byte[] sse) throws IOException {
+    long seq;
     lock.lock();
     try {
       if (ended) throw new IOException("the replay log already ended");
@@ -119,11 +133,12 @@ public final class ReplayLog implements EventLog {
       }
       entries.add(sse);
       bytes += sse.length;
-      next++;
+      seq = next++;
       changed.signalAll();
     } finally {
       lock.unlock();
     }
+    if (mirror != null) mirror.event(seq, sse);
   }
 
   private boolean someReaderNeeds(long seq) {
@@ -152,6 +167,7 @@ public final class ReplayLog implements EventLog {
     } finally {
       lock.unlock();
     }
+    if (mirror != null) mirror.end(trailer, null);
   }
 
   @Override
@@ -165,6 +181,7 @@ public final class ReplayLog implements EventLog {
     } finally {
       lock.unlock();
     }
+    if (mirror != null) mirror.end(null, error);
   }
 
   /** The stream was cancelled: appends never wait for readers again. */
@@ -206,7 +223,7 @@ public final class ReplayLog implements EventLog {
   }
 
   /** One reader's place in the log. Closing it lets the generator run ahead of it. */
-  public final class Cursor implements AutoCloseable {
+  public final class Cursor implements Follower {
     private long position;
     private boolean closed;
 
@@ -219,6 +236,7 @@ public final class ReplayLog implements EventLog {
      *
      * @throws Gone if the stream was cancelled and events this reader had not read were dropped
      */
+    @Override
     public Step next(long timeoutNanos) throws Gone, InterruptedException {
       lock.lock();
       try {

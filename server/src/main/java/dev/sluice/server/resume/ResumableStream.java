@@ -24,6 +24,7 @@ public final class ResumableStream {
   private final EventStream source;
   private final Duration grace;
   private final ScheduledExecutorService timers;
+  private final java.util.function.BooleanSupplier followedElsewhere;
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private final Object state = new Object();
   /** True until the terminal event is encoded: an abort after that finds nothing to abort. */
@@ -32,7 +33,13 @@ public final class ResumableStream {
   /** Bumped by every attach and detach, so that a grace timer knows whether it is still the latest. */
   private long epoch;
 
-  public ResumableStream(String id, ReplayLog log, EventStream source, Duration grace, ScheduledExecutorService timers) {
+  /**
+   * @param followedElsewhere whether a client on another instance follows this stream now, which
+   *     extends its grace period
+   */
+  public ResumableStream(String id, ReplayLog log, EventStream source, Duration grace, ScheduledExecutorService timers,
+      java.util.function.BooleanSupplier followedElsewhere) {
+    this.followedElsewhere = followedElsewhere;
     this.id = id;
     this.log = log;
     this.source = source;
@@ -72,14 +79,20 @@ public final class ResumableStream {
       if (readers > 0 || !running) return;
       mine = ++epoch;
     }
-    Runnable expire = () -> {
-      synchronized (state) {
-        if (readers > 0 || !running || epoch != mine) return;
-      }
-      cancel(GatewayError.clientDisconnected("no client resumed within the grace period of " + grace.toMillis() + " ms"));
-    };
-    if (grace.isZero()) expire.run();
-    else timers.schedule(expire, grace.toNanos(), TimeUnit.NANOSECONDS);
+    if (grace.isZero()) expire(mine);
+    else timers.schedule(() -> expire(mine), grace.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** The grace period that began at {@code mine} is over: cancel, unless a client came back (here or elsewhere). */
+  private void expire(long mine) {
+    synchronized (state) {
+      if (readers > 0 || !running || epoch != mine) return;
+    }
+    if (followedElsewhere.getAsBoolean()) {
+      timers.schedule(() -> expire(mine), grace.isZero() ? 1_000_000_000L : grace.toNanos(), TimeUnit.NANOSECONDS);
+      return;
+    }
+    cancel(GatewayError.clientDisconnected("no client resumed within the grace period of " + grace.toMillis() + " ms"));
   }
 
   /** Called by the generator as it encodes the terminal event: from then on there is nothing to abort. */
