@@ -141,6 +141,38 @@ class ResumeTest {
     }
   }
 
+  @Test
+  void billsAStreamNobodyResumedAsAbortedWithTheUsageItGenerated() throws Exception {
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("sluice.access");
+    var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    lines.start();
+    ch.qos.logback.classic.Level level = logger.getLevel();
+    logger.setLevel(ch.qos.logback.classic.Level.INFO);
+    logger.setAdditive(false);
+    logger.addAppender(lines);
+    RecordingProvider provider = new RecordingProvider(new SimProvider(new SimConfig(50, Duration.ZERO)));
+    try (TestGateway gateway = gateway(provider, Duration.ofMillis(200))) {
+      readThenLeave(gateway, get("/api/chat/stream?prompt=a%20long%20one&model=sim/chat&max_tokens=500"), 4);
+      provider.awaitStream(Duration.ofSeconds(5)).closed.get(5, TimeUnit.SECONDS);
+      // The outcome belongs to the request that started the generation; it is logged as that request ends.
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      String line = null;
+      while (line == null && System.nanoTime() < deadline) {
+        line = List.copyOf(lines.list).stream().map(e -> e.getFormattedMessage())
+            .filter(m -> m.contains("/api/chat/stream")).findFirst().orElse(null);
+        if (line == null) Thread.sleep(10);
+      }
+      assertThat(line).as("access log line of the generation").isNotNull().contains("status=aborted");
+      var tokens = java.util.regex.Pattern.compile("tokens=(\\d+)/(\\d+)").matcher(line);
+      assertThat(tokens.find()).isTrue();
+      assertThat(Long.parseLong(tokens.group(2))).as("completion tokens generated before the cancel").isGreaterThanOrEqualTo(3);
+    } finally {
+      logger.detachAppender(lines);
+      logger.setAdditive(true);
+      logger.setLevel(level);
+    }
+  }
+
   private static void DELETE_finds_nothing(TestGateway gateway, String streamId) throws Exception {
     HttpResponse<String> abort = gateway.http.send(HttpRequest.newBuilder(gateway.uri("/api/streams/" + streamId))
         .DELETE().build(), HttpResponse.BodyHandlers.ofString());

@@ -67,14 +67,23 @@ public final class RedisStreams implements SharedStreams {
   public Mirror mirror(String streamId) {
     String key = logKey(streamId);
     String running = "sluice:running:" + streamId;
+    boolean reachable;
+    try {
+      // Known to every instance from the start, so an abort asked elsewhere finds it even before its first event.
+      redis.set(running, "1", SetArgs.Builder.px(RUNNING_TTL));
+      reachable = true;
+    } catch (RedisException e) {
+      reachable = false;
+      log.warn("stream {}: Redis unreachable ({}); it resumes on this instance only", streamId, e.getMessage());
+    }
+    boolean mirrored = reachable;
     return new Mirror() {
-      private boolean broken;
+      private boolean broken = !mirrored;
 
       @Override
       public void event(long seq, byte[] sse) {
         if (broken) return;
         try {
-          if (seq == 0) redis.set(running, "1", SetArgs.Builder.px(RUNNING_TTL));
           redis.xadd(key, new XAddArgs().id((seq + 1) + "-0").maxlen(maxEntries),
               Map.of("d", new String(sse, StandardCharsets.UTF_8)));
           if (seq == 0) redis.pexpire(key, RUNNING_TTL);
@@ -86,7 +95,14 @@ public final class RedisStreams implements SharedStreams {
 
       @Override
       public void end(String trailer, GatewayError earlyError) {
-        if (broken) return;
+        if (broken) {
+          try {
+            redis.del(running);
+          } catch (RedisException e) {
+            log.debug("stream {}: could not clear its running mark ({})", streamId, e.getMessage());
+          }
+          return;
+        }
         try {
           var body = new java.util.HashMap<String, String>();
           body.put("end", trailer == null ? "" : trailer);
