@@ -43,6 +43,8 @@ public final class RedisCounters implements Counters {
   private final RedisCommands<String, String> redis;
   private final RedisSettings.OnFailure onFailure;
   private final String sha;
+  /** Set while Redis fails, so that an outage is logged once, not once per request. */
+  private final java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
 
   RedisCounters(RedisCommands<String, String> redis, RedisSettings.OnFailure onFailure) {
     this.redis = redis;
@@ -68,9 +70,12 @@ public final class RedisCounters implements Counters {
       } catch (io.lettuce.core.RedisNoScriptException e) {
         r = redis.eval(SCRIPT, ScriptOutputType.MULTI, keys, args);
       }
+      if (down.compareAndSet(true, false)) log.info("rate-limit counters reachable again (Redis)");
       return new Decision(r.get(0) == 1L, r.get(1), Duration.ofMillis(r.get(2)));
     } catch (RedisException e) {
-      log.warn("rate-limit counter unavailable (Redis: {}); failing {}", e.getMessage(), onFailure);
+      if (down.compareAndSet(false, true)) {
+        log.warn("rate-limit counters unavailable (Redis: {}); failing {} until it is back", e.getMessage(), onFailure);
+      }
       return onFailure == RedisSettings.OnFailure.OPEN
           ? new Decision(true, -1, Duration.ZERO)
           : new Decision(false, -1, RETRY_WHILE_DOWN);

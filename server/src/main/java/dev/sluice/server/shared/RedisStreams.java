@@ -12,9 +12,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -46,78 +46,32 @@ public final class RedisStreams implements SharedStreams {
 
   private final RedisClient client;
   private final RedisCommands<String, String> redis;
+  private final RedisAsyncCommands<String, String> async;
   private final StatefulRedisPubSubConnection<String, String> pubsub;
   private final ResumeSettings settings;
   /** Stream entries kept: the byte cap over the smallest browser event's size (about 64 bytes). */
   private final long maxEntries;
 
-  RedisStreams(RedisClient client, RedisCommands<String, String> redis, ResumeSettings settings) {
+  RedisStreams(RedisClient client, StatefulRedisConnection<String, String> connection, ResumeSettings settings) {
     this.client = client;
-    this.redis = redis;
+    this.redis = connection.sync();
+    this.async = connection.async();
     this.settings = settings;
     this.maxEntries = Math.max(1024, settings.logBytes() / 64);
     this.pubsub = client.connectPubSub();
   }
 
-  private static String logKey(String id) {
+  static String logKey(String id) {
     return "sluice:log:" + id;
+  }
+
+  static String runningKey(String id) {
+    return "sluice:running:" + id;
   }
 
   @Override
   public Mirror mirror(String streamId) {
-    String key = logKey(streamId);
-    String running = "sluice:running:" + streamId;
-    boolean reachable;
-    try {
-      // Known to every instance from the start, so an abort asked elsewhere finds it even before its first event.
-      redis.set(running, "1", SetArgs.Builder.px(RUNNING_TTL));
-      reachable = true;
-    } catch (RedisException e) {
-      reachable = false;
-      log.warn("stream {}: Redis unreachable ({}); it resumes on this instance only", streamId, e.getMessage());
-    }
-    boolean mirrored = reachable;
-    return new Mirror() {
-      private boolean broken = !mirrored;
-
-      @Override
-      public void event(long seq, byte[] sse) {
-        if (broken) return;
-        try {
-          redis.xadd(key, new XAddArgs().id((seq + 1) + "-0").maxlen(maxEntries),
-              Map.of("d", new String(sse, StandardCharsets.UTF_8)));
-          if (seq == 0) redis.pexpire(key, RUNNING_TTL);
-        } catch (RedisException e) {
-          broken = true;
-          log.warn("stream {}: Redis mirror stopped ({}); it resumes on this instance only", streamId, e.getMessage());
-        }
-      }
-
-      @Override
-      public void end(String trailer, GatewayError earlyError) {
-        if (broken) {
-          try {
-            redis.del(running);
-          } catch (RedisException e) {
-            log.debug("stream {}: could not clear its running mark ({})", streamId, e.getMessage());
-          }
-          return;
-        }
-        try {
-          var body = new java.util.HashMap<String, String>();
-          body.put("end", trailer == null ? "" : trailer);
-          if (earlyError != null) {
-            body.put("early_type", earlyError.type().name());
-            body.put("early_message", earlyError.message());
-          }
-          redis.xadd(key, XAddArgs.Builder.maxlen(maxEntries), body);
-          redis.pexpire(key, settings.retention());
-          redis.del(running);
-        } catch (RedisException e) {
-          log.warn("stream {}: Redis mirror could not record the end ({})", streamId, e.getMessage());
-        }
-      }
-    };
+    return new RedisMirror(async, streamId, maxEntries, RUNNING_TTL, settings.retention());
   }
 
   @Override
@@ -154,7 +108,7 @@ public final class RedisStreams implements SharedStreams {
   @Override
   public boolean cancel(String streamId) throws GatewayException {
     try {
-      if (redis.exists("sluice:running:" + streamId) == 0) return false;
+      if (redis.exists(runningKey(streamId)) == 0) return false;
       redis.publish(CANCEL_CHANNEL, streamId);
       return true;
     } catch (RedisException e) {
@@ -228,6 +182,15 @@ public final class RedisStreams implements SharedStreams {
         if (read != null) batch.addAll(read);
         if (batch.isEmpty()) {
           if (closed) return ReplayLog.CLOSED;
+          // A log that expired under us (its instance died, or its mirror broke) never gets an end entry.
+          try {
+            if (connection.sync().exists(key) == 0) {
+              return new ReplayLog.End(null, GatewayError.of(ErrorType.UPSTREAM_ERROR,
+                  "The stream's shared log ended without its last events (its instance stopped mirroring it)."));
+            }
+          } catch (RedisException e) {
+            return closed ? ReplayLog.CLOSED : lost(e);
+          }
           return ReplayLog.QUIET;
         }
       }

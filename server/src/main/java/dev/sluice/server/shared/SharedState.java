@@ -39,7 +39,7 @@ public final class SharedState implements AutoCloseable {
       StatefulRedisConnection<String, String> connection = client.connect();
       connection.setTimeout(Duration.ofSeconds(2));
       var counters = new RedisCounters(connection.sync(), redis.onFailure());
-      return new SharedState(counters, new RedisStreams(client, connection.sync(), resume), client, connection);
+      return new SharedState(counters, new RedisStreams(client, connection, resume), client, connection);
     } catch (RuntimeException e) {
       client.shutdown();
       throw new IllegalStateException("cannot reach Redis at " + redis + ": " + e.getMessage(), e);
