@@ -173,6 +173,32 @@ class ResumeTest {
     }
   }
 
+  @Test
+  void refusesAResumeFromBeforeTheKeptWindowWithAClearErrorEvent() throws Exception {
+    RecordingProvider provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ZERO)));
+    try (TestGateway gateway = TestGateway.start(
+        b -> b.resume(new ResumeSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), 64 * 1024)), provider)) {
+      // sim/echo says the prompt back word by word: 4,000 words are far more than 64 KiB of events.
+      String body = "{\"model\":\"sim/echo\",\"messages\":[{\"role\":\"user\",\"content\":\""
+          + "word ".repeat(4_000) + "\"}]}";
+      String first = readThenLeave(gateway, "POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body, 1).getFirst().data().get("stream").asText();
+      // With no client the generator runs on at full speed, dropping the oldest events past the cap.
+      provider.awaitStream(Duration.ofSeconds(5)).closed.get(10, TimeUnit.SECONDS);
+
+      HttpResponse<String> early = getWith(gateway, "/api/streams/" + first + "?after=0", null);
+      assertThat(early.statusCode()).isEqualTo(200);
+      List<BrowserEndpointTest.Event> events = BrowserEndpointTest.events(early.body());
+      assertThat(events).hasSize(1);
+      assertThat(events.getFirst().data().at("/error/message").asText()).contains("can no longer be resumed after event 0");
+
+      // The kept window itself still replays, through to the end.
+      List<BrowserEndpointTest.Event> all = BrowserEndpointTest.events(
+          getWith(gateway, "/api/streams/" + first + "?after=3990", null).body());
+      assertThat(all.getLast().data().get("done").asBoolean()).isTrue();
+    }
+  }
+
   private static void DELETE_finds_nothing(TestGateway gateway, String streamId) throws Exception {
     HttpResponse<String> abort = gateway.http.send(HttpRequest.newBuilder(gateway.uri("/api/streams/" + streamId))
         .DELETE().build(), HttpResponse.BodyHandlers.ofString());

@@ -62,12 +62,23 @@ public final class ResumableStream {
 
   /** A reader of the events after {@code afterSeq}; the caller must {@link #detach} it when done. */
   public ReplayLog.Cursor attach(long afterSeq) throws ReplayLog.Gone {
-    ReplayLog.Cursor cursor = log.follow(afterSeq);
+    // Counted before the cursor exists, so that a grace period ending meanwhile sees this reader coming.
     synchronized (state) {
       readers++;
       epoch++;
     }
-    return cursor;
+    try {
+      return log.follow(afterSeq);
+    } catch (ReplayLog.Gone | RuntimeException e) {
+      long mine;
+      synchronized (state) {
+        readers--;
+        if (readers > 0 || !running) throw e;
+        mine = ++epoch;
+      }
+      startGrace(mine);
+      throw e;
+    }
   }
 
   /** Lets go of a reader; the last one to leave a running stream starts its grace period. Idempotent per cursor. */
@@ -79,6 +90,10 @@ public final class ResumableStream {
       if (readers > 0 || !running) return;
       mine = ++epoch;
     }
+    startGrace(mine);
+  }
+
+  private void startGrace(long mine) {
     if (grace.isZero()) expire(mine);
     else timers.schedule(() -> expire(mine), grace.toNanos(), TimeUnit.NANOSECONDS);
   }
