@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.dialect.StreamContext;
+import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.sim.SimProvider;
@@ -8,41 +9,72 @@ import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.relay.StreamRelay;
+import dev.sluice.server.resume.Follower;
+import dev.sluice.server.resume.ReplayLog;
+import dev.sluice.server.resume.ResumableStream;
+import dev.sluice.server.resume.ResumePoint;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.Failed;
+import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.Usage;
+import dev.sluice.usage.UsageMeter;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The browser dialect: {@code GET /api/chat/stream} for {@code EventSource}, {@code POST /api/chat}
- * for {@code fetch}, and {@code DELETE /api/streams/{id}} to abort a stream at once.
+ * for {@code fetch}, {@code GET /api/streams/{id}} to resume a stream and {@code DELETE
+ * /api/streams/{id}} to abort one at once.
+ *
+ * <p>Generation is decoupled from delivery: a generator thread relays the upstream into the
+ * stream's {@link ReplayLog}, and the request's own thread follows the log to the client. A client
+ * that reconnects with {@code Last-Event-ID: <streamId>:<seq>} (an {@code EventSource} does so by
+ * itself) follows the same log from {@code seq + 1}: no second generation, no second bill.
  *
  * <p>{@code EventSource} cannot read an error response's body, so the GET endpoint always answers
- * with an event stream and reports even bad input as an {@code {"error": ...}} event; the POST
- * endpoint answers bad input with a 4xx and the same JSON.
+ * a new stream with an event stream and reports even bad input as an {@code {"error": ...}} event;
+ * the POST endpoint answers bad input with a 4xx and the same JSON.
  */
 final class BrowserEndpoint {
+  private static final Logger log = LoggerFactory.getLogger(BrowserEndpoint.class);
+
   private final Gateway gateway;
 
   BrowserEndpoint(Gateway gateway) {
     this.gateway = gateway;
   }
 
+  /** A new stream, or the resume of one when the request names a last event id. */
   Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
+    Map<String, String> query = query(exchange.request());
+    String lastEventId = lastEventId(exchange, query);
+    if (lastEventId != null) {
+      // A resume, not a new stream: a bad resume point is a real 400 even to EventSource, which
+      // then stops reconnecting rather than retrying a request that cannot succeed.
+      try {
+        ResumePoint point = ResumePoint.parse(lastEventId);
+        if (!eventSource) RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes());
+        follow(exchange, point, eventSource);
+      } catch (GatewayException e) {
+        respondJson(exchange.channel(), e.error());
+      }
+      return null;
+    }
     ChatRequest request;
     Upstreams.Call call;
     try {
       if (eventSource) {
-        Fields fields = Request.extractQueryParameters(exchange.request());
-        var query = new HashMap<String, String>();
-        for (Fields.Field f : fields) query.put(f.getName(), f.getValue());
         request = BrowserRequestDecoder.fromQuery(query);
       } else {
         RequestBodies.requireJson(exchange.request());
@@ -56,31 +88,200 @@ final class BrowserEndpoint {
     }
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
-    StreamRelay relay = ApiEndpoint.relay(gateway, exchange, request, call, context);
-    gateway.streams().add(streamId, call.source());
-    ClientChannel channel = exchange.channel();
-    // Off the registry before the last byte goes out: a client that saw the end cannot still abort it.
-    channel.beforeLastWrite(() -> gateway.streams().remove(streamId));
+    StreamRegistry streams = gateway.streams();
+    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId));
+    var stream = new ResumableStream(streamId, replay, call.source(), streams.settings().grace(), streams.timers(),
+        () -> streams.followedElsewhere(streamId));
+    var relay = new StreamRelay(call.source(), new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
+    // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
+    // answered, which may be a fallback.
+    var browser = new BrowserStreamEncoder(context,
+        (model, usage) -> model.startsWith(SimProvider.NAME + "/") ? BigDecimal.ZERO : null);
+    // The stream stops being abortable as its terminal event is logged: a client that saw the end
+    // cannot still abort it.
+    StreamEncoder encoder = (event, sink) -> {
+      if (event instanceof Finished || event instanceof Failed) stream.ending();
+      browser.encode(event, sink);
+    };
+    streams.add(stream);
+    ReplayLog.Cursor cursor = attachFromStart(stream);
+    Thread.ofVirtual().name("sluice-generate-" + streamId).start(() -> generate(stream, relay, encoder));
+    deliver(exchange, stream.id(), cursor, () -> stream.detach(cursor), eventSource);
+    // The generation's outcome (its ledger row) belongs to the request that started it, whenever it ends.
+    return stream.outcome().join();
+  }
+
+  /** {@code GET /api/streams/{id}}: replays from {@code Last-Event-ID}, {@code ?lastEventId=}, {@code ?after=}, or the start. */
+  void resume(Exchange exchange, String streamId) throws IOException {
+    Map<String, String> query = query(exchange.request());
+    ResumePoint point;
     try {
-      // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
-      // answered, which may be a fallback.
-      var encoder = new BrowserStreamEncoder(context,
-          (model, usage) -> model.startsWith(SimProvider.NAME + "/") ? BigDecimal.ZERO : null);
-      return relay.stream(encoder, channel, responder(eventSource));
-    } finally {
-      gateway.streams().remove(streamId);
+      String lastEventId = lastEventId(exchange, query);
+      if (lastEventId != null) {
+        point = ResumePoint.parse(lastEventId);
+        if (!point.streamId().equals(streamId)) {
+          throw new GatewayException(GatewayError.invalid("Last-Event-ID",
+              "Last-Event-ID names stream '" + point.streamId() + "', not '" + streamId + "'."));
+        }
+      } else {
+        point = ResumePoint.after(streamId, query.get("after"));
+      }
+    } catch (GatewayException e) {
+      respondJson(exchange.channel(), e.error());
+      return;
     }
+    follow(exchange, point, true);
   }
 
   /** {@code DELETE /api/streams/{id}}: 204 when a running stream was aborted, 404 when none runs. */
   void abort(Exchange exchange, String streamId) throws IOException {
-    boolean found = gateway.streams().cancel(streamId, GatewayError.of(ErrorType.CANCELLED, "aborted by the client"));
+    boolean found;
+    try {
+      found = gateway.streams().abort(streamId);
+    } catch (GatewayException e) {
+      respondJson(exchange.channel(), e.error());
+      return;
+    }
     if (found) {
       exchange.channel().respond(204, null, "", null);
     } else {
-      GatewayError error = GatewayError.of(ErrorType.NOT_FOUND, "No running stream has the id '" + streamId + "'.");
-      exchange.channel().respond(404, "application/json", BrowserStreamEncoder.errorData(error), null);
+      respondJson(exchange.channel(), GatewayError.of(ErrorType.NOT_FOUND, "No running stream has the id '" + streamId + "'."));
     }
+  }
+
+  /** Follows a known stream from a resume point: 404 if the stream is unknown here or expired. */
+  private void follow(Exchange exchange, ResumePoint point, boolean eventSource) throws IOException {
+    exchange.watch().watchReads();
+    ResumableStream stream = gateway.streams().get(point.streamId());
+    Follower follower;
+    Runnable detach;
+    try {
+      if (stream != null) {
+        ReplayLog.Cursor cursor = stream.attach(point.afterSeq());
+        follower = cursor;
+        detach = () -> stream.detach(cursor);
+      } else {
+        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq());
+        detach = follower == null ? null : follower::close;
+      }
+    } catch (ReplayLog.Gone gone) {
+      sendGone(exchange.channel(), point, gone);
+      return;
+    } catch (GatewayException e) {
+      respondJson(exchange.channel(), e.error());
+      return;
+    }
+    if (follower == null) {
+      respondJson(exchange.channel(), GatewayError.of(ErrorType.NOT_FOUND,
+          "No stream has the id '" + point.streamId() + "' (unknown, or ended more than "
+              + gateway.streams().settings().retention().toSeconds() + " s ago)."));
+      return;
+    }
+    deliver(exchange, point.streamId(), follower, detach, eventSource);
+  }
+
+  private static ReplayLog.Cursor attachFromStart(ResumableStream stream) {
+    try {
+      return stream.attach(-1);
+    } catch (ReplayLog.Gone impossible) {
+      throw new IllegalStateException("a new log dropped its first event", impossible);
+    }
+  }
+
+  /** The generator: relays the upstream into the log, on its own thread, until the stream ends. */
+  private static void generate(ResumableStream stream, StreamRelay relay, StreamEncoder encoder) {
+    ReplayLog replay = stream.log();
+    Outcome result;
+    try {
+      result = relay.log(encoder, replay);
+    } catch (RuntimeException | Error e) {
+      log.error("stream {} failed", stream.id(), e);
+      result = new Outcome("failed", null, GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."), Usage.NONE);
+    }
+    try {
+      if (stream.running()) {
+        // No terminal event was logged (the client was gone, or the relay broke): log one, so that a
+        // later resume still sees how the stream ended.
+        GatewayError error = result.error() != null ? result.error() : GatewayError.of(ErrorType.INTERNAL, "stream ended");
+        if (replay.started()) encoder.encode(new Failed(error), replay);
+        else replay.failEarly(error);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("stream {}: could not log its end: {}", stream.id(), e.toString());
+    } finally {
+      replay.end(null);
+      stream.finished(result);
+    }
+  }
+
+  /** Follows the log to this client until the log ends or the client leaves. */
+  private void deliver(Exchange exchange, String streamId, Follower cursor, Runnable detach, boolean eventSource)
+      throws IOException {
+    ClientChannel channel = exchange.channel();
+    exchange.watch().onGone(detach);
+    long heartbeat = gateway.config().heartbeat().isZero() ? Long.MAX_VALUE : gateway.config().heartbeat().toNanos();
+    try {
+      while (true) {
+        ReplayLog.Step step = cursor.next(heartbeat);
+        switch (step) {
+          case ReplayLog.Event e -> channel.framed(e.sse());
+          case ReplayLog.End end -> {
+            // Off the log before the last byte goes out, so the connection is free for its next request.
+            detach.run();
+            if (end.earlyError() != null) {
+              if (channel.committed()) {
+                channel.event(null, null, BrowserStreamEncoder.errorData(end.earlyError()));
+                channel.finish();
+              } else {
+                responder(eventSource).respond(end.earlyError(), channel);
+              }
+            } else {
+              if (end.trailer() != null) channel.comment(end.trailer());
+              channel.finish();
+            }
+            return;
+          }
+          case ReplayLog.Signal signal -> {
+            if (signal == ReplayLog.CLOSED) return;
+            channel.comment("ping");
+          }
+        }
+      }
+    } catch (ReplayLog.Gone gone) {
+      sendGone(channel, new ResumePoint(streamId, -1), gone);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException clientGone) {
+      // The client left mid-write; the stream goes on for its grace period, for a resume.
+      log.debug("stream {}: client left: {}", streamId, clientGone.toString());
+    } finally {
+      detach.run();
+    }
+  }
+
+  private static void sendGone(ClientChannel channel, ResumePoint point, ReplayLog.Gone gone) throws IOException {
+    GatewayError error = GatewayError.of(ErrorType.NOT_FOUND, "Stream '" + point.streamId() + "' can no longer be resumed"
+        + (point.afterSeq() < 0 ? "" : " after event " + point.afterSeq())
+        + ": its replay log keeps events from " + gone.firstKept() + " on.");
+    channel.event(null, null, BrowserStreamEncoder.errorData(error));
+    channel.finish();
+  }
+
+  private static String lastEventId(Exchange exchange, Map<String, String> query) {
+    String header = exchange.request().getHeaders().get("Last-Event-ID");
+    if (header != null && !header.isBlank()) return header.trim();
+    return query.get("lastEventId");
+  }
+
+  private static Map<String, String> query(Request request) {
+    Fields fields = Request.extractQueryParameters(request);
+    var query = new HashMap<String, String>();
+    for (Fields.Field f : fields) query.put(f.getName(), f.getValue());
+    return query;
+  }
+
+  private static void respondJson(ClientChannel channel, GatewayError error) throws IOException {
+    channel.respond(error.httpStatus(), "application/json", BrowserStreamEncoder.errorData(error), error.retryAfter());
   }
 
   private static StreamRelay.ErrorResponder responder(boolean eventSource) {
@@ -88,7 +289,6 @@ final class BrowserEndpoint {
       channel.event(null, null, BrowserStreamEncoder.errorData(error));
       channel.finish();
     };
-    return (error, channel) ->
-        channel.respond(error.httpStatus(), "application/json", BrowserStreamEncoder.errorData(error), error.retryAfter());
+    return (error, channel) -> respondJson(channel, error);
   }
 }

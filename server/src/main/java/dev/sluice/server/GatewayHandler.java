@@ -133,7 +133,9 @@ final class GatewayHandler extends Handler.Abstract {
       }
       default -> {
         if (path.startsWith("/api/streams/") && path.length() > "/api/streams/".length()) {
-          if (allow(exchange, method, "DELETE", false)) browser.abort(exchange, path.substring("/api/streams/".length()));
+          String streamId = path.substring("/api/streams/".length());
+          if (method.equals("GET")) browser.resume(exchange, streamId);
+          else if (allow(exchange, method, "DELETE", false)) browser.abort(exchange, streamId);
           return null;
         }
         GatewayError error = GatewayError.of(ErrorType.NOT_FOUND, "No endpoint at " + method + " " + path + ".");

@@ -4,6 +4,7 @@ import dev.sluice.policy.Resilience;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.shared.SharedState;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -24,12 +25,22 @@ public final class SluiceServer implements AutoCloseable {
   private final ServerConnector connector;
   private final ModelRouter router;
   private final Resilience resilience;
+  private final StreamRegistry streams;
+  private final SharedState shared;
 
-  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience) {
+  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience,
+      StreamRegistry streams, SharedState shared) {
     this.server = server;
     this.connector = connector;
     this.router = router;
     this.resilience = resilience;
+    this.streams = streams;
+    this.shared = shared;
+  }
+
+  /** The state shared with other instances (Redis) or kept here: counters for rate limits, stream logs. */
+  public SharedState shared() {
+    return shared;
   }
 
   /** Builds the providers the configuration enables and starts listening. */
@@ -69,15 +80,19 @@ public final class SluiceServer implements AutoCloseable {
     server.addConnector(connector);
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
     var upstreams = new Upstreams(config, router, resilience);
-    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams)));
+    var shared = SharedState.start(config.redis(), config.resume());
+    var streams = new StreamRegistry(config.resume(), shared.streams());
+    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams)));
     server.setStopTimeout(5_000);
     try {
       server.start();
     } catch (Exception e) {
       resilience.close();
+      streams.close();
+      shared.close();
       throw e;
     }
-    return new SluiceServer(server, connector, router, resilience);
+    return new SluiceServer(server, connector, router, resilience, streams, shared);
   }
 
   public int port() {
@@ -106,9 +121,12 @@ public final class SluiceServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
+      // Streams waiting out a grace period would hold the stop up: they end now.
+      streams.close();
       server.stop();
     } finally {
       resilience.close();
+      shared.close();
     }
   }
 }

@@ -1,29 +1,96 @@
 package dev.sluice.server;
 
-import dev.sluice.provider.EventStream;
+import dev.sluice.server.config.ResumeSettings;
+import dev.sluice.server.resume.Follower;
+import dev.sluice.server.resume.ReplayLog;
+import dev.sluice.server.resume.ResumableStream;
+import dev.sluice.server.shared.SharedStreams;
+import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The browser streams running on this instance, by stream id, so that {@code DELETE
- * /api/streams/{id}} can abort one at once. A stream is here from its start to its end only.
+ * The browser streams of this instance, by stream id: running ones, so that {@code DELETE
+ * /api/streams/{id}} can abort one, and ended ones for the retention window, so that a client can
+ * still replay them. One timer thread runs the grace periods and the expiries.
  */
-final class StreamRegistry {
-  private final ConcurrentHashMap<String, EventStream> live = new ConcurrentHashMap<>();
+final class StreamRegistry implements AutoCloseable {
+  private final ConcurrentHashMap<String, ResumableStream> streams = new ConcurrentHashMap<>();
+  private final ResumeSettings settings;
+  /** Other instances' streams and aborts (Redis), or null on a single instance. */
+  private final SharedStreams shared;
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().name("sluice-resume-timers").daemon().factory());
 
-  void add(String streamId, EventStream stream) {
-    live.put(streamId, stream);
+  StreamRegistry(ResumeSettings settings, SharedStreams shared) {
+    this.settings = settings;
+    this.shared = shared;
+    if (shared != null) {
+      // An abort asked on another instance: only the instance generating the stream finds it.
+      shared.onCancel(id -> cancelHere(id, ABORTED));
+    }
   }
 
-  void remove(String streamId) {
-    live.remove(streamId);
+  private static final GatewayError ABORTED = GatewayError.of(ErrorType.CANCELLED, "aborted by the client");
+
+  /** Where a stream generated here mirrors its log, or null on a single instance. */
+  SharedStreams.Mirror mirror(String streamId) {
+    return shared == null ? null : shared.mirror(streamId);
   }
 
-  /** Cancels the stream; false if no such stream runs here. */
-  boolean cancel(String streamId, GatewayError reason) {
-    EventStream stream = live.get(streamId);
-    if (stream == null) return false;
-    stream.cancel(reason);
-    return true;
+  /** True if a client on another instance follows the stream (its grace period is not over). */
+  boolean followedElsewhere(String streamId) {
+    return shared != null && shared.followedElsewhere(streamId);
+  }
+
+  /** Follows a stream generated on another instance; null if none knows it (or on a single instance). */
+  Follower followElsewhere(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException {
+    return shared == null ? null : shared.follow(streamId, afterSeq);
+  }
+
+  ResumeSettings settings() {
+    return settings;
+  }
+
+  /** Timers for grace periods; tasks must not block. */
+  ScheduledExecutorService timers() {
+    return timers;
+  }
+
+  void add(ResumableStream stream) {
+    streams.put(stream.id(), stream);
+    // Kept for replay until the retention window after its end, then forgotten.
+    stream.outcome().whenComplete((o, t) -> {
+      if (timers.isShutdown()) streams.remove(stream.id(), stream);
+      else timers.schedule(() -> streams.remove(stream.id(), stream), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
+    });
+  }
+
+  /** The stream, running or ended within its retention window; null if unknown or expired. */
+  ResumableStream get(String streamId) {
+    return streams.get(streamId);
+  }
+
+  /** Aborts the stream, here or (with Redis) on the instance generating it; false if it runs nowhere. */
+  boolean abort(String streamId) throws GatewayException {
+    if (cancelHere(streamId, ABORTED)) return true;
+    return streams.get(streamId) == null && shared != null && shared.cancel(streamId);
+  }
+
+  private boolean cancelHere(String streamId, GatewayError reason) {
+    ResumableStream stream = streams.get(streamId);
+    return stream != null && stream.cancel(reason);
+  }
+
+  /** Cancels every running stream (the gateway stops) and the timers. */
+  @Override
+  public void close() {
+    GatewayError stopping = GatewayError.of(ErrorType.UPSTREAM_OVERLOADED, "Sluice is shutting down; retry.");
+    for (ResumableStream s : streams.values()) s.cancel(stopping);
+    timers.shutdownNow();
   }
 }

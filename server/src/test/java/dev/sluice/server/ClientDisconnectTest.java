@@ -29,7 +29,8 @@ import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.junit.jupiter.api.Test;
 
 /**
- * A client that goes away cancels its upstream at once, in every phase: waiting for the first
+ * A {@code /v1/*} client that goes away cancels its upstream at once (a browser stream, which is
+ * resumable, after its grace period), in every phase: waiting for the first
  * token (nothing written yet, where HTTP/1.1 alone would notice nothing) and mid-stream; by FIN, by
  * RST, on HTTP/1.1 and on h2c. Kept-alive connections keep working after a watched request.
  */
@@ -103,17 +104,28 @@ class ClientDisconnectTest {
     }
   }
 
+  /**
+   * A browser stream is resumable, so its client leaving starts a grace period rather than a cancel
+   * (the contract's "Browser events"); when no client resumes within it, the upstream is cancelled
+   * as a client disconnect. Changed by design from the former immediate cancel.
+   */
   @Test
-  void abortsBrowserStreamWhenEventSourceCloses() throws Exception {
+  void cancelsBrowserStreamWhenNoClientResumesWithinTheGracePeriod() throws Exception {
     RecordingProvider provider = thinkingSim();
-    try (TestGateway gateway = gatewayWith(provider)) {
+    Duration grace = Duration.ofMillis(300);
+    try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ZERO)
+        .resume(new dev.sluice.server.config.ResumeSettings(grace, Duration.ofSeconds(5), 1 << 20)), provider)) {
       var socket = new Socket("127.0.0.1", gateway.port());
       socket.getOutputStream().write(("GET /api/chat/stream?prompt=hi HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
       long closedAt = System.nanoTime();
       socket.close();
-      assertCancelledForDisconnect(stream, closedAt);
+      long cancelledAt = stream.cancelledAt.get(5, TimeUnit.SECONDS);
+      assertThat(stream.cancelReason.get().clientGone()).isTrue();
+      assertThat(Duration.ofNanos(cancelledAt - closedAt)).isGreaterThanOrEqualTo(grace)
+          .isLessThan(grace.plus(DETECTION_BOUND));
+      stream.closed.get(5, TimeUnit.SECONDS);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 final class RecordingProvider implements Provider {
   private final Provider delegate;
   private final LinkedBlockingQueue<Recorded> opened = new LinkedBlockingQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
 
   RecordingProvider(Provider delegate) {
     this.delegate = delegate;
@@ -34,7 +35,13 @@ final class RecordingProvider implements Provider {
   public EventStream stream(ChatRequest request) {
     var recorded = new Recorded(request, delegate.stream(request));
     opened.add(recorded);
+    count.incrementAndGet();
     return recorded;
+  }
+
+  /** How many upstream streams were opened in all (awaited or not). */
+  int openedCount() {
+    return count.get();
   }
 
   /** The next stream opened, waiting up to {@code timeout}. */

@@ -27,7 +27,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server");
+      Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server",
+          "resume", "redis");
   /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
   private static final Set<String> NOT_YET_APPLIED = Set.of("prices");
 
@@ -68,6 +69,9 @@ public final class ConfigLoader {
         anthropicBase != null ? uri(anthropicBase, "ANTHROPIC_BASE_URL") : current.anthropicBaseUrl());
     if (blankToNull(env.get("SLUICE_HOST")) != null) b.host(env.get("SLUICE_HOST").trim());
     if (blankToNull(env.get("SLUICE_PORT")) != null) b.port(port(env.get("SLUICE_PORT"), "SLUICE_PORT"));
+    if (blankToNull(env.get("SLUICE_REDIS_URL")) != null) {
+      b.redis(new RedisSettings(redisUri(env.get("SLUICE_REDIS_URL"), "SLUICE_REDIS_URL"), current.redis().onFailure()));
+    }
   }
 
   static void applyYaml(SluiceConfig.Builder b, Object document) {
@@ -92,6 +96,8 @@ public final class ConfigLoader {
       b.modelPolicies(policies);
     }
     if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
+    if (root.containsKey("resume")) b.resume(resume(map(root.get("resume"), "resume"), current.resume()));
+    if (root.containsKey("redis")) b.redis(redis(map(root.get("redis"), "redis"), current.redis()));
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
       known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes", "client_send_buffer_bytes",
@@ -208,6 +214,32 @@ public final class ConfigLoader {
     return out;
   }
 
+  private static RedisSettings redis(Map<String, Object> m, RedisSettings d) {
+    known(m, "redis", Set.of("url", "on_failure"));
+    URI url = m.containsKey("url") ? redisUri(String.valueOf(m.get("url")), "redis.url") : d.url();
+    RedisSettings.OnFailure onFailure = d.onFailure();
+    if (m.containsKey("on_failure")) {
+      onFailure = switch (String.valueOf(m.get("on_failure"))) {
+        case "closed" -> RedisSettings.OnFailure.CLOSED;
+        case "open" -> RedisSettings.OnFailure.OPEN;
+        default -> throw new ConfigException("redis.on_failure: expected closed or open");
+      };
+    }
+    return new RedisSettings(url, onFailure);
+  }
+
+  private static ResumeSettings resume(Map<String, Object> m, ResumeSettings d) {
+    known(m, "resume", Set.of("grace", "retention", "log_bytes"));
+    try {
+      return new ResumeSettings(
+          m.containsKey("grace") ? duration(m.get("grace"), "resume.grace") : d.grace(),
+          m.containsKey("retention") ? duration(m.get("retention"), "resume.retention") : d.retention(),
+          m.containsKey("log_bytes") ? number(m.get("log_bytes"), "resume.log_bytes").longValue() : d.logBytes());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("resume: " + e.getMessage());
+    }
+  }
+
   private static SimConfig sim(Map<String, Object> m, SimConfig d) {
     known(m, "sim", Set.of("tokens_per_second", "first_token_delay"));
     return new SimConfig(
@@ -259,6 +291,19 @@ public final class ConfigLoader {
   private static Duration duration(Object node, String path) {
     if (node instanceof String s) return Durations.parse(s, path);
     throw new ConfigException(path + ": expected a duration such as 500ms, 30s or 10m");
+  }
+
+  /** A {@code redis://} or {@code rediss://} URL; the error does not echo it, as it may hold a password. */
+  private static URI redisUri(String text, String path) {
+    try {
+      URI u = URI.create(text.trim());
+      if (u.getScheme() != null && (u.getScheme().equals("redis") || u.getScheme().equals("rediss")) && u.getHost() != null) {
+        return u;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new ConfigException(path + ": expected redis://host:port");
   }
 
   private static URI uri(String text, String path) {

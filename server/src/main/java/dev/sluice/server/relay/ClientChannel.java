@@ -92,6 +92,20 @@ public final class ClientChannel implements EventSink {
     }
   }
 
+  /**
+   * Sends bytes that are already whole Server-Sent Events (framed once, when a replay log took
+   * them), so that a replay costs no re-encoding.
+   */
+  public void framed(byte[] sse) throws IOException {
+    lock.lock();
+    try {
+      commitStreamHeaders();
+      write(false, ByteBuffer.wrap(sse));
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public void comment(String text) throws IOException {
     lock.lock();

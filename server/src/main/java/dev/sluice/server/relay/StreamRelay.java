@@ -1,5 +1,6 @@
 package dev.sluice.server.relay;
 
+import dev.sluice.dialect.EventSink;
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.provider.EventStream;
@@ -63,11 +64,32 @@ public final class StreamRelay {
       @Override
       public void complete() throws IOException {
         // The time to first token and Sluice's own part of it, as a comment every SSE client skips.
-        channel.comment("sluice-timing ttft_ms=" + millis(context.ttftMillis()) + " overhead_ms="
-            + millis(context.overheadMillis()));
+        channel.comment(timing());
         channel.finish();
       }
-    }, encoder, channel, channel, early);
+    }, encoder, channel, Target.of(channel, early));
+  }
+
+  /**
+   * Relays into a replay log rather than to a client: the stream's events, then its end, or its
+   * early failure. The log's readers deliver them; heartbeats are theirs to send.
+   */
+  public Outcome log(StreamEncoder encoder, EventLog log) {
+    return run(new Delivery() {
+      @Override
+      public void deliver(StreamEvent event) throws IOException {
+        encoder.encode(event, log);
+      }
+
+      @Override
+      public void complete() throws IOException {
+        log.end(timing());
+      }
+    }, encoder, null, new Target(log, log::started, () -> log.end(null), log::failEarly));
+  }
+
+  private String timing() {
+    return "sluice-timing ttft_ms=" + millis(context.ttftMillis()) + " overhead_ms=" + millis(context.overheadMillis());
   }
 
   /** Writes a whole response. */
@@ -90,7 +112,25 @@ public final class StreamRelay {
             + millis(context.overheadMillis()));
         respond.respond();
       }
-    }, null, null, channel, early);
+    }, null, null, Target.of(channel, early));
+  }
+
+  /** What a failure is told to: a sink for an in-stream error, or whoever answers one before the first byte. */
+  private record Target(EventSink sink, java.util.function.BooleanSupplier committed, Finisher finish,
+      EarlyFailure early) {
+    static Target of(ClientChannel channel, ErrorResponder early) {
+      return new Target(channel, channel::committed, channel::finish, error -> early.respond(error, channel));
+    }
+  }
+
+  @FunctionalInterface
+  private interface Finisher {
+    void finish() throws IOException;
+  }
+
+  @FunctionalInterface
+  private interface EarlyFailure {
+    void respond(GatewayError error) throws IOException;
   }
 
   /** Where the events of a successful stream go, and how its response ends. */
@@ -106,8 +146,7 @@ public final class StreamRelay {
    * @param inStream the encoder for an in-stream error once the response is committed, or null
    * @param heartbeats the channel to send heartbeats to while quiet, or null for a whole response
    */
-  private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, ClientChannel channel,
-      ErrorResponder early) {
+  private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, Target target) {
     var watchdog = new StreamWatchdog(timeouts, heartbeat, source, heartbeats);
     watchdog.start();
     long askedAt = System.nanoTime();
@@ -117,7 +156,7 @@ public final class StreamRelay {
         watchdog.onEvent();
         meter.observe(event);
         context.upstreamFirstToken(System.nanoTime() - askedAt);
-        if (event instanceof Failed failed) return fail(failed.error(), inStream, channel, early);
+        if (event instanceof Failed failed) return fail(failed.error(), inStream, target);
         if (event instanceof Finished && !meter.reported()) delivery.deliver(new UsageReport(meter.usage()));
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
         delivery.deliver(event);
@@ -146,7 +185,7 @@ public final class StreamRelay {
     return new Outcome("aborted", null, reason, meter.usage());
   }
 
-  private Outcome fail(GatewayError error, StreamEncoder encoder, ClientChannel channel, ErrorResponder early) {
+  private Outcome fail(GatewayError error, StreamEncoder encoder, Target target) {
     String status = switch (error.type()) {
       case CANCELLED -> "aborted";
       case UPSTREAM_TIMEOUT -> "timeout";
@@ -154,11 +193,11 @@ public final class StreamRelay {
     };
     if (!error.clientGone()) {
       try {
-        if (!channel.committed()) {
-          early.respond(error, channel);
+        if (!target.committed().getAsBoolean()) {
+          target.early().respond(error);
         } else if (encoder != null) {
-          encoder.encode(new Failed(error), channel);
-          channel.finish();
+          encoder.encode(new Failed(error), target.sink());
+          target.finish().finish();
         }
       } catch (IOException e) {
         log.debug("client left while being told of a failure: {}", e.toString());

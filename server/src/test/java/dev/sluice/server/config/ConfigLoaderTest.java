@@ -34,6 +34,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsResumeAndRedisSettingsAndNeverShowsTheRedisPassword() throws Exception {
+    Path file = yaml("""
+        resume: { grace: 2s, retention: 30s, log_bytes: 1048576 }
+        redis: { url: "redis://127.0.0.1:6390", on_failure: open }
+        """);
+    SluiceConfig c = ConfigLoader.load(file, Map.of("SLUICE_REDIS_URL", "redis://:s3cret@10.0.0.20:6379"));
+    assertThat(c.resume()).isEqualTo(new ResumeSettings(Duration.ofSeconds(2), Duration.ofSeconds(30), 1048576));
+    assertThat(c.redis().url()).isEqualTo(URI.create("redis://:s3cret@10.0.0.20:6379"));
+    assertThat(c.redis().onFailure()).isEqualTo(RedisSettings.OnFailure.OPEN);
+    assertThat(c.toString()).contains("redis://10.0.0.20:6379").doesNotContain("s3cret");
+    assertThat(ConfigLoader.load(null, Map.of()).redis()).isEqualTo(RedisSettings.NONE);
+
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("redis: { on_failure: maybe }"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("redis.on_failure");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_REDIS_URL", "http://:pw@x:1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("SLUICE_REDIS_URL").hasMessageNotContaining("pw");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("resume: { log_bytes: 10 }"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("resume.log_bytes");
+  }
+
+  @Test
   void readsTheContractsKeysAndLetsTheEnvironmentWin() throws Exception {
     Path file = yaml("""
         providers:

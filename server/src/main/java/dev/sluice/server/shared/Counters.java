@@ -1,0 +1,32 @@
+package dev.sluice.server.shared;
+
+import java.time.Duration;
+
+/**
+ * Atomic counters with a limit, for rate limits (requests or tokens per minute) and budgets: one
+ * {@link #hit} adds to a counter and checks the limit in one step, so that instances sharing the
+ * counters (Redis) cannot together exceed it. Windows are fixed: a counter starts at its first
+ * hit and resets {@code window} later.
+ */
+public interface Counters extends AutoCloseable {
+
+  /**
+   * Adds {@code amount} to the counter {@code key} unless that would take it over {@code limit}.
+   *
+   * @param key names the counter (a virtual key's id and what it counts); the same key on every instance is the same counter
+   * @param window how long a counter lives from its first hit
+   */
+  Decision hit(String key, long amount, long limit, Duration window);
+
+  /**
+   * The answer of one {@link #hit}.
+   *
+   * @param allowed true if the amount was added
+   * @param count the counter after this hit (unchanged when refused); -1 when unknown (shared state unreachable)
+   * @param retryAfter when refused: until the window resets, the {@code Retry-After} to send; else the window's remaining time
+   */
+  record Decision(boolean allowed, long count, Duration retryAfter) {}
+
+  @Override
+  default void close() {}
+}
