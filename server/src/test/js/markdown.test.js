@@ -49,3 +49,9 @@ test("only http, https and mailto links are links", () => {
   assert.equal(safeHref("/relative"), null);
   assert.deepEqual(inline("[a](vbscript:x)"), ["[a](vbscript:x)"]);
 });
+
+test("underscores inside words are not emphasis", () => {
+  assert.deepEqual(inline("call snake_case_name or a__b__c here"), ["call snake_case_name or a__b__c here"]);
+  assert.deepEqual(inline("an _em_ word and __strong__ one")
+    .filter((n) => typeof n !== "string").map((n) => n.tag), ["em", "strong"]);
+});

@@ -77,7 +77,8 @@ function startsBlock(line) {
   return /^\s{0,3}(`{3,}|~{3,}|#{1,6}\s|>)/.test(line) || listItem(line) !== null;
 }
 
-const INLINE = /`([^`]+)`|\*\*(.+?)\*\*|__(.+?)__|\*([^*\s](?:[^*]*[^*\s])?)\*|\b_([^_\s](?:[^_]*[^_\s])?)_\b|\[([^\]]+)\]\(([^)\s]+)\)/g;
+// Underscore emphasis only at word edges, so snake_case and __dunder__ names in prose stay as typed.
+const INLINE = /`([^`]+)`|\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)|\*(?=[^*\s])([^*]*[^*\s])\*|(?<!\w)_(?=[^_\s])([^_]*[^_\s])_(?!\w)|\[([^\]]+)\]\(([^)\s]+)\)/g;
 
 /** Inline spans of one line: code, strong, em, links; the rest is text. */
 export function inline(text) {

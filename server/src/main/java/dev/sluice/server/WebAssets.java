@@ -43,7 +43,8 @@ final class WebAssets {
         "/dashboard.js", load("/web/dashboard.js", NO_CACHE),
         "/sluice.js", load("/web/sluice.js", NO_CACHE),
         "/sluice-react.js", load("/web/sluice-react.js", NO_CACHE),
-        "/markdown.js", load("/web/markdown.js", NO_CACHE));
+        "/markdown.js", load("/web/markdown.js", NO_CACHE),
+        "/prometheus.js", load("/web/prometheus.js", NO_CACHE));
   }
 
   /** The asset served at this path, or null when there is none. */
