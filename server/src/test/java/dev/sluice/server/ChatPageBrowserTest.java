@@ -168,13 +168,14 @@ class ChatPageBrowserTest {
     RecordingProvider sim = sim(25);
     try (TestGateway gateway = gateway(sim); var proxy = new CuttableProxy(gateway.port())) {
       browser.driver.get("http://127.0.0.1:" + proxy.port() + "/");
-      browser.await(5, "the model list", d -> d.findElements(By.cssSelector("#model option[value='sim/chat']")).size() == 1);
+      browser.await(5, "the model list", d -> d.findElements(By.cssSelector("#model option[value='sim/echo']")).size() == 1);
       new Select(browser.driver.findElement(By.id("model"))).selectByValue("sim/chat");
       say("Tell me a long story");
       browser.await(5, "a few words", d -> d.findElement(By.cssSelector(".msg.assistant .body")).getText().split("\\s+").length >= 5);
       assertThat(lastAnswer().getAttribute("data-status")).isNull();
       proxy.cutAll();
       WebElement answer = awaitAnswer(1, "done");
+      assertThat(answer.getAttribute("data-reconnects")).as("reconnect attempts").isNotNull();
       sim.awaitStream(Duration.ofSeconds(1));
       assertThatThrownBy(() -> sim.awaitStream(Duration.ZERO)).as("a second generation").isInstanceOf(AssertionError.class);
       // sim/chat says the same for the same conversation: the answer it gives directly is the expected text.
