@@ -237,3 +237,23 @@ test("createChatStream exposes status, text and events, and stop aborts", async 
   assert.equal((await second).status, "aborted");
   await until(() => server.requests.some((r) => r.url === "/api/streams/st_f"), "the DELETE of st_f");
 });
+
+test("abort before the first event answers at once and still deletes the stream once its id arrives", async (t) => {
+  const server = await serve((r, res) => {
+    if (r.method === "DELETE") { res.writeHead(204); res.end(); return; }
+    res.writeHead(200, sseHead);
+    setTimeout(() => res.write(frame("st_g", 0, { stream: "st_g", model: "sim/chat" }) + frame("st_g", 1, { content: "x" })), 100);
+  });
+  t.after(server.close);
+  const controller = new AbortController();
+  const seen = [];
+  const pending = streamChat({ model: "sim/chat", messages, baseUrl: server.base, signal: controller.signal }, (e) => seen.push(e));
+  await until(() => server.requests.length === 1, "the POST");
+  controller.abort();
+  const result = await pending;
+  assert.equal(result.status, "aborted");
+  assert.equal(result.streamId, null);
+  await until(() => server.requests.some((r) => r.method === "DELETE"), "the DELETE");
+  assert.equal(server.requests.find((r) => r.method === "DELETE").url, "/api/streams/st_g");
+  assert.deepEqual(seen, []);
+});

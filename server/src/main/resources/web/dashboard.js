@@ -82,13 +82,13 @@ function timeSeries(panelId, dayList, series, format) {
 }
 
 /** A bar chart of labelled values. */
-function bars(panelId, labels, values, name) {
+function bars(panelId, labels, values, name, category) {
   const xs = labels.map((_, i) => i);
   draw(panelId, {
     scales: { x: { time: false, range: () => [-0.6, labels.length - 0.4] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
     axes: [{ ...AXIS, splits: () => xs, values: (u, v) => v.map((i) => labels[i] ?? "") }, { ...AXIS, size: 50 }],
     series: [
-      { value: (u, i) => labels[i] ?? "" },
+      { label: category, value: (u, i) => labels[i] ?? "" },
       { label: name, fill: "#2563eb99", stroke: "#2563eb", width: 1,
         paths: uPlot.paths.bars({ size: [0.6, 64] }), points: { show: false } },
     ],
@@ -132,7 +132,7 @@ async function refreshUsage() {
     return 200;
   }
   const counts = STATUSES.map((s) => totals.byStatus?.[s] ?? 0);
-  bars("status-panel", STATUSES, counts, "requests");
+  bars("status-panel", STATUSES, counts, "requests", "Status");
 
   const splits = { cost: $("cost-split").value, tokens: $("tokens-split").value };
   const loaded = new Map();
@@ -166,7 +166,7 @@ async function refreshMetrics() {
     if (b.le === Infinity) return `> ${formatMs(ttft.buckets[i - 1]?.le * ttft.unitMs)}`;
     return `≤ ${formatMs(b.le * ttft.unitMs)}`;
   });
-  bars("ttft-panel", labels, ttft.buckets.map((b) => b.count), "requests");
+  bars("ttft-panel", labels, ttft.buckets.map((b) => b.count), "requests", "First token");
   return 200;
 }
 

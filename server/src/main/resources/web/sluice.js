@@ -97,23 +97,37 @@ const delay = (ms, signal) => new Promise((resolve) => {
 /**
  * Streams one chat answer. Options: model, messages, signal, baseUrl (default ""), headers (e.g.
  * Authorization), fetch (default globalThis.fetch), resumeAttempts (default 5), resumeDelayMs
- * (default 200, doubled per attempt).
+ * (default 200, doubled per attempt), earlyAbortMs (default 2000: how long an abort before the
+ * first event waits for the stream id in order to delete the stream).
  */
 export async function streamChat(options, onEvent = () => {}) {
-  const { model, messages, signal, baseUrl = "", headers = {}, resumeAttempts = 5, resumeDelayMs = 200 } = options;
+  const { model, messages, signal, baseUrl = "", headers = {}, resumeAttempts = 5, resumeDelayMs = 200, earlyAbortMs = 2000 } = options;
   const fetchFn = options.fetch ?? globalThis.fetch;
   const body = JSON.stringify({ model, messages });
   const state = { streamId: null, model: null, text: "", lastSeq: -1, done: null, error: null };
   const internal = new AbortController();
+  let earlyAbortTimer = null;
 
   const deleteStream = (id) => {
     if (!id) return;
     fetchFn(`${baseUrl}/api/streams/${encodeURIComponent(id)}`, { method: "DELETE", headers })
       .then((r) => r.body?.cancel?.(), () => {}); // 404: it already ended; a failure changes nothing here
   };
-  const onAbort = () => { internal.abort(); deleteStream(state.streamId); };
+  // Aborted before the first event, the stream id is not known yet: reading goes on silently until
+  // it arrives (then the stream is deleted), for at most earlyAbortMs; the caller is answered now.
+  const onAbort = () => {
+    if (state.streamId !== null) {
+      internal.abort();
+      deleteStream(state.streamId);
+    } else {
+      earlyAbortTimer = setTimeout(() => internal.abort(), earlyAbortMs);
+    }
+  };
   if (signal?.aborted) return finish("aborted");
   signal?.addEventListener("abort", onAbort, { once: true });
+  const aborted = new Promise((resolve) => signal?.addEventListener("abort", () => resolve(finish("aborted")), { once: true }));
+  const emit = (event) => { if (!signal?.aborted) onEvent(event); };
+  return Promise.race([run(), aborted]);
 
   function finish(status) {
     signal?.removeEventListener("abort", onAbort);
@@ -121,43 +135,45 @@ export async function streamChat(options, onEvent = () => {}) {
   }
   function fail(error) {
     state.error = error;
-    onEvent({ type: "error", id: null, data: { error } });
+    emit({ type: "error", id: null, data: { error } });
     return finish("error");
   }
 
-  for (let attempt = 0; ; attempt++) {
-    const resuming = state.streamId !== null;
-    let outcome; // "ended" (done/error seen), "broken" (resumable), or a result to return
-    try {
-      const h = { "Content-Type": "application/json", Accept: "text/event-stream", ...headers };
-      if (resuming) h["Last-Event-ID"] = `${state.streamId}:${state.lastSeq}`;
-      const response = await fetchFn(`${baseUrl}/api/chat`, { method: "POST", headers: h, body, signal: internal.signal });
-      if (!response.ok) {
-        let error;
-        try { error = (await response.json()).error; } catch { /* not JSON: described below */ }
-        return fail(error ?? { message: `HTTP ${response.status}`, type: "http_error", retryable: response.status >= 500 });
+  async function run() {
+    for (let attempt = 0; ; attempt++) {
+      const resuming = state.streamId !== null;
+      let outcome; // "ended" (done/error seen), "broken" (resumable), or a result to return
+      try {
+        const h = { "Content-Type": "application/json", Accept: "text/event-stream", ...headers };
+        if (resuming) h["Last-Event-ID"] = `${state.streamId}:${state.lastSeq}`;
+        const response = await fetchFn(`${baseUrl}/api/chat`, { method: "POST", headers: h, body, signal: internal.signal });
+        if (!response.ok) {
+          let error;
+          try { error = (await response.json()).error; } catch { /* not JSON: described below */ }
+          return fail(error ?? { message: `HTTP ${response.status}`, type: "http_error", retryable: response.status >= 500 });
+        }
+        outcome = await read(response);
+      } catch (e) {
+        if (signal?.aborted) return finish("aborted");
+        outcome = "broken";
+        if (!resuming && state.streamId === null) {
+          return fail({ message: `Could not reach the gateway: ${e?.message ?? e}`, type: "network_error", retryable: true });
+        }
       }
-      outcome = await read(response);
-    } catch (e) {
+      if (typeof outcome === "object") return outcome;
+      if (outcome === "ended") return finish(state.done ? "done" : "error");
       if (signal?.aborted) return finish("aborted");
-      outcome = "broken";
-      if (!resuming && state.streamId === null) {
-        return fail({ message: `Could not reach the gateway: ${e?.message ?? e}`, type: "network_error", retryable: true });
+      if (state.streamId === null) {
+        return fail({ message: "The connection closed before the stream started.", type: "network_error", retryable: true });
       }
+      if (attempt >= resumeAttempts) {
+        return fail({ message: "The connection dropped and could not be resumed.", type: "network_error", retryable: true });
+      }
+      const lastEventId = `${state.streamId}:${state.lastSeq}`;
+      emit({ type: "reconnecting", id: null, data: { attempt: attempt + 1, lastEventId } });
+      await delay(resumeDelayMs * 2 ** attempt, signal);
+      if (signal?.aborted) return finish("aborted");
     }
-    if (typeof outcome === "object") return outcome;
-    if (outcome === "ended") return finish(state.done ? "done" : "error");
-    if (signal?.aborted) return finish("aborted");
-    if (state.streamId === null) {
-      return fail({ message: "The connection closed before the stream started.", type: "network_error", retryable: true });
-    }
-    if (attempt >= resumeAttempts) {
-      return fail({ message: "The connection dropped and could not be resumed.", type: "network_error", retryable: true });
-    }
-    const lastEventId = `${state.streamId}:${state.lastSeq}`;
-    onEvent({ type: "reconnecting", id: null, data: { attempt: attempt + 1, lastEventId } });
-    await delay(resumeDelayMs * 2 ** attempt, signal);
-    if (signal?.aborted) return finish("aborted");
   }
 
   async function read(response) {
@@ -177,11 +193,19 @@ export async function streamChat(options, onEvent = () => {}) {
       let data;
       try { data = JSON.parse(message.data); } catch { return; }
       const type = eventType(data);
+      if (type === "start" && signal?.aborted) { // aborted before the id was known: delete it now
+        state.streamId = data.stream;
+        deleteStream(data.stream);
+        clearTimeout(earlyAbortTimer);
+        internal.abort();
+        ended = true;
+        return;
+      }
       if (type === "start") { state.streamId = data.stream; state.model = data.model; }
       else if (type === "content") state.text += data.content;
       else if (type === "done") { state.done = data; ended = true; }
       else if (type === "error") { state.error = data.error; ended = true; }
-      onEvent({ type, id: message.id, data });
+      emit({ type, id: message.id, data });
     });
     try {
       while (!ended && !foreign) {
