@@ -10,6 +10,9 @@ import dev.sluice.server.relay.Outcome;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.server.Handler;
@@ -32,6 +35,7 @@ final class GatewayHandler extends Handler.Abstract {
   private final ApiEndpoint chatCompletions;
   private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
+  private final String indexHtml;
   private final WebAssets assets = new WebAssets();
 
   GatewayHandler(Gateway gateway) {
@@ -39,6 +43,7 @@ final class GatewayHandler extends Handler.Abstract {
     this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsEndpoint());
     this.messages = new ApiEndpoint(gateway, new MessagesEndpoint());
     this.browser = new BrowserEndpoint(gateway);
+    this.indexHtml = resource("/web/index.html");
   }
 
   @Override
@@ -120,6 +125,13 @@ final class GatewayHandler extends Handler.Abstract {
         if (allow(exchange, method, "GET", false)) channel.respond(200, "application/json", "{\"status\":\"ok\"}");
         return null;
       }
+      case "/", "/index.html" -> {
+        if (allow(exchange, method, "GET", false)) {
+          exchange.response().getHeaders().put("Cache-Control", "no-cache");
+          channel.respond(200, "text/html; charset=utf-8", indexHtml);
+        }
+        return null;
+      }
       default -> {
         WebAssets.Asset asset = assets.find(path);
         if (asset != null) {
@@ -171,5 +183,14 @@ final class GatewayHandler extends Handler.Abstract {
       g.writeEndArray();
       g.writeEndObject();
     });
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = GatewayHandler.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException("missing resource " + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -9,11 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The static files of the web UI, read from the classpath: Sluice's own pages and modules (under
- * {@code /web/}, loaded once at start, revalidated by browsers on every use since they change with
- * each build) and the WebJars of third-party libraries ({@code /webjars/<name>/<version>/...} from
- * {@code META-INF/resources/webjars/}, cached for a year: the version is in the path, so a file at a
- * path never changes).
+ * The static files of the web UI besides the chat page (GatewayHandler serves that one), read from
+ * the classpath: Sluice's own pages and modules (under {@code /web/}, loaded once at start,
+ * revalidated by browsers on every use since they change with each build) and the WebJars of
+ * third-party libraries ({@code /webjars/<name>/<version>/...} from {@code
+ * META-INF/resources/webjars/}, cached for a year: the version is in the path, so a file at a path
+ * never changes).
  */
 final class WebAssets {
   /** A text file to send: its content, content type and Cache-Control value. */
@@ -38,7 +39,6 @@ final class WebAssets {
 
   WebAssets() {
     own = Map.of(
-        "/", load("/web/index.html", NO_CACHE),
         "/dashboard", load("/web/dashboard.html", NO_CACHE),
         "/dashboard.js", load("/web/dashboard.js", NO_CACHE),
         "/sluice.js", load("/web/sluice.js", NO_CACHE),
@@ -49,7 +49,7 @@ final class WebAssets {
 
   /** The asset served at this path, or null when there is none. */
   Asset find(String path) {
-    Asset a = own.get(path.equals("/index.html") ? "/" : path);
+    Asset a = own.get(path);
     if (a != null || !WEBJAR_PATH.matcher(path).matches() || !TYPES.containsKey(extension(path))) return a;
     Asset cached = webjars.get(path);
     if (cached != null) return cached;
@@ -72,7 +72,7 @@ final class WebAssets {
   private static String extension(String path) {
     int dot = path.lastIndexOf('.');
     int slash = path.lastIndexOf('/');
-    // Extension-less paths of our own (/, /dashboard) are pages.
+    // Extension-less paths of our own (/dashboard) are pages.
     return dot > slash ? path.substring(dot + 1) : "html";
   }
 }
