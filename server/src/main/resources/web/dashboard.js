@@ -9,6 +9,8 @@ const STATUSES = ["completed", "aborted", "failed", "timeout", "rejected"];
 const PALETTE = ["#2563eb", "#16a34a", "#dc2626", "#ca8a04", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4b5563"];
 const MAX_DAYS = 31;
 const REFRESH_MS = 10_000;
+/** Whole-number steps for axes that count requests. */
+const COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1e6, 1e7];
 const AXIS = { stroke: "#888", grid: { stroke: "#8882" }, ticks: { stroke: "#8884" } };
 
 const $ = (id) => document.getElementById(id);
@@ -72,7 +74,7 @@ function draw(panelId, options, data) {
 function timeSeries(panelId, dayList, series, format) {
   const xs = dayList.map((d) => Date.parse(d) / 1000);
   draw(panelId, {
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [{ ...AXIS }, { ...AXIS, size: 60, values: (u, v) => v.map(format) }],
     series: [{}, ...series.map((s, i) => ({
       label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true, size: 6 },
@@ -84,9 +86,12 @@ function timeSeries(panelId, dayList, series, format) {
 /** A bar chart of labelled values. */
 function bars(panelId, labels, values, name, category) {
   const xs = labels.map((_, i) => i);
+  // Every label when they fit, else every n-th one (about 80 px each).
+  const step = Math.max(1, Math.ceil(labels.length / Math.max(1, $(panelId).clientWidth / 80)));
   draw(panelId, {
     scales: { x: { time: false, range: () => [-0.6, labels.length - 0.4] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
-    axes: [{ ...AXIS, splits: () => xs, values: (u, v) => v.map((i) => labels[i] ?? "") }, { ...AXIS, size: 50 }],
+    axes: [{ ...AXIS, splits: () => xs.filter((i) => i % step === 0), values: (u, v) => v.map((i) => labels[i] ?? "") },
+      { ...AXIS, size: 50, incrs: COUNT_INCRS }],
     series: [
       { label: category, value: (u, i) => labels[i] ?? "" },
       { label: name, fill: "#2563eb99", stroke: "#2563eb", width: 1,
@@ -162,11 +167,14 @@ async function refreshMetrics() {
     empty("ttft-panel", ttft ? "No first tokens measured yet." : "No time-to-first-token histogram in /metrics.");
     return 200;
   }
-  const labels = ttft.buckets.map((b, i) => {
-    if (b.le === Infinity) return `> ${formatMs(ttft.buckets[i - 1]?.le * ttft.unitMs)}`;
+  // Client libraries expose many fixed buckets: show from just before the first filled one to just after the last.
+  const filled = ttft.buckets.map((b, i) => (b.count > 0 ? i : -1)).filter((i) => i >= 0);
+  const shown = ttft.buckets.slice(Math.max(0, filled[0] - 1), filled.at(-1) + 2);
+  const labels = shown.map((b, i) => {
+    if (b.le === Infinity) return `> ${formatMs((shown[i - 1]?.le ?? 0) * ttft.unitMs)}`;
     return `≤ ${formatMs(b.le * ttft.unitMs)}`;
   });
-  bars("ttft-panel", labels, ttft.buckets.map((b) => b.count), "requests", "First token");
+  bars("ttft-panel", labels, shown.map((b) => b.count), "requests", "First token");
   return 200;
 }
 
