@@ -90,6 +90,7 @@ class ChatPageBrowserTest {
           .matches("\\d+ tokens \\(\\d+ in, \\d+ out\\) · \\$0 · first token \\d+ ms · \\d+\\.\\d s");
       assertThat(answer.findElement(By.cssSelector(".role")).getText()).isEqualToIgnoringCase("Assistant · sim/chat");
       browser.screenshot("chat-laptop");
+      assertThat(browser.js("return document.activeElement.id")).as("focus back in the message box").isEqualTo("prompt");
 
       say("And about lakes?");
       awaitAnswer(2, "done");
