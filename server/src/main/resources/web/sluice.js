@@ -188,7 +188,7 @@ export async function streamChat(options, onEvent = () => {}) {
         foreign = stream; // the server started a new generation instead of resuming ours
         return;
       }
-      if (seq <= state.lastSeq) return; // replayed and already seen
+      if (seq >= 0 && seq <= state.lastSeq) return; // replayed and already seen
       if (seq >= 0) state.lastSeq = seq;
       let data;
       try { data = JSON.parse(message.data); } catch { return; }
