@@ -135,7 +135,7 @@ final class GatewayHandler extends Handler.Abstract {
       default -> {
         WebAssets.Asset asset = assets.find(path);
         if (asset != null) {
-          if (allow(exchange, method, "GET", false)) {
+          if (method.equals("HEAD") || allow(exchange, method, "GET", false)) { // Jetty sends no body to HEAD
             exchange.response().getHeaders().put("Cache-Control", asset.cacheControl());
             channel.respond(200, asset.contentType(), asset.body());
           }

@@ -50,6 +50,11 @@ class WebAssetsTest {
     assertThat(js.body()).contains("uPlot");
     HttpResponse<String> css = gateway.get("/webjars/uplot/1.6.30/dist/uPlot.min.css");
     assertThat(css.headers().firstValue("content-type")).hasValue("text/css; charset=utf-8");
+    HttpResponse<String> head = gateway.http.send(java.net.http.HttpRequest.newBuilder(gateway.uri("/webjars/uplot/1.6.30/dist/uPlot.min.css"))
+        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("content-length")).hasValue(String.valueOf(css.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+    assertThat(head.body()).isEmpty();
   }
 
   @Test
