@@ -36,6 +36,7 @@ final class GatewayHandler extends Handler.Abstract {
   private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
   private final String indexHtml;
+  private final WebAssets assets = new WebAssets();
 
   GatewayHandler(Gateway gateway) {
     this.gateway = gateway;
@@ -132,6 +133,14 @@ final class GatewayHandler extends Handler.Abstract {
         return null;
       }
       default -> {
+        WebAssets.Asset asset = assets.find(path);
+        if (asset != null) {
+          if (method.equals("HEAD") || allow(exchange, method, "GET", false)) { // Jetty sends no body to HEAD
+            exchange.response().getHeaders().put("Cache-Control", asset.cacheControl());
+            channel.respond(200, asset.contentType(), asset.body());
+          }
+          return null;
+        }
         if (path.startsWith("/api/streams/") && path.length() > "/api/streams/".length()) {
           String streamId = path.substring("/api/streams/".length());
           if (method.equals("GET")) browser.resume(exchange, streamId);
