@@ -4,7 +4,17 @@ import dev.sluice.policy.Resilience;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.provider.EventStream;
+import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.telemetry.Telemetry;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.GatewayError;
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -20,16 +30,28 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * plain blocking code.
  */
 public final class SluiceServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+  /** After the drain, how long streams ended with an error get to write it before Jetty stops. */
+  private static final Duration CANCEL_GRACE = Duration.ofSeconds(5);
+
   private final Server server;
   private final ServerConnector connector;
   private final ModelRouter router;
   private final Resilience resilience;
+  private final Telemetry telemetry;
+  private final Lifecycle lifecycle;
+  private final Duration drainTimeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience) {
+  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience,
+      Telemetry telemetry, Lifecycle lifecycle, Duration drainTimeout) {
     this.server = server;
     this.connector = connector;
     this.router = router;
     this.resilience = resilience;
+    this.telemetry = telemetry;
+    this.lifecycle = lifecycle;
+    this.drainTimeout = drainTimeout;
   }
 
   /** Builds the providers the configuration enables and starts listening. */
@@ -39,6 +61,11 @@ public final class SluiceServer implements AutoCloseable {
 
   /** Starts listening with these providers (tests pass their own). */
   public static SluiceServer start(SluiceConfig config, List<Provider> providers) throws Exception {
+    return start(config, providers, Telemetry.fromEnv(System.getenv()));
+  }
+
+  /** Starts listening with these providers and this telemetry, which the server closes when it stops. */
+  public static SluiceServer start(SluiceConfig config, List<Provider> providers, Telemetry telemetry) throws Exception {
     var router = new ModelRouter(providers, config.aliases());
     var threads = new QueuedThreadPool();
     threads.setName("sluice");
@@ -67,17 +94,21 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
-    var resilience = new Resilience(config.retry(), config.circuitBreaker());
+    var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
+    telemetry.watch(resilience.breakers());
+    var lifecycle = new Lifecycle();
     var upstreams = new Upstreams(config, router, resilience);
-    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams)));
+    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, telemetry, lifecycle)));
+    // Streams are drained before Jetty stops (see close()); what is left for Jetty is quick.
     server.setStopTimeout(5_000);
     try {
       server.start();
     } catch (Exception e) {
       resilience.close();
+      telemetry.close();
       throw e;
     }
-    return new SluiceServer(server, connector, router, resilience);
+    return new SluiceServer(server, connector, router, resilience, telemetry, lifecycle, config.drainTimeout());
   }
 
   public int port() {
@@ -103,12 +134,60 @@ public final class SluiceServer implements AutoCloseable {
     server.join();
   }
 
+  /** Metrics and traces of this server. */
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  /** Readiness checks and stop hooks: where the ledger and Redis register theirs. */
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  /**
+   * Stops gracefully: {@code /readyz} answers 503 at once and no new connection is accepted; open
+   * streams run on for up to {@code server.drain_timeout}; those still open then end with a
+   * {@code shutting_down} error in their dialect (never a clean end); then Jetty stops, the stop hooks
+   * run (the ledger's flush) and telemetry is flushed. Idempotent.
+   */
   @Override
   public void close() throws Exception {
+    if (!closed.compareAndSet(false, true)) return;
+    lifecycle.startDraining();
+    connector.setAccepting(false);
+    try {
+      drain();
+      stopJetty();
+    } finally {
+      try {
+        resilience.close();
+        lifecycle.runStopHooks();
+      } finally {
+        telemetry.close();
+      }
+    }
+  }
+
+  private void drain() throws InterruptedException {
+    if (telemetry.awaitNoOpenStreams(drainTimeout)) return;
+    List<EventStream> left = telemetry.openStreams();
+    log.warn("stopping: {} stream(s) still open after the drain timeout of {} ms; ending them with an error",
+        left.size(), drainTimeout.toMillis());
+    var error = new GatewayError(ErrorType.UPSTREAM_OVERLOADED, "Sluice is shutting down; retry the request.",
+        null, "shutting_down", 0, null);
+    for (EventStream stream : left) stream.cancel(error);
+    if (!telemetry.awaitNoOpenStreams(CANCEL_GRACE)) {
+      log.warn("stopping: {} stream(s) did not end within {} ms of their cancel (clients not reading?)",
+          telemetry.openStreams().size(), CANCEL_GRACE.toMillis());
+    }
+  }
+
+  /** Jetty's graceful phase throws a TimeoutException after stopping everything anyway: a warning, not a failure. */
+  private void stopJetty() throws Exception {
     try {
       server.stop();
-    } finally {
-      resilience.close();
+    } catch (TimeoutException e) {
+      log.warn("stopping: connections still busy after Jetty's stop timeout were closed");
     }
   }
 }
