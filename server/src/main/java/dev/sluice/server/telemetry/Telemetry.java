@@ -145,7 +145,8 @@ public final class Telemetry implements AutoCloseable {
 
   /** Exposes the ledger's queue depth as {@code sluice_ledger_queue_depth}, read at each scrape. */
   public void ledgerQueueDepth(IntSupplier depth) {
-    Gauge.builder("sluice.ledger.queue.depth", depth, d -> d.getAsInt())
+    // Strong: the caller may pass a lambda nobody else holds (Micrometer keeps gauges' state weakly).
+    Gauge.builder("sluice.ledger.queue.depth", depth, d -> d.getAsInt()).strongReference(true)
         .description("Ledger rows waiting to be written").register(registry);
   }
 
