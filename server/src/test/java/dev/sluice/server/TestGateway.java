@@ -37,7 +37,9 @@ final class TestGateway implements AutoCloseable {
   /** {@link #start(UnaryOperator, Provider...)} with this telemetry (a test's in-memory span exporter). */
   static TestGateway start(UnaryOperator<SluiceConfig.Builder> config, Telemetry telemetry, Provider... extra)
       throws Exception {
-    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO));
+    // A short drain: a test that stops its gateway mid-stream should not wait the default 20 s.
+    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO))
+        .drainTimeout(Duration.ofMillis(500));
     SluiceConfig c = config.apply(builder).build();
     var providers = new ArrayList<Provider>();
     for (Provider p : Providers.fromConfig(c, Map.of())) {

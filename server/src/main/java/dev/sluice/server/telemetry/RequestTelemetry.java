@@ -179,6 +179,7 @@ public final class RequestTelemetry {
       }
     } finally {
       scope.close();
+      telemetry.requestEnded();
     }
   }
 

@@ -68,7 +68,9 @@ public final class Telemetry implements AutoCloseable {
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   private final Set<EventStream> openStreams = ConcurrentHashMap.newKeySet();
-  /** Notified when the last open stream closes. */
+  /** Requests being handled now; a graceful stop waits for none. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Notified when the last request in flight ends. */
   private final Object drained = new Object();
   private final AtomicInteger clientWrites = new AtomicInteger();
   private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
@@ -152,6 +154,7 @@ public final class Telemetry implements AutoCloseable {
 
   /** Starts the telemetry of one request: its server span (child of the client's {@code traceparent}). */
   public RequestTelemetry begin(Request request, String requestId, long acceptedAtNanos) {
+    inFlight.incrementAndGet();
     return new RequestTelemetry(this, request, requestId, acceptedAtNanos);
   }
 
@@ -208,18 +211,21 @@ public final class Telemetry implements AutoCloseable {
 
   void closed(EventStream stream) {
     openStreams.remove(stream);
-    if (openStreams.isEmpty()) {
+  }
+
+  void requestEnded() {
+    if (inFlight.decrementAndGet() == 0) {
       synchronized (drained) {
         drained.notifyAll();
       }
     }
   }
 
-  /** Waits until no stream is open; false if some still are after {@code timeout}. */
-  public boolean awaitNoOpenStreams(Duration timeout) throws InterruptedException {
+  /** Waits until no request is in flight (streams included); false if some still are after {@code timeout}. */
+  public boolean awaitNoRequests(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     synchronized (drained) {
-      while (!openStreams.isEmpty()) {
+      while (inFlight.get() > 0) {
         long left = end - System.nanoTime();
         if (left <= 0) return false;
         java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(drained, left);
