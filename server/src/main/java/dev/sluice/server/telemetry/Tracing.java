@@ -3,13 +3,15 @@ package dev.sluice.server.telemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Where spans go. Off unless {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set: then the OpenTelemetry
- * SDK starts with the OTLP exporter and reads the standard {@code OTEL_*} variables (headers,
- * protocol, sampler, {@code OTEL_SERVICE_NAME}, default {@code sluice}). Off means the API's no-op
+ * SDK starts with the OTLP/HTTP exporter (protobuf; gRPC is not bundled) and reads the standard
+ * {@code OTEL_*} variables (headers, sampler, {@code OTEL_SERVICE_NAME}, default {@code sluice}). Off means the API's no-op
  * implementation: no SDK, no exporter thread, spans are free and only propagate the caller's
  * {@code traceparent}.
  */
@@ -39,14 +41,21 @@ public final class Tracing implements AutoCloseable {
   public static Tracing fromEnv(Map<String, String> env) {
     String endpoint = env.get(ENDPOINT_VARIABLE);
     if (endpoint == null || endpoint.isBlank()) return off();
+    var properties = new HashMap<String, String>(Map.of(
+        "otel.service.name", "sluice",
+        "otel.traces.exporter", "otlp",
+        // The spec's default, over the JDK HttpClient (the SDK's Java default, gRPC, needs OkHttp or gRPC).
+        "otel.exporter.otlp.protocol", "http/protobuf",
+        // Metrics go to /metrics and logs to the log: only traces are exported.
+        "otel.metrics.exporter", "none",
+        "otel.logs.exporter", "none"));
+    // The OTEL_* variables of env, as the SDK's property names (OTEL_BSP_SCHEDULE_DELAY is
+    // otel.bsp.schedule.delay). The process's own environment and system properties still win.
+    env.forEach((name, value) -> {
+      if (name.startsWith("OTEL_")) properties.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
+    });
     OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-        // Defaults only: any OTEL_* variable the operator sets wins. Metrics go to /metrics and logs
-        // to the log, so only traces are exported.
-        .addPropertiesSupplier(() -> Map.of(
-            "otel.service.name", "sluice",
-            "otel.traces.exporter", "otlp",
-            "otel.metrics.exporter", "none",
-            "otel.logs.exporter", "none"))
+        .addPropertiesSupplier(() -> properties)
         .build()
         .getOpenTelemetrySdk();
     return new Tracing(sdk, sdk);
