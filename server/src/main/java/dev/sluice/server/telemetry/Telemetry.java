@@ -162,7 +162,8 @@ public final class Telemetry implements AutoCloseable {
     return tracer;
   }
 
-  boolean tracing() {
+  /** Whether spans are exported ({@code OTEL_EXPORTER_OTLP_ENDPOINT} set). */
+  public boolean tracingEnabled() {
     return tracing.enabled();
   }
 
