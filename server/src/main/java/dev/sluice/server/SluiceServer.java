@@ -7,8 +7,6 @@ import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.provider.EventStream;
 import dev.sluice.server.lifecycle.Lifecycle;
 import dev.sluice.server.telemetry.Telemetry;
-import dev.sluice.stream.ErrorType;
-import dev.sluice.stream.GatewayError;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,7 +94,7 @@ public final class SluiceServer implements AutoCloseable {
     var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
     telemetry.watch(resilience.breakers());
     var lifecycle = new Lifecycle();
-    var upstreams = new Upstreams(config, router, resilience);
+    var upstreams = new Upstreams(config, router, resilience, lifecycle);
     server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, telemetry, lifecycle)));
     // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
     // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
@@ -178,9 +176,7 @@ public final class SluiceServer implements AutoCloseable {
     List<EventStream> left = telemetry.openStreams();
     log.warn("stopping: {} stream(s) still open after the drain timeout of {} ms; ending them with an error",
         left.size(), drainTimeout.toMillis());
-    var error = new GatewayError(ErrorType.UPSTREAM_OVERLOADED, "Sluice is shutting down; retry the request.",
-        null, "shutting_down", 0, null);
-    for (EventStream stream : left) stream.cancel(error);
+    for (EventStream stream : left) stream.cancel(Lifecycle.SHUTTING_DOWN);
     if (!telemetry.awaitNoRequests(CANCEL_GRACE)) {
       log.warn("stopping: requests still running {} ms after the streams' cancel (clients not reading?); closing them",
           CANCEL_GRACE.toMillis());

@@ -43,7 +43,7 @@ class GracefulShutdownTest {
   }
 
   @Test
-  void aStreamWithinTheDrainDeadlineFinishesWhileReadyzSaysDraining() throws Exception {
+  void aStreamWithinTheDrainDeadlineFinishesWhileReadyzSaysDrainingAndNewRequestsAreRefused() throws Exception {
     // 12 words at 40 tokens a second: about 300 ms of stream, well within a 10 s drain.
     try (TestGateway gateway = TestGateway.start(b -> b.sim(new SimConfig(40, Duration.ZERO))
         .drainTimeout(Duration.ofSeconds(10)));
@@ -65,6 +65,10 @@ class GracefulShutdownTest {
         await(() -> gateway.server.lifecycle().draining(), "the stop to begin");
         String readyz = get(probe, "/readyz");
         assertThat(readyz).startsWith("HTTP/1.1 503").contains("\"status\":\"draining\"");
+        // A new request on a connection still open is refused in its dialect, not started.
+        RawHttp.post(probe, "/v1/chat/completions",
+            "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"late\"}]}");
+        assertThat(RawHttp.readResponse(probe.getInputStream())).startsWith("HTTP/1.1 503").contains("shutting_down");
         String response = RawHttp.readResponse(stream.getInputStream());
         streamEnded.complete(response);
         assertThat(response).contains("w11").contains("data: [DONE]\n\n").doesNotContain("\"error\"");

@@ -1,5 +1,7 @@
 package dev.sluice.server.lifecycle;
 
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.GatewayError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +19,13 @@ public final class Lifecycle {
 
   /** The readiness verdict: ready, or why not. */
   public record Readiness(boolean ready, String reason, Map<String, String> failures) {}
+
+  /**
+   * What a request refused while stopping, and a stream cut at the end of the drain, are told: 503
+   * (overloaded, so SDKs retry it elsewhere) with code {@code shutting_down}.
+   */
+  public static final GatewayError SHUTTING_DOWN = new GatewayError(ErrorType.UPSTREAM_OVERLOADED,
+      "Sluice is shutting down; retry the request.", null, "shutting_down", 0, null);
 
   private final Map<String, ReadinessCheck> checks = new LinkedHashMap<>();
   private final List<Map.Entry<String, Runnable>> stopHooks = new ArrayList<>();
