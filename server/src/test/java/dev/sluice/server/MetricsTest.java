@@ -11,7 +11,6 @@ import dev.sluice.server.config.ModelPolicy;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLEncoder;
@@ -158,7 +157,9 @@ class MetricsTest {
         RawHttp.readUntil(socket.getInputStream(), "data: ");
         assertThat(scrape(gateway).sum("sluice_streams_open")).isEqualTo(1);
       }
-      Scrape s = awaitScrape(gateway, x -> x.sum("sluice_requests_total") == 1);
+      // The cancel is timed on the thread that saw the disconnect, the request counted on its own thread.
+      Scrape s = awaitScrape(gateway, x -> x.sum("sluice_requests_total") == 1
+          && x.sum("sluice_disconnect_cancel_seconds_count") == 1);
       assertThat(s.sum("sluice_client_disconnects_total", "dialect", "openai")).isEqualTo(1);
       assertThat(s.sum("sluice_requests_total", "status", "aborted", "model", "sim/chat")).isEqualTo(1);
       assertThat(s.sum("sluice_disconnect_cancel_seconds_count")).isEqualTo(1);
@@ -215,7 +216,4 @@ class MetricsTest {
   static String chat(String model) {
     return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
   }
-
-  @SuppressWarnings("unused")
-  private static void drain(InputStream in) {}
 }

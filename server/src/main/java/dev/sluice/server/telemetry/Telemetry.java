@@ -248,10 +248,6 @@ public final class Telemetry implements AutoCloseable {
   /** One finished LLM request: requests, durations, time to first token, tokens, cost, disconnects. */
   void finished(String dialect, String provider, String model, String stream, String status, long durationNanos,
       long ttftNanos, long inputTokens, long outputTokens, String keyId, BigDecimal costUsd, boolean clientGone) {
-    requests.computeIfAbsent(List.of(dialect, provider, model, stream, status), l -> Counter.builder("sluice.requests")
-        .description("LLM requests by dialect, provider, model, streaming or not, and how they ended")
-        .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "stream", l.get(3), "status", l.get(4))
-        .register(registry)).increment();
     durations.computeIfAbsent(List.of(dialect, provider, model, status), l -> Timer.builder("sluice.request.duration")
         .description("From request received to its last byte")
         .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "status", l.get(3))
@@ -277,6 +273,11 @@ public final class Telemetry implements AutoCloseable {
           .description("Requests whose client went away before the end").tags("dialect", d).register(registry))
           .increment();
     }
+    // Counted last: a scrape that sees a request counted sees all of its other meters too.
+    requests.computeIfAbsent(List.of(dialect, provider, model, stream, status), l -> Counter.builder("sluice.requests")
+        .description("LLM requests by dialect, provider, model, streaming or not, and how they ended")
+        .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "stream", l.get(3), "status", l.get(4))
+        .register(registry)).increment();
   }
 
   private Counter tokenCounter(String type, String model, String key) {
