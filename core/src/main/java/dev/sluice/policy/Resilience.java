@@ -19,8 +19,16 @@ public final class Resilience implements AutoCloseable {
   private final RetryPolicy retry;
   private final CircuitBreakers breakers;
   private final ScheduledThreadPoolExecutor timer;
+  private final AttemptObserver observer;
 
   public Resilience(RetryPolicy retry, BreakerSettings breakerSettings) {
+    this(retry, breakerSettings, AttemptObserver.NONE);
+  }
+
+  /** @param observer sees every upstream attempt (telemetry); {@link AttemptObserver#NONE} for none */
+  public Resilience(RetryPolicy retry, BreakerSettings breakerSettings, AttemptObserver observer) {
+    if (observer == null) throw new IllegalArgumentException("observer is required");
+    this.observer = observer;
     if (retry == null) throw new IllegalArgumentException("retry is required");
     this.retry = retry;
     this.breakers = new CircuitBreakers(breakerSettings);
@@ -95,7 +103,7 @@ public final class Resilience implements AutoCloseable {
       throw new IllegalArgumentException("idle must be positive for mid-stream failover");
     }
     return new ResilientStream(request, List.copyOf(candidates), retry, breakers, timer, firstToken,
-        continues ? idle : null, continues);
+        continues ? idle : null, continues, observer);
   }
 
   /** Stops the deadline scheduler; streams still running lose their first-token deadline. */

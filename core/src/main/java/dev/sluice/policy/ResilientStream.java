@@ -58,6 +58,7 @@ final class ResilientStream implements EventStream {
   private final Duration firstToken;
   /** The idle deadline this stream enforces on the answering attempt, or null when its caller does. */
   private final Duration idle;
+  private final AttemptObserver observer;
 
   private final AtomicReference<GatewayError> cancelReason = new AtomicReference<>();
   /** Counted down by the first cancel, so that a backoff wait ends at once. */
@@ -84,7 +85,9 @@ final class ResilientStream implements EventStream {
   private volatile ScheduledFuture<?> idleCheck;
 
   ResilientStream(ChatRequest request, List<Route> candidates, RetryPolicy retry, CircuitBreakers breakers,
-      ScheduledExecutorService timer, Duration firstToken, Duration idle, boolean continueMidStream) {
+      ScheduledExecutorService timer, Duration firstToken, Duration idle, boolean continueMidStream,
+      AttemptObserver observer) {
+    this.observer = observer;
     this.original = request;
     this.request = request;
     this.candidates = candidates;
@@ -214,7 +217,7 @@ final class ResilientStream implements EventStream {
           open.add(name);
           break;
         }
-        GatewayError error = attempt(route, permit);
+        GatewayError error = attempt(route, c, attempt, permit);
         if (error == null) return ready.poll();
         stop = cancelReason.get();
         if (stop != null) return new Failed(stop);
@@ -249,8 +252,9 @@ final class ResilientStream implements EventStream {
    * token are in {@link #ready}, and it stays {@link #current}); else the error it failed with, after
    * closing it.
    */
-  private GatewayError attempt(Route route, CircuitBreakers.Permit permit) {
-    EventStream stream = route.provider().stream(request.withModel(route.upstreamModel()));
+  private GatewayError attempt(Route route, int candidate, int attemptNumber, CircuitBreakers.Permit permit) {
+    EventStream stream = observer.attempt(route, candidate, attemptNumber,
+        route.provider().stream(request.withModel(route.upstreamModel())));
     synchronized (lock) {
       current = stream;
     }

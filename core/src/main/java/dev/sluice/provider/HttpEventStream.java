@@ -87,12 +87,15 @@ public abstract class HttpEventStream extends AbstractEventStream {
 
   /** A POST of a JSON body that asks for an event stream, with the version and timeout the upstream needs. */
   protected final HttpRequest.Builder jsonPost(URI uri, URI baseUrl, byte[] json) {
-    return HttpRequest.newBuilder(uri)
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
         .version(UpstreamHttp.versionFor(baseUrl))
         .timeout(headersTimeout)
         .header("Content-Type", "application/json")
         .header("Accept", "text/event-stream")
         .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+    // Trace propagation (traceparent), from the context current on this, the reading, thread.
+    UpstreamHeaders.current().addTo(builder::header);
+    return builder;
   }
 
   @Override

@@ -80,8 +80,9 @@ final class ApiEndpoint {
    */
   static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
       StreamContext context) {
-    EventStream source = call.source();
-    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    EventStream source = exchange.telemetry().observe(call.source(), request.model(), request.stream());
+    exchange.watch().onGone(() -> exchange.telemetry().clientGone(
+        () -> source.cancel(GatewayError.clientDisconnected("connection closed"))));
     return new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
   }
 }

@@ -4,6 +4,7 @@ import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
+import dev.sluice.provider.EventStream;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
@@ -21,6 +22,7 @@ import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HashMap;
@@ -90,9 +92,10 @@ final class BrowserEndpoint {
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
     var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId));
-    var stream = new ResumableStream(streamId, replay, call.source(), streams.settings().grace(), streams.timers(),
+    EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
+    var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
-    var relay = new StreamRelay(call.source(), new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
     // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
     // answered, which may be a fallback.
     var browser = new BrowserStreamEncoder(context,
@@ -105,7 +108,9 @@ final class BrowserEndpoint {
     };
     streams.add(stream);
     ReplayLog.Cursor cursor = attachFromStart(stream);
-    Thread.ofVirtual().name("sluice-generate-" + streamId).start(() -> generate(stream, relay, encoder));
+    // The generator carries the request's trace context, so its upstream attempts nest under the request.
+    Thread.ofVirtual().name("sluice-generate-" + streamId)
+        .start(Context.current().wrap(() -> generate(stream, relay, encoder)));
     deliver(exchange, stream.id(), cursor, () -> stream.detach(cursor), eventSource);
     // The generation's outcome (its ledger row) belongs to the request that started it, whenever it ends.
     return stream.outcome().join();

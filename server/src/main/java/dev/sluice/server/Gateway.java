@@ -2,6 +2,9 @@ package dev.sluice.server;
 
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.telemetry.Telemetry;
 
 /** What the endpoints share for the server's lifetime. */
-record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams, Upstreams upstreams) {}
+record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams, Upstreams upstreams,
+    Telemetry telemetry, Lifecycle lifecycle) {}

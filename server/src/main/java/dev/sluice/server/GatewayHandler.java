@@ -7,6 +7,8 @@ import dev.sluice.dialect.openai.OpenAiErrors;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
+import dev.sluice.server.telemetry.RequestTelemetry;
+import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
@@ -29,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 final class GatewayHandler extends Handler.Abstract {
   private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
-  private static final Logger access = LoggerFactory.getLogger("sluice.access");
 
   private final Gateway gateway;
   private final ApiEndpoint chatCompletions;
@@ -51,11 +52,12 @@ final class GatewayHandler extends Handler.Abstract {
     long acceptedAt = System.nanoTime();
     String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     response.getHeaders().put("x-request-id", requestId);
-    var channel = new ClientChannel(response);
+    var channel = new ClientChannel(response, gateway.telemetry().clientWritesInProgress());
     request.addIdleTimeoutListener(channel::idleTimeoutIsFatal);
     DisconnectWatch watch = DisconnectWatch.start(request);
     channel.beforeLastWrite(watch::disarm);
-    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt);
+    RequestTelemetry telemetry = gateway.telemetry().begin(request, requestId, acceptedAt);
+    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt, telemetry);
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
     Outcome outcome = null;
@@ -84,15 +86,20 @@ final class GatewayHandler extends Handler.Abstract {
       callback.failed(t);
     } finally {
       watch.disarm();
-      if (outcome != null) {
-        access.info("{} {} {} {} ms status={} tokens={}/{}{} {}", requestId, method, path,
-            (System.nanoTime() - acceptedAt) / 1_000_000, outcome.status(),
-            outcome.usage().promptTokens(), outcome.usage().completionTokens(),
-            outcome.usage().estimated() ? " (estimated)" : "",
-            outcome.error() == null ? "" : outcome.error().type() + ": " + outcome.error().message());
-      }
+      // Metrics, the span's end and the one access line (sluice.access, structured).
+      telemetry.end(outcome, response.getStatus(), keyIdOf(exchange), costOf(outcome), channel.bytesWritten());
     }
     return true;
+  }
+
+  /** The virtual key's id of this request, or null when it has none (virtual keys: not yet). */
+  private static String keyIdOf(Exchange exchange) {
+    return null;
+  }
+
+  /** The request's cost in USD when a price is known, else null (pricing: not yet; never guessed). */
+  private static java.math.BigDecimal costOf(Outcome outcome) {
+    return null;
   }
 
   private Outcome route(Exchange exchange, String method, String path) throws IOException {
@@ -121,8 +128,16 @@ final class GatewayHandler extends Handler.Abstract {
         if (allow(exchange, method, "GET", true)) channel.respond(200, "application/json", models());
         return null;
       }
-      case "/healthz", "/readyz" -> {
+      case "/healthz" -> {
         if (allow(exchange, method, "GET", false)) channel.respond(200, "application/json", "{\"status\":\"ok\"}");
+        return null;
+      }
+      case "/readyz" -> {
+        if (allow(exchange, method, "GET", false)) Probes.readyz(gateway.lifecycle(), channel);
+        return null;
+      }
+      case "/metrics" -> {
+        if (allow(exchange, method, "GET", false)) channel.respond(200, Telemetry.CONTENT_TYPE, gateway.telemetry().scrape());
         return null;
       }
       case "/", "/index.html" -> {

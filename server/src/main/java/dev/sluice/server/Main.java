@@ -67,6 +67,8 @@ public final class Main {
     System.out.println("  chat page:     " + server.baseUri());
     System.out.println("  OpenAI API:    " + server.baseUri() + "v1/chat/completions");
     System.out.println("  Anthropic API: " + server.baseUri() + "v1/messages");
+    System.out.println("  metrics:       " + server.baseUri() + "metrics"
+        + (server.telemetry().tracingEnabled() ? "   (traces: OTLP)" : ""));
     var missing = new ArrayList<String>();
     if (config.openAiApiKey() == null) missing.add("OPENAI_API_KEY");
     if (config.anthropicApiKey() == null) missing.add("ANTHROPIC_API_KEY");

@@ -5,7 +5,14 @@ import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.shared.SharedState;
+import dev.sluice.provider.EventStream;
+import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.telemetry.Telemetry;
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -21,21 +28,32 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * plain blocking code.
  */
 public final class SluiceServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+  /** After the drain, how long streams ended with an error get to write it before Jetty stops. */
+  private static final Duration CANCEL_GRACE = Duration.ofSeconds(5);
+
   private final Server server;
   private final ServerConnector connector;
   private final ModelRouter router;
   private final Resilience resilience;
   private final StreamRegistry streams;
   private final SharedState shared;
+  private final Telemetry telemetry;
+  private final Lifecycle lifecycle;
+  private final Duration drainTimeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience,
-      StreamRegistry streams, SharedState shared) {
+      StreamRegistry streams, SharedState shared, Telemetry telemetry, Lifecycle lifecycle, Duration drainTimeout) {
     this.server = server;
     this.connector = connector;
     this.router = router;
     this.resilience = resilience;
     this.streams = streams;
     this.shared = shared;
+    this.telemetry = telemetry;
+    this.lifecycle = lifecycle;
+    this.drainTimeout = drainTimeout;
   }
 
   /** The state shared with other instances (Redis) or kept here: counters for rate limits, stream logs. */
@@ -50,6 +68,11 @@ public final class SluiceServer implements AutoCloseable {
 
   /** Starts listening with these providers (tests pass their own). */
   public static SluiceServer start(SluiceConfig config, List<Provider> providers) throws Exception {
+    return start(config, providers, Telemetry.fromEnv(System.getenv()));
+  }
+
+  /** Starts listening with these providers and this telemetry, which the server closes when it stops. */
+  public static SluiceServer start(SluiceConfig config, List<Provider> providers, Telemetry telemetry) throws Exception {
     var router = new ModelRouter(providers, config.aliases());
     var threads = new QueuedThreadPool();
     threads.setName("sluice");
@@ -78,21 +101,28 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
-    var resilience = new Resilience(config.retry(), config.circuitBreaker());
-    var upstreams = new Upstreams(config, router, resilience);
+    var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
+    telemetry.watch(resilience.breakers());
+    var lifecycle = new Lifecycle();
+    var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
     var streams = new StreamRegistry(config.resume(), shared.streams());
-    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams)));
-    server.setStopTimeout(5_000);
+    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams, telemetry, lifecycle)));
+    // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
+    // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
+    // keep-alive connections, then throw a TimeoutException from stop().
+    server.setStopTimeout(0);
     try {
       server.start();
     } catch (Exception e) {
       resilience.close();
       streams.close();
       shared.close();
+      telemetry.close();
       throw e;
     }
-    return new SluiceServer(server, connector, router, resilience, streams, shared);
+    return new SluiceServer(server, connector, router, resilience, streams, shared, telemetry, lifecycle,
+        config.drainTimeout());
   }
 
   public int port() {
@@ -118,15 +148,61 @@ public final class SluiceServer implements AutoCloseable {
     server.join();
   }
 
+  /** Metrics and traces of this server. */
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  /** Readiness checks and stop hooks: where the ledger and Redis register theirs. */
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  /**
+   * Stops gracefully: {@code /readyz} answers 503 at once and no new connection is accepted; open
+   * streams run on for up to {@code server.drain_timeout}; those still open then end with a
+   * {@code shutting_down} error in their dialect (never a clean end); then Jetty stops, the stop hooks
+   * run (the ledger's flush) and telemetry is flushed. Idempotent.
+   */
   @Override
   public void close() throws Exception {
+    if (!closed.compareAndSet(false, true)) return;
+    lifecycle.startDraining();
+    connector.setAccepting(false);
+    long start = System.nanoTime();
     try {
-      // Streams waiting out a grace period would hold the stop up: they end now.
+      drain();
+      long drained = System.nanoTime();
+      // Streams waiting out a resume grace period would hold the stop up: they end now.
       streams.close();
-      server.stop();
+      stopJetty();
+      log.info("stopped: requests drained in {} ms, server stopped in {} ms", (drained - start) / 1_000_000,
+          (System.nanoTime() - drained) / 1_000_000);
     } finally {
-      resilience.close();
-      shared.close();
+      try {
+        resilience.close();
+        shared.close();
+        lifecycle.runStopHooks();
+      } finally {
+        telemetry.close();
+      }
     }
+  }
+
+  private void drain() throws InterruptedException {
+    if (telemetry.awaitNoRequests(drainTimeout)) return;
+    List<EventStream> left = telemetry.openStreams();
+    log.warn("stopping: {} stream(s) still open after the drain timeout of {} ms; ending them with an error",
+        left.size(), drainTimeout.toMillis());
+    for (EventStream stream : left) stream.cancel(Lifecycle.SHUTTING_DOWN);
+    if (!telemetry.awaitNoRequests(CANCEL_GRACE)) {
+      log.warn("stopping: requests still running {} ms after the streams' cancel (clients not reading?); closing them",
+          CANCEL_GRACE.toMillis());
+    }
+  }
+
+  /** Stops Jetty: closes the connections left (idle keep-alive ones, or those of requests past the grace). */
+  private void stopJetty() throws Exception {
+    server.stop();
   }
 }

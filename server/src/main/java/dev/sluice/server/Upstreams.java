@@ -7,6 +7,7 @@ import dev.sluice.route.Route;
 import dev.sluice.server.config.ModelPolicy;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.config.Timeouts;
+import dev.sluice.server.lifecycle.Lifecycle;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayException;
 import java.util.ArrayList;
@@ -26,7 +27,10 @@ final class Upstreams {
   private final ModelRouter router;
   private final Resilience resilience;
 
-  Upstreams(SluiceConfig config, ModelRouter router, Resilience resilience) {
+  private final Lifecycle lifecycle;
+
+  Upstreams(SluiceConfig config, ModelRouter router, Resilience resilience, Lifecycle lifecycle) {
+    this.lifecycle = lifecycle;
     this.config = config;
     this.router = router;
     this.resilience = resilience;
@@ -50,6 +54,8 @@ final class Upstreams {
 
   /** Resolves {@code request.model()}; an unknown model is a 404 before any upstream call. */
   Call open(ChatRequest request) throws GatewayException {
+    // Stopping: no new upstream call (a keep-alive connection can still bring requests while draining).
+    if (lifecycle.draining()) throw new GatewayException(Lifecycle.SHUTTING_DOWN);
     Route primary = router.resolve(request.model());
     var candidates = new ArrayList<Route>(List.of(primary));
     ModelPolicy policy = config.modelPolicies().get(request.model());

@@ -3,6 +3,8 @@ package dev.sluice.server;
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.telemetry.Telemetry;
+import dev.sluice.server.telemetry.Tracing;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,14 +31,22 @@ final class TestGateway implements AutoCloseable {
    * configures it), with any of them replaced by the {@code extra} provider of the same name.
    */
   static TestGateway start(UnaryOperator<SluiceConfig.Builder> config, Provider... extra) throws Exception {
-    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO));
+    return start(config, new Telemetry(Tracing.off()), extra);
+  }
+
+  /** {@link #start(UnaryOperator, Provider...)} with this telemetry (a test's in-memory span exporter). */
+  static TestGateway start(UnaryOperator<SluiceConfig.Builder> config, Telemetry telemetry, Provider... extra)
+      throws Exception {
+    // A short drain: a test that stops its gateway mid-stream should not wait the default 20 s.
+    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO))
+        .drainTimeout(Duration.ofMillis(500));
     SluiceConfig c = config.apply(builder).build();
     var providers = new ArrayList<Provider>();
     for (Provider p : Providers.fromConfig(c, Map.of())) {
       if (Arrays.stream(extra).noneMatch(e -> e.name().equals(p.name()))) providers.add(p);
     }
     providers.addAll(List.of(extra));
-    return new TestGateway(SluiceServer.start(c, providers));
+    return new TestGateway(SluiceServer.start(c, providers, telemetry));
   }
 
   static TestGateway start() throws Exception {

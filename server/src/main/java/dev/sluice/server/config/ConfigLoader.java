@@ -101,7 +101,8 @@ public final class ConfigLoader {
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
       known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes", "client_send_buffer_bytes",
-          "upstream_receive_buffer_bytes"));
+          "upstream_receive_buffer_bytes", "drain_timeout"));
+      if (server.containsKey("drain_timeout")) b.drainTimeout(duration(server.get("drain_timeout"), "server.drain_timeout"));
       if (server.containsKey("heartbeat")) b.heartbeat(duration(server.get("heartbeat"), "server.heartbeat"));
       if (server.containsKey("write_timeout")) b.writeTimeout(duration(server.get("write_timeout"), "server.write_timeout"));
       if (server.containsKey("max_body_bytes")) b.maxBodyBytes(number(server.get("max_body_bytes"), "server.max_body_bytes").longValue());

@@ -27,6 +27,7 @@ import java.util.Map;
  * @param modelPolicies per alias: fallbacks and deadlines (aliases without either are absent)
  * @param resume grace period, retention and size cap of browser streams' replay logs
  * @param redis shared state across instances, or {@link RedisSettings#NONE}
+ * @param drainTimeout on stop, how long open streams may run on before they are ended with an error
  */
 public record SluiceConfig(
     String host,
@@ -50,7 +51,8 @@ public record SluiceConfig(
     BreakerSettings circuitBreaker,
     Map<String, ModelPolicy> modelPolicies,
     ResumeSettings resume,
-    RedisSettings redis) {
+    RedisSettings redis,
+    Duration drainTimeout) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -103,6 +105,7 @@ public record SluiceConfig(
     b.modelPolicies = modelPolicies;
     b.resume = resume;
     b.redis = redis;
+    b.drainTimeout = drainTimeout;
     return b;
   }
 
@@ -130,6 +133,7 @@ public record SluiceConfig(
     private Map<String, ModelPolicy> modelPolicies = Map.of();
     private ResumeSettings resume = ResumeSettings.DEFAULT;
     private RedisSettings redis = RedisSettings.NONE;
+    private Duration drainTimeout = Duration.ofSeconds(20);
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -154,12 +158,13 @@ public record SluiceConfig(
     public Builder modelPolicies(Map<String, ModelPolicy> value) { modelPolicies = value; return this; }
     public Builder resume(ResumeSettings value) { resume = value; return this; }
     public Builder redis(RedisSettings value) { redis = value; return this; }
+    public Builder drainTimeout(Duration value) { drainTimeout = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
           clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies,
-          resume, redis);
+          resume, redis, drainTimeout);
     }
   }
 
@@ -172,6 +177,7 @@ public record SluiceConfig(
         + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
         + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
-        + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", resume=" + resume + ", redis=" + redis + "]";
+        + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", resume=" + resume + ", redis=" + redis
+        + ", drainTimeout=" + drainTimeout + "]";
   }
 }

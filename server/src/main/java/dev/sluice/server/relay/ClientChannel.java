@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Response;
@@ -36,8 +37,24 @@ public final class ClientChannel implements EventSink {
   /** The bytes of one heartbeat, framed once: a comment unless the dialect has its own event. */
   private byte[] heartbeat = PING_COMMENT;
 
+  /** Counted up while a write of this channel is in progress (telemetry: streams blocked on a client). */
+  private final AtomicInteger writesInProgress;
+  /** Response body bytes handed to the connection so far, for the access log. */
+  private volatile long bytesWritten;
+
   public ClientChannel(Response response) {
+    this(response, new AtomicInteger());
+  }
+
+  /** @param writesInProgress shared by all channels, up while any of them is in a write */
+  public ClientChannel(Response response, AtomicInteger writesInProgress) {
     this.response = response;
+    this.writesInProgress = writesInProgress;
+  }
+
+  /** Response body bytes written so far (those of a write in progress included). */
+  public long bytesWritten() {
+    return bytesWritten;
   }
 
   /**
@@ -215,6 +232,8 @@ public final class ClientChannel implements EventSink {
       beforeLastWrite.clear();
     }
     writing = true;
+    bytesWritten += bytes.remaining();
+    writesInProgress.incrementAndGet();
     try (Blocker.Callback callback = Blocker.callback()) {
       response.write(last, bytes, callback);
       callback.block();
@@ -224,6 +243,7 @@ public final class ClientChannel implements EventSink {
       throw e;
     } finally {
       writing = false;
+      writesInProgress.decrementAndGet();
     }
   }
 }

@@ -1,0 +1,301 @@
+package dev.sluice.server.telemetry;
+
+import dev.sluice.policy.AttemptObserver;
+import dev.sluice.policy.CircuitBreakers;
+import dev.sluice.provider.EventStream;
+import dev.sluice.provider.UpstreamHeaders;
+import dev.sluice.route.Route;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * The gateway's metrics and traces, one instance per server. Metrics live in a Prometheus registry
+ * served at {@code GET /metrics}; names start with {@code sluice_}. Meters whose labels are fixed are
+ * built once; meters with per-request labels are cached per label set, so the hot path does a map
+ * lookup, never a registry build. Every request gets a {@link RequestTelemetry} from {@link #begin}.
+ *
+ * <p>Meters other parts of the gateway feed: {@link #ledgerWrite(Duration)} and
+ * {@link #ledgerQueueDepth(IntSupplier)} for the usage ledger, {@link #attempts()} for the resilience
+ * policy, {@link #clientWritesInProgress()} for client channels.
+ */
+public final class Telemetry implements AutoCloseable {
+  /** The Prometheus text format's content type. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  static final String NONE = "none";
+
+  /** W3C trace context, accepted from clients and sent upstream whether tracing is on or not. */
+  static final TextMapPropagator PROPAGATOR = W3CTraceContextPropagator.getInstance();
+
+  static {
+    // Every upstream request carries the trace context current on the thread that builds it.
+    UpstreamHeaders.install(sink -> PROPAGATOR.inject(Context.current(), sink, (s, k, v) -> s.accept(k, v)));
+  }
+
+  /** Latency buckets from a fast first token to a long answer. */
+  private static final Duration[] LATENCY_BUCKETS = durations(5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000,
+      10_000, 30_000, 60_000, 120_000, 300_000, 600_000);
+  /** Gaps between chunks and cancel latencies: sub-millisecond to seconds. */
+  private static final Duration[] SHORT_BUCKETS = durations(1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000,
+      10_000, 30_000);
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Tracing tracing;
+  private final Tracer tracer;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  private final Set<EventStream> openStreams = ConcurrentHashMap.newKeySet();
+  /** Requests being handled now; a graceful stop waits for none. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Notified when the last request in flight ends. */
+  private final Object drained = new Object();
+  private final AtomicInteger clientWrites = new AtomicInteger();
+  private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<List<String>, Timer> ttft = new ConcurrentHashMap<>();
+  private final Map<List<String>, Timer> gaps = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> tokens = new ConcurrentHashMap<>();
+  private final Map<String, Counter> cost = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> attempts = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> retries = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> fallbacks = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> disconnects = new ConcurrentHashMap<>();
+  private final Set<String> breakerGauges = ConcurrentHashMap.newKeySet();
+  private final Timer disconnectCancel;
+  private final Timer ledgerWrite;
+  private volatile CircuitBreakers breakers;
+
+  public Telemetry(Tracing tracing) {
+    this.tracing = tracing;
+    this.tracer = tracing.openTelemetry().getTracer("dev.sluice");
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    Gauge.builder("sluice.streams.open", openStreams, Set::size)
+        .description("Streams being relayed now").register(registry);
+    Gauge.builder("sluice.streams.blocked.on.client", clientWrites, AtomicInteger::get)
+        .description("Streams whose write to the client has not completed now (slow or stalled clients)")
+        .register(registry);
+    disconnectCancel = Timer.builder("sluice.disconnect.cancel")
+        .description("From seeing a client disconnect to its upstream call cancelled")
+        .serviceLevelObjectives(SHORT_BUCKETS).register(registry);
+    ledgerWrite = Timer.builder("sluice.ledger.write").description("Time to write one usage-ledger row (or batch)")
+        .serviceLevelObjectives(SHORT_BUCKETS).register(registry);
+  }
+
+  /** From the environment: traces over OTLP when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set. */
+  public static Telemetry fromEnv(Map<String, String> env) {
+    return new Telemetry(Tracing.fromEnv(env));
+  }
+
+  /** The Prometheus exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** The policy's hook: counts attempts, retries and fallbacks, and traces each attempt as a client span. */
+  public AttemptObserver attempts() {
+    return this::attempt;
+  }
+
+  /** Exposes the state of {@code breakers}' breakers, one gauge set per upstream model once it was tried. */
+  public void watch(CircuitBreakers breakers) {
+    this.breakers = breakers;
+  }
+
+  /** Counted up while a write to a client is in progress: {@code sluice_streams_blocked_on_client}. */
+  public AtomicInteger clientWritesInProgress() {
+    return clientWrites;
+  }
+
+  /** The streams being relayed now; a graceful stop cancels those that outlive the drain. */
+  public List<EventStream> openStreams() {
+    return new ArrayList<>(openStreams);
+  }
+
+  /** Records one ledger write (the ledger calls this around each write or batch it commits). */
+  public void ledgerWrite(Duration elapsed) {
+    ledgerWrite.record(elapsed);
+  }
+
+  /** Exposes the ledger's queue depth as {@code sluice_ledger_queue_depth}, read at each scrape. */
+  public void ledgerQueueDepth(IntSupplier depth) {
+    // Strong: the caller may pass a lambda nobody else holds (Micrometer keeps gauges' state weakly).
+    Gauge.builder("sluice.ledger.queue.depth", depth, d -> d.getAsInt()).strongReference(true)
+        .description("Ledger rows waiting to be written").register(registry);
+  }
+
+  /** Starts the telemetry of one request: its server span (child of the client's {@code traceparent}). */
+  public RequestTelemetry begin(Request request, String requestId, long acceptedAtNanos) {
+    inFlight.incrementAndGet();
+    return new RequestTelemetry(this, request, requestId, acceptedAtNanos);
+  }
+
+  Tracer tracer() {
+    return tracer;
+  }
+
+  /** Whether spans are exported ({@code OTEL_EXPORTER_OTLP_ENDPOINT} set). */
+  public boolean tracingEnabled() {
+    return tracing.enabled();
+  }
+
+  private EventStream attempt(Route route, int candidate, int attempt, EventStream stream) {
+    String provider = route.provider().name();
+    String model = route.qualifiedModel();
+    List<String> labels = List.of(provider, model);
+    attempts.computeIfAbsent(labels, l -> Counter.builder("sluice.upstream.attempts")
+        .description("Upstream calls made, retries and fallbacks included")
+        .tags("provider", l.get(0), "model", l.get(1)).register(registry)).increment();
+    if (attempt > 1) {
+      retries.computeIfAbsent(labels, l -> Counter.builder("sluice.retries")
+          .description("Retries of an upstream model before its first token")
+          .tags("provider", l.get(0), "model", l.get(1)).register(registry)).increment();
+    } else if (candidate > 0) {
+      fallbacks.computeIfAbsent(labels, l -> Counter.builder("sluice.fallbacks")
+          .description("Requests handed to a fallback model (labels: the fallback)")
+          .tags("provider", l.get(0), "model", l.get(1)).register(registry)).increment();
+    }
+    watchBreaker(model);
+    RequestTelemetry request = Context.current().get(RequestTelemetry.KEY);
+    if (request != null) request.attempting(route, candidate, attempt);
+    return new ObservedAttempt(this, route, candidate, attempt, stream, Context.current());
+  }
+
+  private void watchBreaker(String model) {
+    CircuitBreakers b = breakers;
+    if (b == null || !b.settings().enabled() || !breakerGauges.add(model)) return;
+    for (CircuitBreakers.State state : List.of(CircuitBreakers.State.CLOSED, CircuitBreakers.State.OPEN,
+        CircuitBreakers.State.HALF_OPEN)) {
+      Gauge.builder("sluice.circuit.breaker.state", b, x -> x.state(model) == state ? 1 : 0)
+          .description("1 for the state the breaker of this upstream model is in")
+          .tags("model", model, "state", state.name().toLowerCase(java.util.Locale.ROOT)).register(registry);
+    }
+  }
+
+  void upstreamError(String provider, String status) {
+    upstreamErrors.computeIfAbsent(List.of(provider, status), l -> Counter.builder("sluice.upstream.errors")
+        .description("Failed upstream attempts by HTTP status (or error type when there was no status)")
+        .tags("provider", l.get(0), "status", l.get(1)).register(registry)).increment();
+  }
+
+  void opened(EventStream stream) {
+    openStreams.add(stream);
+  }
+
+  void closed(EventStream stream) {
+    openStreams.remove(stream);
+  }
+
+  void requestEnded() {
+    if (inFlight.decrementAndGet() == 0) {
+      synchronized (drained) {
+        drained.notifyAll();
+      }
+    }
+  }
+
+  /** Waits until no request is in flight (streams included); false if some still are after {@code timeout}. */
+  public boolean awaitNoRequests(Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (drained) {
+      while (inFlight.get() > 0) {
+        long left = end - System.nanoTime();
+        if (left <= 0) return false;
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(drained, left);
+      }
+    }
+    return true;
+  }
+
+  Timer gapTimer(String provider, String model) {
+    return gaps.computeIfAbsent(List.of(provider, model), l -> Timer.builder("sluice.chunk.gap")
+        .description("Time between consecutive chunks of a stream, as read from the upstream")
+        .tags("provider", l.get(0), "model", l.get(1)).serviceLevelObjectives(SHORT_BUCKETS).register(registry));
+  }
+
+  void disconnectCancelled(long nanos) {
+    disconnectCancel.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /** One finished LLM request: requests, durations, time to first token, tokens, cost, disconnects. */
+  void finished(String dialect, String provider, String model, String stream, String status, long durationNanos,
+      long ttftNanos, long inputTokens, long outputTokens, String keyId, BigDecimal costUsd, boolean clientGone) {
+    durations.computeIfAbsent(List.of(dialect, provider, model, status), l -> Timer.builder("sluice.request.duration")
+        .description("From request received to its last byte")
+        .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "status", l.get(3))
+        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
+        .record(durationNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    if (ttftNanos >= 0) {
+      ttft.computeIfAbsent(List.of(dialect, provider, model), l -> Timer.builder("sluice.time.to.first.token")
+          .description("From request received to its first token read from the upstream")
+          .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2))
+          .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
+          .record(ttftNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+    String key = keyId == null ? NONE : keyId;
+    if (inputTokens > 0) tokenCounter("input", model, key).increment(inputTokens);
+    if (outputTokens > 0) tokenCounter("output", model, key).increment(outputTokens);
+    if (costUsd != null) {
+      cost.computeIfAbsent(model, m -> Counter.builder("sluice.cost.usd")
+          .description("Cost in USD of the requests, by model (only where a price is known)")
+          .tags("model", m).register(registry)).increment(costUsd.doubleValue());
+    }
+    if (clientGone) {
+      disconnects.computeIfAbsent(dialect, d -> Counter.builder("sluice.client.disconnects")
+          .description("Requests whose client went away before the end").tags("dialect", d).register(registry))
+          .increment();
+    }
+    // Counted last: a scrape that sees a request counted sees all of its other meters too.
+    requests.computeIfAbsent(List.of(dialect, provider, model, stream, status), l -> Counter.builder("sluice.requests")
+        .description("LLM requests by dialect, provider, model, streaming or not, and how they ended")
+        .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "stream", l.get(3), "status", l.get(4))
+        .register(registry)).increment();
+  }
+
+  private Counter tokenCounter(String type, String model, String key) {
+    return tokens.computeIfAbsent(List.of(type, model, key), l -> Counter.builder("sluice.tokens")
+        .description("Tokens by direction (input, output), model and virtual key id")
+        .tags(Tags.of("type", l.get(0), "model", l.get(1), "key", l.get(2))).register(registry));
+  }
+
+  private static Duration[] durations(long... millis) {
+    var out = new Duration[millis.length];
+    for (int i = 0; i < millis.length; i++) out[i] = Duration.ofMillis(millis[i]);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+    tracing.close();
+  }
+}
