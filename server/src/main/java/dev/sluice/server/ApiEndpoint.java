@@ -52,7 +52,7 @@ final class ApiEndpoint {
   }
 
   Outcome handle(Exchange exchange) throws IOException {
-    ChatRequest request;
+    ChatRequest request = null;
     Upstreams.Call call;
     try {
       RequestBodies.requireJson(exchange.request());
@@ -60,8 +60,7 @@ final class ApiEndpoint {
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
-      dialect.respondError(e.error(), exchange.channel());
-      return Outcome.rejected(e.error());
+      return reject(gateway, exchange, request, e.error(), dialect::respondError);
     }
     StreamRelay relay = relay(gateway, exchange, request, call, new StreamContext(exchange.requestId(),
         exchange.acceptedAtNanos()));
@@ -82,6 +81,16 @@ final class ApiEndpoint {
       StreamContext context) {
     EventStream source = call.source();
     exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
-    return new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
+    return new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
+        .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, request.model()));
+  }
+
+  /** Refuses a request before any upstream call: its {@code rejected} row first, then the error. */
+  static Outcome reject(Gateway gateway, Exchange exchange, ChatRequest request, GatewayError error,
+      StreamRelay.ErrorResponder respond) throws IOException {
+    Outcome outcome = Outcome.rejected(error);
+    gateway.accountant().record(exchange.account(), outcome, request == null ? null : request.model());
+    respond.respond(error, exchange.channel());
+    return outcome;
   }
 }

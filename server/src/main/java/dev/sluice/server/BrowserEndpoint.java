@@ -3,7 +3,6 @@ package dev.sluice.server;
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
-import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
@@ -13,7 +12,6 @@ import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,7 +34,7 @@ final class BrowserEndpoint {
   }
 
   Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
-    ChatRequest request;
+    ChatRequest request = null;
     Upstreams.Call call;
     try {
       if (eventSource) {
@@ -51,8 +49,7 @@ final class BrowserEndpoint {
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
-      responder(eventSource).respond(e.error(), exchange.channel());
-      return Outcome.rejected(e.error());
+      return ApiEndpoint.reject(gateway, exchange, request, e.error(), responder(eventSource));
     }
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
@@ -62,10 +59,8 @@ final class BrowserEndpoint {
     // Off the registry before the last byte goes out: a client that saw the end cannot still abort it.
     channel.beforeLastWrite(() -> gateway.streams().remove(streamId));
     try {
-      // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
-      // answered, which may be a fallback.
-      var encoder = new BrowserStreamEncoder(context,
-          (model, usage) -> model.startsWith(SimProvider.NAME + "/") ? BigDecimal.ZERO : null);
+      // Priced by the model that answered, which may be a fallback; sim answers cost nothing.
+      var encoder = new BrowserStreamEncoder(context, gateway.accountant().prices()::usd);
       return relay.stream(encoder, channel, responder(eventSource));
     } finally {
       gateway.streams().remove(streamId);

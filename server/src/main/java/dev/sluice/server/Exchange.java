@@ -7,4 +7,5 @@ import org.eclipse.jetty.server.Response;
 
 /** One HTTP exchange as the endpoints see it. */
 record Exchange(
-    String requestId, Request request, Response response, ClientChannel channel, DisconnectWatch watch, long acceptedAtNanos) {}
+    String requestId, Request request, Response response, ClientChannel channel, DisconnectWatch watch, long acceptedAtNanos,
+    dev.sluice.server.ledger.RequestAccount account) {}

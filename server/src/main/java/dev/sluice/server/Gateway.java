@@ -4,4 +4,5 @@ import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
 
 /** What the endpoints share for the server's lifetime. */
-record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams, Upstreams upstreams) {}
+record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams, Upstreams upstreams,
+    dev.sluice.server.ledger.Accountant accountant) {}

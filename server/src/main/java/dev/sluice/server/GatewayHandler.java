@@ -54,7 +54,8 @@ final class GatewayHandler extends Handler.Abstract {
     request.addIdleTimeoutListener(channel::idleTimeoutIsFatal);
     DisconnectWatch watch = DisconnectWatch.start(request);
     channel.beforeLastWrite(watch::disarm);
-    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt);
+    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt,
+        new dev.sluice.server.ledger.RequestAccount(requestId, System.currentTimeMillis()));
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
     Outcome outcome = null;

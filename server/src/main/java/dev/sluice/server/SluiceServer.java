@@ -4,6 +4,10 @@ import dev.sluice.policy.Resilience;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.ledger.Accountant;
+import dev.sluice.server.ledger.Database;
+import dev.sluice.server.ledger.LedgerWriter;
+import dev.sluice.usage.PriceTable;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -24,12 +28,17 @@ public final class SluiceServer implements AutoCloseable {
   private final ServerConnector connector;
   private final ModelRouter router;
   private final Resilience resilience;
+  private final Database db;
+  private final LedgerWriter ledger;
 
-  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience) {
+  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience, Database db,
+      LedgerWriter ledger) {
     this.server = server;
     this.connector = connector;
     this.router = router;
     this.resilience = resilience;
+    this.db = db;
+    this.ledger = ledger;
   }
 
   /** Builds the providers the configuration enables and starts listening. */
@@ -67,17 +76,21 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
+    Database db = Database.open(config.accounting());
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
     var upstreams = new Upstreams(config, router, resilience);
-    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams)));
+    var ledger = new LedgerWriter(db.dataSource());
+    var accountant = new Accountant(ledger, PriceTable.withOverrides(config.accounting().prices()));
+    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, accountant)));
     server.setStopTimeout(5_000);
+    var started = new SluiceServer(server, connector, router, resilience, db, ledger);
     try {
       server.start();
     } catch (Exception e) {
-      resilience.close();
+      started.close();
       throw e;
     }
-    return new SluiceServer(server, connector, router, resilience);
+    return started;
   }
 
   public int port() {
@@ -88,6 +101,11 @@ public final class SluiceServer implements AutoCloseable {
   public URI baseUri() {
     String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
+  }
+
+  /** The ledger's database (tests and tools read the rows here). */
+  public javax.sql.DataSource ledgerDataSource() {
+    return db.dataSource();
   }
 
   public ModelRouter router() {
@@ -109,6 +127,9 @@ public final class SluiceServer implements AutoCloseable {
       server.stop();
     } finally {
       resilience.close();
+      // After the server: streams still ending write their rows first.
+      ledger.close();
+      db.close();
     }
   }
 }

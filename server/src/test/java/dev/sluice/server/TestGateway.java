@@ -2,7 +2,11 @@ package dev.sluice.server;
 
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.sim.SimConfig;
+import dev.sluice.server.config.Accounting;
 import dev.sluice.server.config.SluiceConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,11 +21,14 @@ import java.util.function.UnaryOperator;
 /** A real gateway on a free loopback port, with the providers a test chooses. */
 final class TestGateway implements AutoCloseable {
   final SluiceServer server;
+  /** The folder of this gateway's own SQLite ledger, removed on close. */
+  private final Path dataDir;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
-  private TestGateway(SluiceServer server) {
+  private TestGateway(SluiceServer server, Path dataDir) {
     this.server = server;
+    this.dataDir = dataDir;
   }
 
   /**
@@ -29,14 +36,21 @@ final class TestGateway implements AutoCloseable {
    * configures it), with any of them replaced by the {@code extra} provider of the same name.
    */
   static TestGateway start(UnaryOperator<SluiceConfig.Builder> config, Provider... extra) throws Exception {
-    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO));
+    Path dataDir = Files.createTempDirectory("sluice-ledger-");
+    var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO))
+        .accounting(Accounting.DEFAULT.withDbUrl("jdbc:sqlite:" + dataDir.resolve("sluice.db")));
     SluiceConfig c = config.apply(builder).build();
     var providers = new ArrayList<Provider>();
     for (Provider p : Providers.fromConfig(c, Map.of())) {
       if (Arrays.stream(extra).noneMatch(e -> e.name().equals(p.name()))) providers.add(p);
     }
     providers.addAll(List.of(extra));
-    return new TestGateway(SluiceServer.start(c, providers));
+    try {
+      return new TestGateway(SluiceServer.start(c, providers), dataDir);
+    } catch (Exception e) {
+      deleteTree(dataDir);
+      throw e;
+    }
   }
 
   static TestGateway start() throws Exception {
@@ -63,6 +77,22 @@ final class TestGateway implements AutoCloseable {
   @Override
   public void close() throws Exception {
     http.close();
-    server.close();
+    try {
+      server.close();
+    } finally {
+      deleteTree(dataDir);
+    }
+  }
+
+  /** The ledger's rows, through the gateway's own pool. */
+  javax.sql.DataSource ledger() {
+    return server.ledgerDataSource();
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
   }
 }

@@ -29,7 +29,7 @@ public final class ConfigLoader {
   private static final Set<String> TOP_LEVEL =
       Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server");
   /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
-  private static final Set<String> NOT_YET_APPLIED = Set.of("prices");
+  private static final Set<String> NOT_YET_APPLIED = Set.of();
 
   private ConfigLoader() {}
 
@@ -68,6 +68,7 @@ public final class ConfigLoader {
         anthropicBase != null ? uri(anthropicBase, "ANTHROPIC_BASE_URL") : current.anthropicBaseUrl());
     if (blankToNull(env.get("SLUICE_HOST")) != null) b.host(env.get("SLUICE_HOST").trim());
     if (blankToNull(env.get("SLUICE_PORT")) != null) b.port(port(env.get("SLUICE_PORT"), "SLUICE_PORT"));
+    b.accounting(accounting(current.accounting(), env));
   }
 
   static void applyYaml(SluiceConfig.Builder b, Object document) {
@@ -92,6 +93,7 @@ public final class ConfigLoader {
       b.modelPolicies(policies);
     }
     if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
+    if (root.containsKey("prices")) b.accounting(current.accounting().withPrices(prices(map(root.get("prices"), "prices"))));
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
       known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes", "client_send_buffer_bytes",
@@ -206,6 +208,49 @@ public final class ConfigLoader {
       policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream));
     }
     return out;
+  }
+
+  /** {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY} and {@code SLUICE_REQUIRE_AUTH} over the file's settings. */
+  private static Accounting accounting(Accounting a, Map<String, String> env) {
+    String url = blankToNull(env.get("SLUICE_DB_URL"));
+    if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+      throw new ConfigException("SLUICE_DB_URL: expected jdbc:sqlite:... or jdbc:postgresql://...");
+    }
+    a = a.withDb(url != null ? url : a.dbUrl(), blankToNull(env.get("SLUICE_DB_USER")),
+        blankToNull(env.get("SLUICE_DB_PASSWORD")));
+    String admin = blankToNull(env.get("SLUICE_ADMIN_KEY"));
+    if (admin != null) a = a.withAdminKey(admin);
+    String require = blankToNull(env.get("SLUICE_REQUIRE_AUTH"));
+    if (require != null) {
+      a = a.withRequireAuth(switch (require.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw new ConfigException("SLUICE_REQUIRE_AUTH: expected true or false");
+      });
+    }
+    return a;
+  }
+
+  /** {@code prices: {model: {input, output, cached_input, cache_write}}}, USD per million tokens. */
+  private static Map<String, dev.sluice.usage.Price> prices(Map<String, Object> m) {
+    var out = new LinkedHashMap<String, dev.sluice.usage.Price>();
+    for (var e : m.entrySet()) {
+      String path = "prices." + e.getKey();
+      Map<String, Object> p = map(e.getValue(), path);
+      known(p, path, Set.of("input", "output", "cached_input", "cache_write"));
+      if (!p.containsKey("input") || !p.containsKey("output")) throw new ConfigException(path + ": input and output are required");
+      out.put(e.getKey(), new dev.sluice.usage.Price(usd(p.get("input"), path + ".input"), usd(p.get("output"), path + ".output"),
+          p.containsKey("cached_input") ? usd(p.get("cached_input"), path + ".cached_input") : null,
+          p.containsKey("cache_write") ? usd(p.get("cache_write"), path + ".cache_write") : null, null));
+    }
+    return out;
+  }
+
+  /** A price as an exact decimal: YAML reads 0.15 as a double, whose shortest rendering is the written digits. */
+  private static java.math.BigDecimal usd(Object node, String path) {
+    java.math.BigDecimal v = new java.math.BigDecimal(number(node, path).toString());
+    if (v.signum() < 0) throw new ConfigException(path + ": must not be negative");
+    return v;
   }
 
   private static SimConfig sim(Map<String, Object> m, SimConfig d) {

@@ -25,6 +25,7 @@ import java.util.Map;
  * @param retry retries of one model before its first token
  * @param circuitBreaker the per-model circuit breakers
  * @param modelPolicies per alias: fallbacks and deadlines (aliases without either are absent)
+ * @param accounting the ledger, prices and virtual-key auth
  */
 public record SluiceConfig(
     String host,
@@ -46,7 +47,8 @@ public record SluiceConfig(
     int upstreamReceiveBufferBytes,
     RetryPolicy retry,
     BreakerSettings circuitBreaker,
-    Map<String, ModelPolicy> modelPolicies) {
+    Map<String, ModelPolicy> modelPolicies,
+    Accounting accounting) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -97,6 +99,7 @@ public record SluiceConfig(
     b.retry = retry;
     b.circuitBreaker = circuitBreaker;
     b.modelPolicies = modelPolicies;
+    b.accounting = accounting;
     return b;
   }
 
@@ -122,6 +125,7 @@ public record SluiceConfig(
     private RetryPolicy retry = RetryPolicy.DEFAULT;
     private BreakerSettings circuitBreaker = BreakerSettings.DEFAULT;
     private Map<String, ModelPolicy> modelPolicies = Map.of();
+    private Accounting accounting = Accounting.DEFAULT;
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -144,11 +148,12 @@ public record SluiceConfig(
     public Builder retry(RetryPolicy value) { retry = value; return this; }
     public Builder circuitBreaker(BreakerSettings value) { circuitBreaker = value; return this; }
     public Builder modelPolicies(Map<String, ModelPolicy> value) { modelPolicies = value; return this; }
+    public Builder accounting(Accounting value) { accounting = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
-          clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies);
+          clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies, accounting);
     }
   }
 
@@ -161,6 +166,6 @@ public record SluiceConfig(
         + ", heartbeat=" + heartbeat + ", writeTimeout=" + writeTimeout + ", maxBodyBytes=" + maxBodyBytes
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
         + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
-        + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + "]";
+        + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", accounting=" + accounting + "]";
   }
 }

@@ -43,6 +43,9 @@ public final class StreamRelay {
   private final StreamContext context;
   private final Timeouts timeouts;
   private final Duration heartbeat;
+  /** Told the outcome once, before the stream's final event is written: the ledger's durable write. */
+  private Consumer<Outcome> beforeEnd = outcome -> { };
+  private boolean ended;
 
   public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat) {
     this.source = source;
@@ -50,6 +53,16 @@ public final class StreamRelay {
     this.context = context;
     this.timeouts = timeouts;
     this.heartbeat = heartbeat;
+  }
+
+  /**
+   * Sets what learns the outcome just before the final event (or error) is written, or right after
+   * the client left: the ledger records the row there, so a row is durable before its client can see
+   * the end. Called exactly once per relay, on the relay's thread.
+   */
+  public StreamRelay beforeEnd(Consumer<Outcome> hook) {
+    this.beforeEnd = hook;
+    return this;
   }
 
   /** Relays as a stream of Server-Sent Events in one dialect. */
@@ -118,18 +131,24 @@ public final class StreamRelay {
         meter.observe(event);
         context.upstreamFirstToken(System.nanoTime() - askedAt);
         if (event instanceof Failed failed) return fail(failed.error(), inStream, channel, early);
-        if (event instanceof Finished && !meter.reported()) delivery.deliver(new UsageReport(meter.usage()));
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
-        delivery.deliver(event);
         if (event instanceof Finished finished) {
+          Outcome done = end("completed", finished.reason(), null, meter.usage());
+          if (!meter.reported()) delivery.deliver(new UsageReport(done.usage()));
+          delivery.deliver(event);
           delivery.complete();
-          return new Outcome("completed", finished.reason(), null, meter.usage());
+          return done;
         }
+        delivery.deliver(event);
       }
       throw new IllegalStateException("stream ended without a terminal event");
     } catch (IOException clientGone) {
       return aborted(clientGone);
     } finally {
+      if (!ended) {
+        // An unexpected exception: the row still says how the request ended.
+        end("failed", null, GatewayError.of(ErrorType.INTERNAL, "the relay failed"), meter.unfinishedUsage());
+      }
       watchdog.stop();
       source.close();
     }
@@ -143,7 +162,7 @@ public final class StreamRelay {
   private Outcome aborted(IOException clientGone) {
     GatewayError reason = GatewayError.clientDisconnected(String.valueOf(clientGone.getMessage()));
     source.cancel(reason);
-    return new Outcome("aborted", null, reason, meter.usage());
+    return end("aborted", null, reason, meter.unfinishedUsage());
   }
 
   private Outcome fail(GatewayError error, StreamEncoder encoder, ClientChannel channel, ErrorResponder early) {
@@ -152,6 +171,7 @@ public final class StreamRelay {
       case UPSTREAM_TIMEOUT -> "timeout";
       default -> "failed";
     };
+    Outcome outcome = end(status, null, error, meter.unfinishedUsage());
     if (!error.clientGone()) {
       try {
         if (!channel.committed()) {
@@ -164,6 +184,16 @@ public final class StreamRelay {
         log.debug("client left while being told of a failure: {}", e.toString());
       }
     }
-    return new Outcome(status, null, error, meter.usage());
+    return outcome;
+  }
+
+  /** The outcome, told to {@link #beforeEnd} once; called before anything says the stream ended. */
+  private Outcome end(String status, dev.sluice.stream.FinishReason reason, GatewayError error, dev.sluice.stream.Usage usage) {
+    double ttft = context.ttftMillis();
+    var outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
+        ttft < 0 ? -1 : Math.round(ttft));
+    ended = true;
+    beforeEnd.accept(outcome);
+    return outcome;
   }
 }
