@@ -1,0 +1,147 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.policy.RetryPolicy;
+import dev.sluice.server.config.Accounting;
+import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.Script;
+import dev.sluice.usage.Price;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the ledger must hold, whatever database keeps it: one row per request, whatever its end, with
+ * the provider's usage or an honest estimate, priced exactly. Each database runs these against a real
+ * server ({@link SqliteLedgerTest}, {@link PostgresLedgerTest}).
+ */
+abstract class LedgerContract {
+  static final RetryPolicy ONE_ATTEMPT = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+  /** The fake upstream's answers are priced like gpt-4o-mini. */
+  static final Map<String, Price> PRICES = Map.of("openai/" + Script.OPENAI_MODEL,
+      new Price(new BigDecimal("0.15"), new BigDecimal("0.60"), new BigDecimal("0.075"), null, null));
+
+  FakeUpstream upstream;
+  TestGateway gateway;
+
+  /** A ledger of its own for one test, based on {@code base} (which has the prices). */
+  abstract Accounting freshLedger(Accounting base) throws Exception;
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = FakeUpstream.start();
+    gateway = TestGateway.start(b -> {
+      try {
+        return b.openAi("sk-upstream", upstream.baseUrl()).retry(ONE_ATTEMPT)
+            .accounting(freshLedger(b.build().accounting().withPrices(PRICES)));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    gateway.close();
+    upstream.close();
+  }
+
+  static String chat(String model, boolean stream) {
+    return "{\"model\":\"" + model + "\",\"stream\":" + stream
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something short.\"}]}";
+  }
+
+  @Test
+  void twoHundredConcurrentStreamsLeaveTwoHundredRowsSummingToTheUpstreamsUsage() throws Exception {
+    long completion = 0;
+    for (int i = 0; i < 200; i++) {
+      var pieces = new String[i % 7 + 1];
+      for (int p = 0; p < pieces.length; p++) pieces[p] = " w" + p;
+      completion += pieces.length;
+      upstream.enqueue(Script.openAiText(pieces));
+    }
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      var results = new ArrayList<Future<HttpResponse<String>>>();
+      for (int i = 0; i < 200; i++) {
+        results.add(pool.submit(() -> gateway.postJson("/v1/chat/completions", chat("openai/gpt-4o-mini", true))));
+      }
+      for (var r : results) {
+        assertThat(r.get().statusCode()).isEqualTo(200);
+        assertThat(r.get().body()).contains("data: [DONE]\n\n");
+      }
+    }
+    // Every client saw its end, so every row is already committed: no waiting.
+    List<Map<String, Object>> rows = LedgerRows.all(gateway.ledger());
+    assertThat(rows).hasSize(200);
+    assertThat(rows).allSatisfy(r -> {
+      assertThat(r.get("status")).isEqualTo("completed");
+      assertThat(r.get("finish_reason")).isEqualTo("stop");
+      assertThat(r.get("provider")).isEqualTo("openai");
+      assertThat(r.get("model")).isEqualTo("openai/" + Script.OPENAI_MODEL);
+      assertThat(LedgerRows.flag(r.get("estimated"))).isFalse();
+      assertThat(((Number) r.get("ttft_ms")).longValue()).isNotNegative();
+    });
+    assertThat(rows.stream().map(r -> r.get("request_id")).distinct()).hasSize(200);
+    assertThat(LedgerRows.sum(rows, "prompt_tokens")).isEqualTo(200L * Script.OPENAI_PROMPT_TOKENS);
+    assertThat(LedgerRows.sum(rows, "completion_tokens")).isEqualTo(completion);
+    // 0.15 and 0.60 USD per million: 150,000 and 600,000 pico-dollars per token, exactly.
+    assertThat(LedgerRows.sum(rows, "cost_picousd"))
+        .isEqualTo(200L * Script.OPENAI_PROMPT_TOKENS * 150_000 + completion * 600_000);
+  }
+
+  @Test
+  void recordsAnAbortedEstimatedRowWhenTheClientLeavesMidStream() throws Exception {
+    upstream.enqueue(Script.openAiText("Hello", " brave", " new", " world").hangAfterChunks(3));
+    try (Socket socket = RawHttp.post(gateway.port(), "/v1/chat/completions", chat("openai/gpt-4o-mini", true))) {
+      InputStream in = socket.getInputStream();
+      RawHttp.readUntil(in, "brave");
+    }
+    var rows = LedgerRows.await(gateway.ledger(), r -> r.size() == 1, 5_000);
+    Map<String, Object> row = rows.getFirst();
+    assertThat(row.get("status")).isEqualTo("aborted");
+    assertThat(row.get("error_type")).isEqualTo("cancelled");
+    assertThat(LedgerRows.flag(row.get("estimated"))).isTrue();
+    // "Hello brave" was delivered: two tokens in o200k_base; the prompt is counted from the request.
+    assertThat(((Number) row.get("completion_tokens")).longValue()).isEqualTo(2);
+    assertThat(((Number) row.get("prompt_tokens")).longValue()).isBetween(8L, 20L);
+    assertThat(((Number) row.get("cost_picousd")).longValue()).isPositive();
+  }
+
+  @Test
+  void recordsRejectedAndFailedRequestsToo() throws Exception {
+    assertThat(gateway.postJson("/v1/chat/completions", chat("nobody/serves-this", true)).statusCode()).isEqualTo(404);
+    assertThat(gateway.postJson("/v1/chat/completions", "{\"model\":").statusCode()).isEqualTo(400);
+    upstream.enqueue(Script.json(500, "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"));
+    assertThat(gateway.postJson("/v1/chat/completions", chat("openai/gpt-4o-mini", false)).statusCode()).isEqualTo(502);
+    var rows = LedgerRows.all(gateway.ledger());
+    assertThat(rows).extracting(r -> r.get("status")).containsExactlyInAnyOrder("rejected", "rejected", "failed");
+    assertThat(rows).filteredOn(r -> "rejected".equals(r.get("status")))
+        .extracting(r -> r.get("error_type")).containsExactlyInAnyOrder("not_found", "invalid_request");
+    assertThat(rows).filteredOn(r -> "rejected".equals(r.get("status")))
+        .allSatisfy(r -> assertThat(((Number) r.get("prompt_tokens")).longValue()).isZero());
+  }
+
+  @Test
+  void theBrowsersDoneEventCarriesTheCostTheLedgerKept() throws Exception {
+    upstream.enqueue(Script.openAiText("one", " two", " three"));
+    HttpResponse<String> response = gateway.http.send(HttpRequest.newBuilder(
+        gateway.uri("/api/chat/stream?prompt=hi&model=openai/gpt-4o-mini")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    // 9 prompt tokens x 0.15 + 3 completion tokens x 0.60 per million = 0.00000315 USD.
+    assertThat(response.body()).contains("\"costUsd\":0.00000315");
+    var row = LedgerRows.all(gateway.ledger()).getFirst();
+    assertThat(((Number) row.get("cost_picousd")).longValue()).isEqualTo(3_150_000L);
+  }
+}
