@@ -35,6 +35,7 @@ final class GatewayHandler extends Handler.Abstract {
   private final ApiEndpoint chatCompletions;
   private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
+  private final UsageEndpoint usage;
   private final String indexHtml;
 
   GatewayHandler(Gateway gateway) {
@@ -42,6 +43,7 @@ final class GatewayHandler extends Handler.Abstract {
     this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsEndpoint());
     this.messages = new ApiEndpoint(gateway, new MessagesEndpoint());
     this.browser = new BrowserEndpoint(gateway);
+    this.usage = new UsageEndpoint(gateway.usage());
     this.indexHtml = resource("/web/index.html");
   }
 
@@ -116,6 +118,10 @@ final class GatewayHandler extends Handler.Abstract {
       case "/api/chat" -> {
         if (!allow(exchange, method, "POST", false)) return null;
         return browser.stream(exchange, false);
+      }
+      case "/v1/usage" -> {
+        if (allow(exchange, method, "GET", true)) usage.handle(exchange, null);
+        return null;
       }
       case "/v1/models" -> {
         if (allow(exchange, method, "GET", true)) channel.respond(200, "application/json", models());

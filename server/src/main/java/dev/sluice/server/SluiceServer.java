@@ -81,7 +81,8 @@ public final class SluiceServer implements AutoCloseable {
     var upstreams = new Upstreams(config, router, resilience);
     var ledger = new LedgerWriter(db.dataSource());
     var accountant = new Accountant(ledger, PriceTable.withOverrides(config.accounting().prices()));
-    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, accountant)));
+    server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, accountant,
+        new dev.sluice.server.ledger.UsageQuery(db.dataSource()))));
     server.setStopTimeout(5_000);
     var started = new SluiceServer(server, connector, router, resilience, db, ledger);
     try {

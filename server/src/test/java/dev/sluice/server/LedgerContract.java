@@ -144,4 +144,60 @@ abstract class LedgerContract {
     var row = LedgerRows.all(gateway.ledger()).getFirst();
     assertThat(((Number) row.get("cost_picousd")).longValue()).isEqualTo(3_150_000L);
   }
+
+  @Test
+  void usageGroupsAndTotalsTheLedgerByModelStatusDayAndKey() throws Exception {
+    upstream.enqueue(Script.openAiText("a", " b"));
+    upstream.enqueue(Script.openAiText("c", " d", " e"));
+    assertThat(gateway.postJson("/v1/chat/completions", chat("openai/gpt-4o-mini", true)).statusCode()).isEqualTo(200);
+    assertThat(gateway.postJson("/v1/chat/completions", chat("openai/gpt-4o-mini", false)).statusCode()).isEqualTo(200);
+    assertThat(gateway.postJson("/v1/chat/completions", chat("sim/echo", false)).statusCode()).isEqualTo(200);
+    assertThat(gateway.postJson("/v1/chat/completions", chat("nobody/serves-this", false)).statusCode()).isEqualTo(404);
+    var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    String range = "from=" + today.minusDays(1) + "&to=" + today.plusDays(1);
+
+    var byModel = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=model").body());
+    assertThat(byModel.get("groupBy").asText()).isEqualTo("model");
+    assertThat(byModel.get("from").asText()).isEqualTo(today.minusDays(1).toString());
+    var fake = byModel.get("groups").findParents("group").stream()
+        .filter(g -> g.get("group").asText().equals("openai/" + Script.OPENAI_MODEL)).findFirst().orElseThrow();
+    assertThat(fake.get("requests").asLong()).isEqualTo(2);
+    assertThat(fake.get("promptTokens").asLong()).isEqualTo(2L * Script.OPENAI_PROMPT_TOKENS);
+    assertThat(fake.get("completionTokens").asLong()).isEqualTo(5);
+    // (18 x 0.15 + 5 x 0.60) per million = 0.0000057 USD, as an exact decimal string.
+    assertThat(fake.get("costUsd").asText()).isEqualTo("0.0000057");
+    assertThat(fake.get("byStatus").get("completed").asLong()).isEqualTo(2);
+    var totals = byModel.get("totals");
+    assertThat(totals.get("requests").asLong()).isEqualTo(4);
+    assertThat(totals.get("costUsd").asText()).isEqualTo("0.0000057");
+    assertThat(totals.get("byStatus").get("rejected").asLong()).isEqualTo(1);
+    assertThat(totals.get("byStatus").get("completed").asLong()).isEqualTo(3);
+    assertThat(totals.get("estimatedRequests").asLong()).isZero();
+    assertThat(byModel.get("groups").findValuesAsText("group"))
+        .contains("openai/" + Script.OPENAI_MODEL, "sim/echo", "nobody/serves-this");
+
+    var byStatus = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=status").body());
+    assertThat(byStatus.get("groups").findValuesAsText("group")).containsExactly("completed", "rejected");
+    var byDay = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=day").body());
+    assertThat(byDay.get("groups").findValuesAsText("group")).containsExactly(today.toString());
+    assertThat(byDay.get("groups").get(0).get("requests").asLong()).isEqualTo(4);
+    var byKey = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=key").body());
+    assertThat(byKey.get("groups")).hasSize(1);
+    assertThat(byKey.get("groups").get(0).get("group").isNull()).isTrue();
+    var before = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?from=2020-01-01&to=2020-01-31").body());
+    assertThat(before.get("groups")).isEmpty();
+    assertThat(before.get("totals").get("costUsd").asText()).isEqualTo("0.000000");
+  }
+
+  @Test
+  void badUsageParametersAreFourHundredsNamingTheParameter() throws Exception {
+    for (String query : new String[] {"from=yesterday", "to=2026-13-01", "group_by=provider",
+        "from=2026-11-30&to=2026-11-01"}) {
+      var response = gateway.get("/v1/usage?" + query);
+      assertThat(response.statusCode()).as(query).isEqualTo(400);
+      var error = dev.sluice.dialect.Json.MAPPER.readTree(response.body()).get("error");
+      assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+      assertThat(error.get("param").asText()).isEqualTo(query.substring(0, query.indexOf('=')));
+    }
+  }
 }
