@@ -57,6 +57,7 @@ final class ApiEndpoint {
     try {
       RequestBodies.requireJson(exchange.request());
       request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
+      gateway.guard().admit(exchange.account(), request);
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {

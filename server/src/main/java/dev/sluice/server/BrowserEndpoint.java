@@ -46,6 +46,7 @@ final class BrowserEndpoint {
         RequestBodies.requireJson(exchange.request());
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
+      gateway.guard().admit(exchange.account(), request);
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {

@@ -5,4 +5,5 @@ import dev.sluice.server.config.SluiceConfig;
 
 /** What the endpoints share for the server's lifetime. */
 record Gateway(SluiceConfig config, ModelRouter router, StreamRegistry streams, Upstreams upstreams,
-    dev.sluice.server.ledger.Accountant accountant, dev.sluice.server.ledger.UsageQuery usage) {}
+    dev.sluice.server.ledger.Accountant accountant, dev.sluice.server.ledger.UsageQuery usage,
+    dev.sluice.server.guard.Guard guard) {}

@@ -4,11 +4,13 @@ import dev.sluice.dialect.Json;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.dialect.anthropic.AnthropicErrors;
 import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.server.guard.Guard;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,6 +38,7 @@ final class GatewayHandler extends Handler.Abstract {
   private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
   private final UsageEndpoint usage;
+  private final AdminEndpoint admin;
   private final String indexHtml;
 
   GatewayHandler(Gateway gateway) {
@@ -44,6 +47,7 @@ final class GatewayHandler extends Handler.Abstract {
     this.messages = new ApiEndpoint(gateway, new MessagesEndpoint());
     this.browser = new BrowserEndpoint(gateway);
     this.usage = new UsageEndpoint(gateway.usage());
+    this.admin = new AdminEndpoint(gateway.guard());
     this.indexHtml = resource("/web/index.html");
   }
 
@@ -99,6 +103,14 @@ final class GatewayHandler extends Handler.Abstract {
 
   private Outcome route(Exchange exchange, String method, String path) throws IOException {
     ClientChannel channel = exchange.channel();
+    if (path.startsWith("/v1/") || path.startsWith("/api/")) {
+      Outcome refused = authenticate(exchange, path);
+      if (refused != null) return refused;
+    }
+    if (path.startsWith("/admin/")) {
+      admin.handle(exchange, method, path);
+      return null;
+    }
     switch (path) {
       case "/v1/chat/completions" -> {
         if (!allow(exchange, method, "POST", true)) return null;
@@ -120,7 +132,10 @@ final class GatewayHandler extends Handler.Abstract {
         return browser.stream(exchange, false);
       }
       case "/v1/usage" -> {
-        if (allow(exchange, method, "GET", true)) usage.handle(exchange, null);
+        if (allow(exchange, method, "GET", true)) {
+          // A virtual key sees its own rows; the admin key, and anyone while auth is off, all of them.
+          usage.handle(exchange, exchange.account().keyId());
+        }
         return null;
       }
       case "/v1/models" -> {
@@ -149,6 +164,28 @@ final class GatewayHandler extends Handler.Abstract {
       }
     }
   }
+
+  /**
+   * Sets who calls; a missing, unknown or revoked key while auth is on is a 401 in the caller's
+   * dialect (and a {@code rejected} row for the model endpoints), returned as the outcome.
+   */
+  private Outcome authenticate(Exchange exchange, String path) throws IOException {
+    try {
+      exchange.account().caller(gateway.guard().authenticate(Guard.presented(exchange.request().getHeaders())));
+      return null;
+    } catch (GatewayException e) {
+      Outcome outcome = Outcome.rejected(e.error());
+      if (MODEL_ENDPOINTS.contains(path)) gateway.accountant().record(exchange.account(), outcome, null);
+      String body = path.equals("/v1/messages") ? AnthropicErrors.body(e.error())
+          : path.startsWith("/api/") ? BrowserStreamEncoder.errorData(e.error()) : OpenAiErrors.body(e.error());
+      if (e.error().type() == ErrorType.AUTHENTICATION) exchange.response().getHeaders().put("WWW-Authenticate", "Bearer");
+      exchange.channel().respond(e.error().httpStatus(), "application/json", body);
+      return outcome;
+    }
+  }
+
+  private static final java.util.Set<String> MODEL_ENDPOINTS =
+      java.util.Set.of("/v1/chat/completions", "/v1/messages", "/api/chat", "/api/chat/stream");
 
   private boolean allow(Exchange exchange, String method, String allowed, boolean openAi) throws IOException {
     if (method.equals(allowed)) return true;

@@ -4,6 +4,10 @@ import dev.sluice.policy.Resilience;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
+import dev.sluice.server.guard.Guard;
+import dev.sluice.server.guard.InMemoryBudgets;
+import dev.sluice.server.guard.InMemoryLimits;
+import dev.sluice.server.guard.KeyStore;
 import dev.sluice.server.ledger.Accountant;
 import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
@@ -80,9 +84,13 @@ public final class SluiceServer implements AutoCloseable {
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
     var upstreams = new Upstreams(config, router, resilience);
     var ledger = new LedgerWriter(db.dataSource());
-    var accountant = new Accountant(ledger, PriceTable.withOverrides(config.accounting().prices()));
+    var prices = PriceTable.withOverrides(config.accounting().prices());
+    var accountant = new Accountant(ledger, prices);
+    var keys = new KeyStore(db.dataSource());
+    var guard = new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
+        config.aliases());
     server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, accountant,
-        new dev.sluice.server.ledger.UsageQuery(db.dataSource()))));
+        new dev.sluice.server.ledger.UsageQuery(db.dataSource()), guard)));
     server.setStopTimeout(5_000);
     var started = new SluiceServer(server, connector, router, resilience, db, ledger);
     try {

@@ -8,6 +8,7 @@ public final class RequestAccount {
   private final String requestId;
   private final long startMillis;
   private String keyId;
+  private dev.sluice.server.guard.Guard.Caller caller = new dev.sluice.server.guard.Guard.Caller.Open();
   private Runnable release;
   private Settlement settle;
   private boolean recorded;
@@ -30,8 +31,15 @@ public final class RequestAccount {
     return keyId;
   }
 
-  public void keyId(String id) {
-    this.keyId = id;
+  /** Who calls, as authenticated; {@code Open} until then. */
+  public dev.sluice.server.guard.Guard.Caller caller() {
+    return caller;
+  }
+
+  /** Sets who calls; a virtual key's id goes into the ledger row. */
+  public void caller(dev.sluice.server.guard.Guard.Caller who) {
+    this.caller = who;
+    this.keyId = who instanceof dev.sluice.server.guard.Guard.Caller.Key(var key) ? key.id() : null;
   }
 
   /** Settles a request's reservations with its real cost and tokens, once it ended. */
