@@ -44,7 +44,8 @@ abstract class LedgerContract {
     upstream = FakeUpstream.start();
     gateway = TestGateway.start(b -> {
       try {
-        return b.openAi("sk-upstream", upstream.baseUrl()).retry(ONE_ATTEMPT)
+        return b.openAi("sk-upstream", upstream.baseUrl()).anthropic("sk-ant-upstream", upstream.baseUrl().resolve("/"))
+            .retry(ONE_ATTEMPT)
             .accounting(freshLedger(b.build().accounting().withPrices(PRICES)));
       } catch (Exception e) {
         throw new IllegalStateException(e);
@@ -199,5 +200,37 @@ abstract class LedgerContract {
       assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
       assertThat(error.get("param").asText()).isEqualTo(query.substring(0, query.indexOf('=')));
     }
+  }
+
+  @Test
+  void keepsCachedAndReasoningTokensFromBothProvidersAndPricesThem() throws Exception {
+    String head = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",";
+    upstream.enqueue(Script.sse(
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":null}]}",
+        head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+        head + "\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":50,\"total_tokens\":150,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":40},\"completion_tokens_details\":{\"reasoning_tokens\":30}}}"));
+    assertThat(gateway.postJson("/v1/chat/completions", chat("openai/gpt-4o-mini", true)).statusCode()).isEqualTo(200);
+    // Anthropic: message_start says input 40, cache write 10, cache read 50; message_delta says output 120.
+    upstream.enqueue(Script.fromFixture("fixtures/anthropic/thinking.sse"));
+    assertThat(gateway.postJson("/v1/chat/completions", chat("anthropic/claude-opus-4-1", true)).statusCode())
+        .isEqualTo(200);
+    var rows = LedgerRows.all(gateway.ledger());
+    var openai = rows.stream().filter(r -> "openai".equals(r.get("provider"))).findFirst().orElseThrow();
+    assertThat(openai).containsEntry("model", "openai/gpt-4o-mini");
+    assertThat(((Number) openai.get("prompt_tokens")).longValue()).isEqualTo(100);
+    assertThat(((Number) openai.get("cached_tokens")).longValue()).isEqualTo(40);
+    assertThat(((Number) openai.get("reasoning_tokens")).longValue()).isEqualTo(30);
+    // gpt-4o-mini from the bundled table: 60 x 0.15 + 40 x 0.075 + 50 x 0.60 = 42 micro-dollars.
+    assertThat(((Number) openai.get("cost_picousd")).longValue()).isEqualTo(42_000_000L);
+    var claude = rows.stream().filter(r -> "anthropic".equals(r.get("provider"))).findFirst().orElseThrow();
+    assertThat(((Number) claude.get("prompt_tokens")).longValue()).isEqualTo(100);
+    assertThat(((Number) claude.get("cached_tokens")).longValue()).isEqualTo(50);
+    assertThat(((Number) claude.get("cache_write_tokens")).longValue()).isEqualTo(10);
+    assertThat(((Number) claude.get("completion_tokens")).longValue()).isEqualTo(120);
+    assertThat(claude.get("finish_reason")).isEqualTo("length");
+    // claude-opus-4-1: 40 x 15 + 50 x 1.50 + 10 x 18.75 + 120 x 75 = 9,862.5 micro-dollars.
+    assertThat(((Number) claude.get("cost_picousd")).longValue()).isEqualTo(9_862_500_000L);
+    assertThat(rows).allSatisfy(r -> assertThat(LedgerRows.flag(r.get("estimated"))).isFalse());
   }
 }
