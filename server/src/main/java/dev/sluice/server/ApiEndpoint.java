@@ -81,9 +81,17 @@ final class ApiEndpoint {
   static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
       StreamContext context) {
     EventStream source = call.source();
-    exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
-    return new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
         .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, request.model()));
+    var policy = gateway.config().modelPolicies().get(request.model());
+    if (policy != null && policy.drain() != null) {
+      // on_client_abort: drain — read on to learn the real usage; the relay cancels at its cap.
+      relay.drainOnAbort(policy.drain());
+      exchange.watch().onGone(relay::clientGone);
+    } else {
+      exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+    }
+    return relay;
   }
 
   /** Refuses a request before any upstream call: its {@code rejected} row first, then the error. */

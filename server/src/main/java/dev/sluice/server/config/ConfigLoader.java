@@ -30,6 +30,8 @@ public final class ConfigLoader {
       Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server");
   /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
   private static final Set<String> NOT_YET_APPLIED = Set.of();
+  /** How long {@code on_client_abort: drain} reads on by default. */
+  static final Duration DEFAULT_DRAIN_MAX = Duration.ofSeconds(30);
 
   private ConfigLoader() {}
 
@@ -184,10 +186,23 @@ public final class ConfigLoader {
         continue;
       }
       Map<String, Object> spec = map(e.getValue(), path);
-      known(spec, path, Set.of("target", "fallbacks", "timeouts", "on_midstream_failure"));
+      known(spec, path, Set.of("target", "fallbacks", "timeouts", "on_midstream_failure", "on_client_abort", "drain_max"));
       out.put(e.getKey(), string(spec.get("target"), path + ".target"));
-      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts") && !spec.containsKey("on_midstream_failure")) {
+      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts") && !spec.containsKey("on_midstream_failure")
+          && !spec.containsKey("on_client_abort") && !spec.containsKey("drain_max")) {
         continue;
+      }
+      Duration drain = null;
+      if (spec.containsKey("on_client_abort")) {
+        drain = switch (string(spec.get("on_client_abort"), path + ".on_client_abort")) {
+          case "cancel" -> null;
+          case "drain" -> spec.containsKey("drain_max") ? positive(spec.get("drain_max"), path + ".drain_max")
+              : DEFAULT_DRAIN_MAX;
+          default -> throw new ConfigException(path + ".on_client_abort: expected 'cancel' or 'drain'");
+        };
+      }
+      if (spec.containsKey("drain_max") && drain == null) {
+        throw new ConfigException(path + ".drain_max: only with on_client_abort: drain");
       }
       Resilience.MidStream midStream = Resilience.MidStream.FAIL;
       if (spec.containsKey("on_midstream_failure")) {
@@ -205,7 +220,7 @@ public final class ConfigLoader {
       }
       Timeouts timeouts = spec.containsKey("timeouts")
           ? timeouts(map(spec.get("timeouts"), path + ".timeouts"), global, path + ".timeouts") : global;
-      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream));
+      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream, drain));
     }
     return out;
   }

@@ -46,6 +46,12 @@ public final class StreamRelay {
   /** Told the outcome once, before the stream's final event is written: the ledger's durable write. */
   private Consumer<Outcome> beforeEnd = outcome -> { };
   private boolean ended;
+  /** With {@code on_client_abort: drain}: how long to read on after the client left; null cancels at once. */
+  private Duration drain;
+  /** Set from the disconnect watch's thread when the client left while the relay waited for the upstream. */
+  private volatile boolean clientGone;
+  /** The running loop's watchdog. */
+  private StreamWatchdog watchdog;
 
   public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat) {
     this.source = source;
@@ -63,6 +69,21 @@ public final class StreamRelay {
   public StreamRelay beforeEnd(Consumer<Outcome> hook) {
     this.beforeEnd = hook;
     return this;
+  }
+
+  /**
+   * Reads on for up to {@code max} after the client leaves, sending nothing, to learn the provider's
+   * real usage, instead of cancelling the upstream at once. Pair with {@link #clientGone} as the
+   * disconnect watch's hook.
+   */
+  public StreamRelay drainOnAbort(Duration max) {
+    this.drain = max;
+    return this;
+  }
+
+  /** The client left (seen by the disconnect watch); with drain the relay reads on, else see {@code cancel}. */
+  public void clientGone() {
+    clientGone = true;
   }
 
   /** Relays as a stream of Server-Sent Events in one dialect. */
@@ -122,6 +143,7 @@ public final class StreamRelay {
   private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, ClientChannel channel,
       ErrorResponder early) {
     var watchdog = new StreamWatchdog(timeouts, heartbeat, source, heartbeats);
+    this.watchdog = watchdog;
     watchdog.start();
     long askedAt = System.nanoTime();
     try {
@@ -129,6 +151,12 @@ public final class StreamRelay {
       while ((event = source.next()) != null) {
         watchdog.onEvent();
         meter.observe(event);
+        if (clientGone) {
+          GatewayError gone = GatewayError.clientDisconnected("connection closed");
+          if (event instanceof Finished) return end("aborted", null, gone, meter.usage());
+          if (event.isTerminal()) return end("aborted", null, gone, meter.unfinishedUsage());
+          return drained(gone);
+        }
         context.upstreamFirstToken(System.nanoTime() - askedAt);
         if (event instanceof Failed failed) return fail(failed.error(), inStream, channel, early);
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
@@ -154,6 +182,29 @@ public final class StreamRelay {
     }
   }
 
+  /**
+   * The client left and the route drains: reads the upstream to its end (nothing is sent) for up to
+   * {@link #drain}, then cancels it. A stream that finished in time has the provider's own usage.
+   */
+  private Outcome drained(GatewayError reason) {
+    GatewayError capReached = GatewayError.clientDisconnected("drain limit of " + drain.toMillis() + " ms reached");
+    var timer = java.util.concurrent.CompletableFuture.delayedExecutor(drain.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    var cap = java.util.concurrent.CompletableFuture.runAsync(() -> source.cancel(capReached), timer);
+    watchdog.stopHeartbeats();
+    try {
+      StreamEvent event;
+      while ((event = source.next()) != null) {
+        watchdog.onEvent();
+        meter.observe(event);
+        if (event instanceof Finished) return end("aborted", null, reason, meter.usage());
+        if (event.isTerminal()) break;
+      }
+      return end("aborted", null, reason, meter.unfinishedUsage());
+    } finally {
+      cap.cancel(false);
+    }
+  }
+
   /** Milliseconds with two decimals, or {@code -1} when unknown (no token was ever sent). */
   private static String millis(double ms) {
     return ms < 0 ? "-1" : String.format(java.util.Locale.ROOT, "%.2f", ms);
@@ -161,6 +212,7 @@ public final class StreamRelay {
 
   private Outcome aborted(IOException clientGone) {
     GatewayError reason = GatewayError.clientDisconnected(String.valueOf(clientGone.getMessage()));
+    if (drain != null) return drained(reason);
     source.cancel(reason);
     return end("aborted", null, reason, meter.unfinishedUsage());
   }
