@@ -72,6 +72,9 @@ public final class SluiceServer implements AutoCloseable {
     // disconnected and its upstream cancelled. Reads are not affected while a stream waits, since
     // the disconnect watch keeps a read pending and heartbeats keep the connection busy.
     connector.setIdleTimeout(config.writeTimeout().toMillis());
+    // A burst of connections (hundreds of clients starting together) queues in the kernel instead of
+    // being reset: the JDK's default listen backlog is 50.
+    connector.setAcceptQueueSize(1024);
     // Bounded kernel buffers: a client that stops reading leaves at most these bytes in flight on
     // each side of the relay (loopback autotuning otherwise lets several MiB pile up per stream).
     if (config.clientSendBufferBytes() > 0) connector.setAcceptedSendBufferSize(config.clientSendBufferBytes());
