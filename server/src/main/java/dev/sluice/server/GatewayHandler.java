@@ -75,6 +75,15 @@ final class GatewayHandler extends Handler.Abstract {
       callback.succeeded();
     } catch (Throwable t) {
       log.error("{} {} {} failed", requestId, method, path, t);
+      if (MODEL_ENDPOINTS.contains(path)) {
+        // Whatever the failure, the request keeps its ledger row (a no-op if the relay wrote it).
+        try {
+          gateway.accountant().record(exchange.account(), new Outcome("failed", null,
+              GatewayError.of(ErrorType.INTERNAL, "the gateway failed"), dev.sluice.stream.Usage.NONE, null, 0, -1), null);
+        } catch (RuntimeException e) {
+          t.addSuppressed(e);
+        }
+      }
       if (!exchange.channel().committed()) {
         try {
           GatewayError error = GatewayError.of(ErrorType.INTERNAL,

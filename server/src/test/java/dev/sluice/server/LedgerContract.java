@@ -237,4 +237,19 @@ abstract class LedgerContract {
     assertThat(((Number) claude.get("cost_picousd")).longValue()).isEqualTo(9_862_500_000L);
     assertThat(rows).allSatisfy(r -> assertThat(LedgerRows.flag(r.get("estimated"))).isFalse());
   }
+
+  @Test
+  void estimatesACompletedStreamWhoseProviderReportedNoUsage() throws Exception {
+    String head = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",";
+    upstream.enqueue(Script.sse(
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello world\"},\"finish_reason\":null}]}",
+        head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
+    assertThat(gateway.postJson("/v1/chat/completions", chat("openai/gpt-4o-mini", true)).statusCode()).isEqualTo(200);
+    var row = LedgerRows.all(gateway.ledger()).getFirst();
+    assertThat(row.get("status")).isEqualTo("completed");
+    assertThat(LedgerRows.flag(row.get("estimated"))).isTrue();
+    assertThat(((Number) row.get("completion_tokens")).longValue()).isEqualTo(2);
+    // "Tell me something short." is 5 tokens in o200k_base, plus 3 per message and 3 for the reply.
+    assertThat(((Number) row.get("prompt_tokens")).longValue()).isEqualTo(11);
+  }
 }

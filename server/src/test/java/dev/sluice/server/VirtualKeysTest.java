@@ -213,4 +213,20 @@ class VirtualKeysTest {
       assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
     }
   }
+
+  @Test
+  void aKeyOverItsTokensPerMinuteIsRefusedUntilTheyComeBack() throws Exception {
+    String secret = createKey("{\"name\":\"frugal\",\"tpm\":40}").get("key").asText();
+    HttpResponse<String> refused = null;
+    int admitted = 0;
+    while (refused == null && admitted < 10) {
+      HttpResponse<String> r = send("POST", "/v1/chat/completions", secret, chat("sim/echo"));
+      if (r.statusCode() == 429) refused = r;
+      else admitted++;
+    }
+    assertThat(refused).as("a 429 within 10 requests of a 40-token-per-minute key").isNotNull();
+    assertThat(admitted).isPositive();
+    assertThat(refused.body()).contains("tokens per minute");
+    assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
+  }
 }
