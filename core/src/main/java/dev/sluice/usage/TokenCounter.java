@@ -31,6 +31,17 @@ public final class TokenCounter {
     return REGISTRY.getEncoding(o200k ? EncodingType.O200K_BASE : EncodingType.CL100K_BASE);
   }
 
+  /**
+   * Loads both encodings now, on a background virtual thread: the first load takes a few hundred ms,
+   * which would otherwise delay the final event of the first stream that needs an estimate.
+   */
+  public static void warmUp() {
+    Thread.ofVirtual().name("sluice-tokenizer-warmup").start(() -> {
+      REGISTRY.getEncoding(EncodingType.O200K_BASE).countTokensOrdinary("warm");
+      REGISTRY.getEncoding(EncodingType.CL100K_BASE).countTokensOrdinary("warm");
+    });
+  }
+
   /** Tokens of {@code text} as ordinary text (special-token markers count as text, never throw). */
   public static long count(String model, String text) {
     if (text == null || text.isEmpty()) return 0;

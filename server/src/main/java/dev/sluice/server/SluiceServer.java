@@ -83,6 +83,7 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
+    dev.sluice.usage.TokenCounter.warmUp();
     Database db = Database.open(config.accounting());
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
     var upstreams = new Upstreams(config, router, resilience);
