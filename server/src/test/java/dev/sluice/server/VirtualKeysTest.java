@@ -169,6 +169,8 @@ class VirtualKeysTest {
     List<HttpResponse<String>> refused = statuses.stream().filter(r -> r.statusCode() == 429).toList();
     assertThat(ok + refused.size()).isEqualTo(50);
     assertThat(refused).isNotEmpty();
+    // Refused before any upstream call: the upstream saw exactly the admitted requests.
+    assertThat(upstream.requests()).hasSize((int) ok);
     assertThat(refused.getFirst().headers().firstValue("Retry-After")).isPresent();
     assertThat(Json.MAPPER.readTree(refused.getFirst().body()).at("/error/type").asText()).isEqualTo("rate_limit_error");
     long spent = LedgerRows.sum(LedgerRows.all(gateway.ledger()).stream()
