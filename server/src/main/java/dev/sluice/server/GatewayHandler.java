@@ -152,7 +152,13 @@ final class GatewayHandler extends Handler.Abstract {
         return null;
       }
       case "/healthz", "/readyz" -> {
-        if (allow(exchange, method, "GET", false)) channel.respond(200, "application/json", "{\"status\":\"ok\"}");
+        if (!allow(exchange, method, "GET", false)) return null;
+        // Ready only while the ledger answers: a request must be able to leave its row.
+        if (path.equals("/readyz") && !gateway.accountant().ledgerReachable()) {
+          channel.respond(503, "application/json", "{\"status\":\"unavailable\",\"ledger\":\"unreachable\"}");
+        } else {
+          channel.respond(200, "application/json", "{\"status\":\"ok\"}");
+        }
         return null;
       }
       case "/", "/index.html" -> {

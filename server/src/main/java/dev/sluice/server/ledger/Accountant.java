@@ -16,6 +16,11 @@ public final class Accountant {
     this.prices = prices;
   }
 
+  /** Whether the ledger's database answers within a second (readiness). */
+  public boolean ledgerReachable() {
+    return writer.reachable(1_000);
+  }
+
   public PriceTable prices() {
     return prices;
   }

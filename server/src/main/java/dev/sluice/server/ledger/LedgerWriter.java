@@ -135,6 +135,29 @@ public final class LedgerWriter implements AutoCloseable {
     ps.setString(i, r.status());
   }
 
+  /**
+   * Whether the database answers within {@code millis} (for {@code /readyz}). The check runs on its
+   * own virtual thread, so a database that hangs makes the answer "no", not a hung probe.
+   */
+  public boolean reachable(long millis) {
+    var answer = new CompletableFuture<Boolean>();
+    Thread.ofVirtual().name("sluice-ledger-ping").start(() -> {
+      try (Connection c = db.getConnection()) {
+        answer.complete(c.isValid((int) Math.max(1, millis / 1000)));
+      } catch (SQLException | RuntimeException e) {
+        answer.complete(false);
+      }
+    });
+    try {
+      return answer.get(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
+  }
+
   /** Writes what is queued, then stops the writer thread. */
   @Override
   public void close() {
