@@ -91,8 +91,10 @@ public final class SluiceServer implements AutoCloseable {
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
     var keys = new KeyStore(db.dataSource());
+    var fallbacks = new java.util.HashMap<String, java.util.List<String>>();
+    config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
     var guard = new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
-        config.aliases());
+        config.aliases(), fallbacks);
     server.setHandler(new GatewayHandler(new Gateway(config, router, new StreamRegistry(), upstreams, accountant,
         new dev.sluice.server.ledger.UsageQuery(db.dataSource()), guard)));
     server.setStopTimeout(5_000);

@@ -57,19 +57,21 @@ public final class Guard {
   private final Limits limits;
   private final PriceTable prices;
   private final Map<String, String> aliases;
+  private final Map<String, java.util.List<String>> fallbacks;
   private final ConcurrentHashMap<String, Cached> byHash = new ConcurrentHashMap<>();
   private volatile boolean anyKey;
   private volatile long anyKeyCheckedNanos;
   private volatile boolean warnedOpen;
 
   public Guard(KeyStore store, Accounting accounting, Budgets budgets, Limits limits, PriceTable prices,
-      Map<String, String> aliases) {
+      Map<String, String> aliases, Map<String, java.util.List<String>> fallbacks) {
     this.store = store;
     this.accounting = accounting;
     this.budgets = budgets;
     this.limits = limits;
     this.prices = prices;
     this.aliases = aliases;
+    this.fallbacks = fallbacks;
   }
 
   public KeyStore store() {
@@ -169,17 +171,27 @@ public final class Guard {
     Refusal limited = limits.acquire(key, promptTokens);
     if (limited != null) throw refused(limited);
     long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
-    Price price = prices.price(resolved);
-    long reserve = price == null ? 0 : Cost.picos(price, Usage.of(promptTokens, completion));
+    // The worst case over the models that may answer: the target and its fallbacks.
+    long reserve = reserveFor(resolved, Usage.of(promptTokens, completion));
+    for (String fallback : fallbacks.getOrDefault(request.model(), java.util.List.of())) {
+      reserve = Math.max(reserve, reserveFor(aliases.getOrDefault(fallback, fallback), Usage.of(promptTokens, completion)));
+    }
     Refusal broke = budgets.reserve(key, reserve);
     if (broke != null) {
       limits.settle(key, promptTokens, 0);
       throw refused(broke);
     }
+    long reserved = reserve;
     account.reservation((cost, tokens) -> {
-      budgets.settle(key, reserve, cost);
+      budgets.settle(key, reserved, cost);
       limits.settle(key, promptTokens, tokens);
     });
+  }
+
+  /** The cost of {@code usage} at {@code model}'s price; 0 for a model without one (it costs nothing known). */
+  private long reserveFor(String model, Usage usage) {
+    Price price = prices.price(model);
+    return price == null ? 0 : Cost.picos(price, usage);
   }
 
   private static GatewayException refused(Refusal r) {
