@@ -7,7 +7,7 @@ import dev.sluice.stream.Usage;
  *
  * @param keyId the virtual key's id, or null when the gateway runs open or the key was not known
  * @param provider the provider that answered (or was asked), or null when rejected before routing
- * @param model the model that answered ({@code provider/model} without the provider), or as requested
+ * @param model {@code provider/model} that answered, else the model as the client named it (null when unreadable)
  * @param startMillis epoch ms when the request arrived
  * @param endMillis epoch ms when its row was written (just before its final event)
  * @param ttftMillis time to first token as the client saw it, or -1 when no token was sent
