@@ -231,4 +231,23 @@ class VirtualKeysTest {
     assertThat(refused.body()).contains("tokens per minute");
     assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
   }
+
+  @Test
+  void aRestartedGatewayRemembersWhatAKeySpentFromTheLedger() throws Exception {
+    // A request costs 3,150,000 pico-dollars and reserves 7,800,000 (12 prompt tokens estimated + 10): the
+    // first fits in 0.00001 USD, a second's reservation does not fit beside what the first spent.
+    String secret = createKey("{\"name\":\"thrifty\",\"budget_usd\":\"0.00001\",\"budget_period\":\"total\"}")
+        .get("key").asText();
+    String body = "{\"model\":\"openai/gpt-4o-mini\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something short.\"}]}";
+    assertThat(send("POST", "/v1/chat/completions", secret, body).statusCode()).isEqualTo(200);
+    assertThat(send("POST", "/v1/chat/completions", secret, body).statusCode()).isEqualTo(429);
+    gateway.close();
+    gateway = TestGateway.start(b -> b.openAi("sk-upstream", upstream.baseUrl()).retry(LedgerContract.ONE_ATTEMPT)
+        .accounting(accounting().withPrices(LedgerContract.PRICES)));
+    HttpResponse<String> again = send("POST", "/v1/chat/completions", secret, body);
+    assertThat(again.statusCode()).isEqualTo(429);
+    // A total budget never renews: no Retry-After to promise.
+    assertThat(again.headers().firstValue("Retry-After")).isEmpty();
+    assertThat(upstream.requests()).hasSize(1);
+  }
 }
