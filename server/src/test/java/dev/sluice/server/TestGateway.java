@@ -40,6 +40,10 @@ final class TestGateway implements AutoCloseable {
     var builder = SluiceConfig.defaults().toBuilder().port(0).sim(new SimConfig(0, Duration.ZERO))
         .accounting(Accounting.DEFAULT.withDbUrl("jdbc:sqlite:" + dataDir.resolve("sluice.db")));
     SluiceConfig c = config.apply(builder).build();
+    if (c.accounting().dbUrl().equals(Accounting.DEFAULT_DB_URL)) {
+      // A test that built its configuration from scratch: its ledger still goes to its own folder.
+      c = c.toBuilder().accounting(c.accounting().withDbUrl("jdbc:sqlite:" + dataDir.resolve("sluice.db"))).build();
+    }
     var providers = new ArrayList<Provider>();
     for (Provider p : Providers.fromConfig(c, Map.of())) {
       if (Arrays.stream(extra).noneMatch(e -> e.name().equals(p.name()))) providers.add(p);
