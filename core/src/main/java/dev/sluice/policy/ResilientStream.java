@@ -83,6 +83,8 @@ final class ResilientStream implements EventStream {
   private volatile long lastEventNanos;
   /** The pending idle check of the answering attempt, or null. */
   private volatile ScheduledFuture<?> idleCheck;
+  /** Attempts that failed before one answered; read by the relay once the stream ended. */
+  private volatile int failedAttempts;
 
   ResilientStream(ChatRequest request, List<Route> candidates, RetryPolicy retry, CircuitBreakers breakers,
       ScheduledExecutorService timer, Duration firstToken, Duration idle, boolean continueMidStream,
@@ -219,6 +221,7 @@ final class ResilientStream implements EventStream {
         }
         GatewayError error = attempt(route, c, attempt, permit);
         if (error == null) return ready.poll();
+        failedAttempts++;
         stop = cancelReason.get();
         if (stop != null) return new Failed(stop);
         last = error;
@@ -349,6 +352,11 @@ final class ResilientStream implements EventStream {
       cancel(GatewayError.of(ErrorType.CANCELLED, "interrupted while waiting to retry"));
       return false;
     }
+  }
+
+  @Override
+  public int retries() {
+    return failedAttempts;
   }
 
   @Override

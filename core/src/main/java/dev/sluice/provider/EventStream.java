@@ -28,6 +28,11 @@ public interface EventStream extends AutoCloseable {
    */
   void cancel(GatewayError reason);
 
+  /** Attempts that failed and were retried or fallen back from before this stream answered (the ledger's {@code retries}). */
+  default int retries() {
+    return 0;
+  }
+
   /** Releases the upstream connection, cancelling if the stream has not ended. Called by the reading thread; idempotent. */
   @Override
   void close();

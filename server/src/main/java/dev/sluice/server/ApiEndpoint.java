@@ -52,16 +52,16 @@ final class ApiEndpoint {
   }
 
   Outcome handle(Exchange exchange) throws IOException {
-    ChatRequest request;
+    ChatRequest request = null;
     Upstreams.Call call;
     try {
       RequestBodies.requireJson(exchange.request());
       request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
+      gateway.guard().admit(exchange.account(), request);
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
-      dialect.respondError(e.error(), exchange.channel());
-      return Outcome.rejected(e.error());
+      return reject(gateway, exchange, request, e.error(), dialect::respondError);
     }
     StreamRelay relay = relay(gateway, exchange, request, call, new StreamContext(exchange.requestId(),
         exchange.acceptedAtNanos()));
@@ -81,8 +81,26 @@ final class ApiEndpoint {
   static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
       StreamContext context) {
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), request.stream());
-    exchange.watch().onGone(() -> exchange.telemetry().clientGone(
-        () -> source.cancel(GatewayError.clientDisconnected("connection closed"))));
-    return new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
+        .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, request.model()));
+    var policy = gateway.config().modelPolicies().get(request.model());
+    if (policy != null && policy.drain() != null) {
+      // on_client_abort: drain — read on to learn the real usage; the relay cancels at its cap.
+      relay.drainOnAbort(policy.drain());
+      exchange.watch().onGone(relay::clientGone);
+    } else {
+      exchange.watch().onGone(() -> exchange.telemetry().clientGone(
+          () -> source.cancel(GatewayError.clientDisconnected("connection closed"))));
+    }
+    return relay;
+  }
+
+  /** Refuses a request before any upstream call: its {@code rejected} row first, then the error. */
+  static Outcome reject(Gateway gateway, Exchange exchange, ChatRequest request, GatewayError error,
+      StreamRelay.ErrorResponder respond) throws IOException {
+    Outcome outcome = Outcome.rejected(error);
+    gateway.accountant().record(exchange.account(), outcome, request == null ? null : request.model());
+    respond.respond(error, exchange.channel());
+    return outcome;
   }
 }

@@ -5,7 +5,6 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
-import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
@@ -24,7 +23,6 @@ import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -73,7 +71,7 @@ final class BrowserEndpoint {
       }
       return null;
     }
-    ChatRequest request;
+    ChatRequest request = null;
     Upstreams.Call call;
     try {
       if (eventSource) {
@@ -82,11 +80,11 @@ final class BrowserEndpoint {
         RequestBodies.requireJson(exchange.request());
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
+      gateway.guard().admit(exchange.account(), request);
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
-      responder(eventSource).respond(e.error(), exchange.channel());
-      return Outcome.rejected(e.error());
+      return ApiEndpoint.reject(gateway, exchange, request, e.error(), responder(eventSource));
     }
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
@@ -95,11 +93,12 @@ final class BrowserEndpoint {
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat());
-    // Sim answers cost nothing; real prices arrive with the price table. Priced by the model that
-    // answered, which may be a fallback.
-    var browser = new BrowserStreamEncoder(context,
-        (model, usage) -> model.startsWith(SimProvider.NAME + "/") ? BigDecimal.ZERO : null);
+    String model = request.model();
+    // The row is committed before the terminal event enters the log, so before any reader can send it.
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
+        .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, model));
+    // Priced by the model that answered, which may be a fallback; sim answers cost nothing.
+    var browser = new BrowserStreamEncoder(context, gateway.accountant().prices()::usd);
     // The stream stops being abortable as its terminal event is logged: a client that saw the end
     // cannot still abort it.
     StreamEncoder encoder = (event, sink) -> {
@@ -201,7 +200,7 @@ final class BrowserEndpoint {
       result = relay.log(encoder, replay);
     } catch (RuntimeException | Error e) {
       log.error("stream {} failed", stream.id(), e);
-      result = new Outcome("failed", null, GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."), Usage.NONE);
+      result = new Outcome("failed", null, GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."), Usage.NONE, null, 0, -1);
     }
     try {
       if (stream.running()) {

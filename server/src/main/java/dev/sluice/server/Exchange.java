@@ -9,4 +9,5 @@ import org.eclipse.jetty.server.Response;
 /** One HTTP exchange as the endpoints see it. */
 record Exchange(
     String requestId, Request request, Response response, ClientChannel channel, DisconnectWatch watch, long acceptedAtNanos,
-    RequestTelemetry telemetry) {}
+    RequestTelemetry telemetry,
+    dev.sluice.server.ledger.RequestAccount account) {}

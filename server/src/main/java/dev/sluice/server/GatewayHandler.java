@@ -4,6 +4,7 @@ import dev.sluice.dialect.Json;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.dialect.anthropic.AnthropicErrors;
 import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.server.guard.Guard;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
@@ -11,6 +12,7 @@ import dev.sluice.server.telemetry.RequestTelemetry;
 import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,6 +38,8 @@ final class GatewayHandler extends Handler.Abstract {
   private final ApiEndpoint chatCompletions;
   private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
+  private final UsageEndpoint usage;
+  private final AdminEndpoint admin;
   private final String indexHtml;
   private final WebAssets assets = new WebAssets();
 
@@ -44,6 +48,8 @@ final class GatewayHandler extends Handler.Abstract {
     this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsEndpoint());
     this.messages = new ApiEndpoint(gateway, new MessagesEndpoint());
     this.browser = new BrowserEndpoint(gateway);
+    this.usage = new UsageEndpoint(gateway.usage());
+    this.admin = new AdminEndpoint(gateway.guard());
     this.indexHtml = resource("/web/index.html");
   }
 
@@ -57,7 +63,8 @@ final class GatewayHandler extends Handler.Abstract {
     DisconnectWatch watch = DisconnectWatch.start(request);
     channel.beforeLastWrite(watch::disarm);
     RequestTelemetry telemetry = gateway.telemetry().begin(request, requestId, acceptedAt);
-    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt, telemetry);
+    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt, telemetry,
+        new dev.sluice.server.ledger.RequestAccount(requestId, System.currentTimeMillis()));
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
     Outcome outcome = null;
@@ -71,6 +78,15 @@ final class GatewayHandler extends Handler.Abstract {
       callback.succeeded();
     } catch (Throwable t) {
       log.error("{} {} {} failed", requestId, method, path, t);
+      if (MODEL_ENDPOINTS.contains(path)) {
+        // Whatever the failure, the request keeps its ledger row (a no-op if the relay wrote it).
+        try {
+          gateway.accountant().record(exchange.account(), new Outcome("failed", null,
+              GatewayError.of(ErrorType.INTERNAL, "the gateway failed"), dev.sluice.stream.Usage.NONE, null, 0, -1), null);
+        } catch (RuntimeException e) {
+          t.addSuppressed(e);
+        }
+      }
       if (!exchange.channel().committed()) {
         try {
           GatewayError error = GatewayError.of(ErrorType.INTERNAL,
@@ -92,18 +108,26 @@ final class GatewayHandler extends Handler.Abstract {
     return true;
   }
 
-  /** The virtual key's id of this request, or null when it has none (virtual keys: not yet). */
+  /** The virtual key's id of this request, or null when it has none. */
   private static String keyIdOf(Exchange exchange) {
-    return null;
+    return exchange.account().keyId();
   }
 
-  /** The request's cost in USD when a price is known, else null (pricing: not yet; never guessed). */
-  private static java.math.BigDecimal costOf(Outcome outcome) {
-    return null;
+  /** The request's cost in USD when a price is known, else null (never guessed). */
+  private java.math.BigDecimal costOf(Outcome outcome) {
+    return outcome == null || outcome.model() == null ? null : gateway.accountant().prices().usd(outcome.model(), outcome.usage());
   }
 
   private Outcome route(Exchange exchange, String method, String path) throws IOException {
     ClientChannel channel = exchange.channel();
+    if (path.startsWith("/v1/") || path.startsWith("/api/")) {
+      Outcome refused = authenticate(exchange, path);
+      if (refused != null) return refused;
+    }
+    if (path.startsWith("/admin/")) {
+      admin.handle(exchange, method, path);
+      return null;
+    }
     switch (path) {
       case "/v1/chat/completions" -> {
         if (!allow(exchange, method, "POST", true)) return null;
@@ -123,6 +147,13 @@ final class GatewayHandler extends Handler.Abstract {
       case "/api/chat" -> {
         if (!allow(exchange, method, "POST", false)) return null;
         return browser.stream(exchange, false);
+      }
+      case "/v1/usage" -> {
+        if (allow(exchange, method, "GET", true)) {
+          // A virtual key sees its own rows; the admin key, and anyone while auth is off, all of them.
+          usage.handle(exchange, exchange.account().keyId());
+        }
+        return null;
       }
       case "/v1/models" -> {
         if (allow(exchange, method, "GET", true)) channel.respond(200, "application/json", models());
@@ -168,6 +199,28 @@ final class GatewayHandler extends Handler.Abstract {
       }
     }
   }
+
+  /**
+   * Sets who calls; a missing, unknown or revoked key while auth is on is a 401 in the caller's
+   * dialect (and a {@code rejected} row for the model endpoints), returned as the outcome.
+   */
+  private Outcome authenticate(Exchange exchange, String path) throws IOException {
+    try {
+      exchange.account().caller(gateway.guard().authenticate(Guard.presented(exchange.request().getHeaders())));
+      return null;
+    } catch (GatewayException e) {
+      Outcome outcome = Outcome.rejected(e.error());
+      if (MODEL_ENDPOINTS.contains(path)) gateway.accountant().record(exchange.account(), outcome, null);
+      String body = path.equals("/v1/messages") ? AnthropicErrors.body(e.error())
+          : path.startsWith("/api/") ? BrowserStreamEncoder.errorData(e.error()) : OpenAiErrors.body(e.error());
+      if (e.error().type() == ErrorType.AUTHENTICATION) exchange.response().getHeaders().put("WWW-Authenticate", "Bearer");
+      exchange.channel().respond(e.error().httpStatus(), "application/json", body);
+      return outcome;
+    }
+  }
+
+  private static final java.util.Set<String> MODEL_ENDPOINTS =
+      java.util.Set.of("/v1/chat/completions", "/v1/messages", "/api/chat", "/api/chat/stream");
 
   private boolean allow(Exchange exchange, String method, String allowed, boolean openAi) throws IOException {
     if (method.equals(allowed)) return true;

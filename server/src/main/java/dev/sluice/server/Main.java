@@ -19,6 +19,7 @@ public final class Main {
     }
     switch (args[0]) {
       case "serve" -> serve(List.of(args).subList(1, args.length));
+      case "keys" -> keys(List.of(args).subList(1, args.length));
       default -> {
         System.err.println("sluice: unknown command '" + args[0] + "'");
         usage();
@@ -74,8 +75,22 @@ public final class Main {
     if (config.anthropicApiKey() == null) missing.add("ANTHROPIC_API_KEY");
     System.out.println("  providers:     " + String.join(", ", live)
         + (missing.isEmpty() ? "" : "   (set " + String.join(" or ", missing) + " to enable more)"));
-    System.out.println("  auth:          none (virtual keys are not enabled in this version)");
+    System.out.println("  auth:          " + (config.accounting().requireAuth() ? "virtual keys required"
+        : "virtual keys required once one exists (create one: ./sluice keys create --name NAME)"));
+    System.out.println("  ledger:        " + config.accounting().dbUrl().replaceAll("(?i)password=[^&;]*", "password=***"));
     server.join();
+  }
+
+  private static void keys(List<String> args) throws Exception {
+    SluiceConfig config;
+    try {
+      config = ConfigLoader.load(null, System.getenv());
+    } catch (ConfigException e) {
+      fail("configuration error: " + e.getMessage());
+      return;
+    }
+    int status = KeysCommand.run(args, config.accounting(), System.out, System.err);
+    if (status != 0) System.exit(status);
   }
 
   private static int portArg(String value) {
@@ -102,6 +117,8 @@ public final class Main {
   private static void usage() {
     System.err.println("""
         usage: sluice serve [--port N] [--host H] [--config FILE]
-          serve   start the gateway (port: --port, else SLUICE_PORT, else 8080; host: 127.0.0.1)""");
+          serve   start the gateway (port: --port, else SLUICE_PORT, else 8080; host: 127.0.0.1)
+        usage: sluice keys create --name N [--budget-usd X] [--budget-period day|month|total] [--rpm N] [--tpm N] [--models a,b]
+          keys    create, list or revoke virtual keys in the ledger database (SLUICE_DB_URL)""");
   }
 }

@@ -8,6 +8,14 @@ import dev.sluice.server.shared.SharedState;
 import dev.sluice.provider.EventStream;
 import dev.sluice.server.lifecycle.Lifecycle;
 import dev.sluice.server.telemetry.Telemetry;
+import dev.sluice.server.guard.Guard;
+import dev.sluice.server.guard.InMemoryBudgets;
+import dev.sluice.server.guard.InMemoryLimits;
+import dev.sluice.server.guard.KeyStore;
+import dev.sluice.server.ledger.Accountant;
+import dev.sluice.server.ledger.Database;
+import dev.sluice.server.ledger.LedgerWriter;
+import dev.sluice.usage.PriceTable;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,10 +49,13 @@ public final class SluiceServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final Lifecycle lifecycle;
   private final Duration drainTimeout;
+  private final Database db;
+  private final LedgerWriter ledger;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience,
-      StreamRegistry streams, SharedState shared, Telemetry telemetry, Lifecycle lifecycle, Duration drainTimeout) {
+      StreamRegistry streams, SharedState shared, Telemetry telemetry, Lifecycle lifecycle, Duration drainTimeout,
+      Database db, LedgerWriter ledger) {
     this.server = server;
     this.connector = connector;
     this.router = router;
@@ -54,6 +65,8 @@ public final class SluiceServer implements AutoCloseable {
     this.telemetry = telemetry;
     this.lifecycle = lifecycle;
     this.drainTimeout = drainTimeout;
+    this.db = db;
+    this.ledger = ledger;
   }
 
   /** The state shared with other instances (Redis) or kept here: counters for rate limits, stream logs. */
@@ -93,6 +106,9 @@ public final class SluiceServer implements AutoCloseable {
     // disconnected and its upstream cancelled. Reads are not affected while a stream waits, since
     // the disconnect watch keeps a read pending and heartbeats keep the connection busy.
     connector.setIdleTimeout(config.writeTimeout().toMillis());
+    // A burst of connections (hundreds of clients starting together) queues in the kernel instead of
+    // being reset: the JDK's default listen backlog is 50.
+    connector.setAcceptQueueSize(1024);
     // Bounded kernel buffers: a client that stops reading leaves at most these bytes in flight on
     // each side of the relay (loopback autotuning otherwise lets several MiB pile up per stream).
     if (config.clientSendBufferBytes() > 0) connector.setAcceptedSendBufferSize(config.clientSendBufferBytes());
@@ -101,28 +117,42 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
+    dev.sluice.usage.TokenCounter.warmUp();
+    Database db = Database.open(config.accounting());
     var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
     telemetry.watch(resilience.breakers());
     var lifecycle = new Lifecycle();
     var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
     var streams = new StreamRegistry(config.resume(), shared.streams());
-    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams, telemetry, lifecycle)));
+    var ledger = new LedgerWriter(db.dataSource(), telemetry::ledgerWrite);
+    telemetry.ledgerQueueDepth(ledger::queued);
+    var prices = PriceTable.withOverrides(config.accounting().prices());
+    var accountant = new Accountant(ledger, prices);
+    var keys = new KeyStore(db.dataSource());
+    var fallbacks = new java.util.HashMap<String, java.util.List<String>>();
+    config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
+    var guard = new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
+        config.aliases(), fallbacks);
+    // Ready only while the ledger answers: a request must be able to leave its row.
+    lifecycle.readinessCheck("ledger", () -> {
+      if (!accountant.ledgerReachable()) throw new java.sql.SQLException("the ledger's database does not answer");
+    });
+    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
+        accountant, new dev.sluice.server.ledger.UsageQuery(db.dataSource()), guard)));
     // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
     // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
     // keep-alive connections, then throw a TimeoutException from stop().
     server.setStopTimeout(0);
+    var started = new SluiceServer(server, connector, router, resilience, streams, shared, telemetry, lifecycle,
+        config.drainTimeout(), db, ledger);
     try {
       server.start();
     } catch (Exception e) {
-      resilience.close();
-      streams.close();
-      shared.close();
-      telemetry.close();
+      started.close();
       throw e;
     }
-    return new SluiceServer(server, connector, router, resilience, streams, shared, telemetry, lifecycle,
-        config.drainTimeout());
+    return started;
   }
 
   public int port() {
@@ -133,6 +163,11 @@ public final class SluiceServer implements AutoCloseable {
   public URI baseUri() {
     String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
+  }
+
+  /** The ledger's database (tests and tools read the rows here). */
+  public javax.sql.DataSource ledgerDataSource() {
+    return db.dataSource();
   }
 
   public ModelRouter router() {
@@ -183,6 +218,9 @@ public final class SluiceServer implements AutoCloseable {
         resilience.close();
         shared.close();
         lifecycle.runStopHooks();
+        // After the server: streams still ending write their rows first.
+        ledger.close();
+        db.close();
       } finally {
         telemetry.close();
       }

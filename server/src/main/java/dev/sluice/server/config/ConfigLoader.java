@@ -30,7 +30,9 @@ public final class ConfigLoader {
       Set.of("providers", "timeouts", "retry", "circuit_breaker", "models", "prices", "sim", "server",
           "resume", "redis");
   /** Contract keys whose features land in later versions: accepted, with a warning that they do nothing yet. */
-  private static final Set<String> NOT_YET_APPLIED = Set.of("prices");
+  private static final Set<String> NOT_YET_APPLIED = Set.of();
+  /** How long {@code on_client_abort: drain} reads on by default. */
+  static final Duration DEFAULT_DRAIN_MAX = Duration.ofSeconds(30);
 
   private ConfigLoader() {}
 
@@ -72,6 +74,7 @@ public final class ConfigLoader {
     if (blankToNull(env.get("SLUICE_REDIS_URL")) != null) {
       b.redis(new RedisSettings(redisUri(env.get("SLUICE_REDIS_URL"), "SLUICE_REDIS_URL"), current.redis().onFailure()));
     }
+    b.accounting(accounting(current.accounting(), env));
   }
 
   static void applyYaml(SluiceConfig.Builder b, Object document) {
@@ -98,6 +101,7 @@ public final class ConfigLoader {
     if (root.containsKey("sim")) b.sim(sim(map(root.get("sim"), "sim"), current.sim()));
     if (root.containsKey("resume")) b.resume(resume(map(root.get("resume"), "resume"), current.resume()));
     if (root.containsKey("redis")) b.redis(redis(map(root.get("redis"), "redis"), current.redis()));
+    if (root.containsKey("prices")) b.accounting(current.accounting().withPrices(prices(map(root.get("prices"), "prices"))));
     if (root.containsKey("server")) {
       Map<String, Object> server = map(root.get("server"), "server");
       known(server, "server", Set.of("heartbeat", "write_timeout", "max_body_bytes", "client_send_buffer_bytes",
@@ -189,10 +193,23 @@ public final class ConfigLoader {
         continue;
       }
       Map<String, Object> spec = map(e.getValue(), path);
-      known(spec, path, Set.of("target", "fallbacks", "timeouts", "on_midstream_failure"));
+      known(spec, path, Set.of("target", "fallbacks", "timeouts", "on_midstream_failure", "on_client_abort", "drain_max"));
       out.put(e.getKey(), string(spec.get("target"), path + ".target"));
-      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts") && !spec.containsKey("on_midstream_failure")) {
+      if (!spec.containsKey("fallbacks") && !spec.containsKey("timeouts") && !spec.containsKey("on_midstream_failure")
+          && !spec.containsKey("on_client_abort") && !spec.containsKey("drain_max")) {
         continue;
+      }
+      Duration drain = null;
+      if (spec.containsKey("on_client_abort")) {
+        drain = switch (string(spec.get("on_client_abort"), path + ".on_client_abort")) {
+          case "cancel" -> null;
+          case "drain" -> spec.containsKey("drain_max") ? positive(spec.get("drain_max"), path + ".drain_max")
+              : DEFAULT_DRAIN_MAX;
+          default -> throw new ConfigException(path + ".on_client_abort: expected 'cancel' or 'drain'");
+        };
+      }
+      if (spec.containsKey("drain_max") && drain == null) {
+        throw new ConfigException(path + ".drain_max: only with on_client_abort: drain");
       }
       Resilience.MidStream midStream = Resilience.MidStream.FAIL;
       if (spec.containsKey("on_midstream_failure")) {
@@ -210,7 +227,7 @@ public final class ConfigLoader {
       }
       Timeouts timeouts = spec.containsKey("timeouts")
           ? timeouts(map(spec.get("timeouts"), path + ".timeouts"), global, path + ".timeouts") : global;
-      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream));
+      policies.put(e.getKey(), new ModelPolicy(fallbacks, timeouts, midStream, drain));
     }
     return out;
   }
@@ -239,6 +256,49 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("resume: " + e.getMessage());
     }
+  }
+
+  /** {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY} and {@code SLUICE_REQUIRE_AUTH} over the file's settings. */
+  private static Accounting accounting(Accounting a, Map<String, String> env) {
+    String url = blankToNull(env.get("SLUICE_DB_URL"));
+    if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+      throw new ConfigException("SLUICE_DB_URL: expected jdbc:sqlite:... or jdbc:postgresql://...");
+    }
+    a = a.withDb(url != null ? url : a.dbUrl(), blankToNull(env.get("SLUICE_DB_USER")),
+        blankToNull(env.get("SLUICE_DB_PASSWORD")));
+    String admin = blankToNull(env.get("SLUICE_ADMIN_KEY"));
+    if (admin != null) a = a.withAdminKey(admin);
+    String require = blankToNull(env.get("SLUICE_REQUIRE_AUTH"));
+    if (require != null) {
+      a = a.withRequireAuth(switch (require.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw new ConfigException("SLUICE_REQUIRE_AUTH: expected true or false");
+      });
+    }
+    return a;
+  }
+
+  /** {@code prices: {model: {input, output, cached_input, cache_write}}}, USD per million tokens. */
+  private static Map<String, dev.sluice.usage.Price> prices(Map<String, Object> m) {
+    var out = new LinkedHashMap<String, dev.sluice.usage.Price>();
+    for (var e : m.entrySet()) {
+      String path = "prices." + e.getKey();
+      Map<String, Object> p = map(e.getValue(), path);
+      known(p, path, Set.of("input", "output", "cached_input", "cache_write"));
+      if (!p.containsKey("input") || !p.containsKey("output")) throw new ConfigException(path + ": input and output are required");
+      out.put(e.getKey(), new dev.sluice.usage.Price(usd(p.get("input"), path + ".input"), usd(p.get("output"), path + ".output"),
+          p.containsKey("cached_input") ? usd(p.get("cached_input"), path + ".cached_input") : null,
+          p.containsKey("cache_write") ? usd(p.get("cache_write"), path + ".cache_write") : null, null));
+    }
+    return out;
+  }
+
+  /** A price as an exact decimal: YAML reads 0.15 as a double, whose shortest rendering is the written digits. */
+  private static java.math.BigDecimal usd(Object node, String path) {
+    java.math.BigDecimal v = new java.math.BigDecimal(number(node, path).toString());
+    if (v.signum() < 0) throw new ConfigException(path + ": must not be negative");
+    return v;
   }
 
   private static SimConfig sim(Map<String, Object> m, SimConfig d) {

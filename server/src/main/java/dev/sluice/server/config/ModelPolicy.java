@@ -11,11 +11,19 @@ import java.util.List;
  * @param timeouts the deadlines of requests for this alias: the global ones with this alias's
  *     overrides applied
  * @param midStream {@code on_midstream_failure}: fail honestly (default) or continue on the chain
+ * @param drain {@code on_client_abort: drain}: how long to keep reading the upstream, sending nothing,
+ *     after the client left, to learn the provider's real usage ({@code drain_max}); null for
+ *     {@code cancel} (the default: the upstream is cancelled at once)
  */
-public record ModelPolicy(List<String> fallbacks, Timeouts timeouts, MidStream midStream) {
+public record ModelPolicy(List<String> fallbacks, Timeouts timeouts, MidStream midStream, java.time.Duration drain) {
   public ModelPolicy {
     fallbacks = List.copyOf(fallbacks);
     if (timeouts == null || midStream == null) throw new IllegalArgumentException("timeouts and midStream are required");
+  }
+
+  /** Cancelling the upstream when the client leaves. */
+  public ModelPolicy(List<String> fallbacks, Timeouts timeouts, MidStream midStream) {
+    this(fallbacks, timeouts, midStream, null);
   }
 
   /** Fallbacks and deadlines, failing honestly mid-stream. */

@@ -28,6 +28,7 @@ import java.util.Map;
  * @param resume grace period, retention and size cap of browser streams' replay logs
  * @param redis shared state across instances, or {@link RedisSettings#NONE}
  * @param drainTimeout on stop, how long open streams may run on before they are ended with an error
+ * @param accounting the ledger, prices and virtual-key auth
  */
 public record SluiceConfig(
     String host,
@@ -52,7 +53,8 @@ public record SluiceConfig(
     Map<String, ModelPolicy> modelPolicies,
     ResumeSettings resume,
     RedisSettings redis,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Accounting accounting) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -106,6 +108,7 @@ public record SluiceConfig(
     b.resume = resume;
     b.redis = redis;
     b.drainTimeout = drainTimeout;
+    b.accounting = accounting;
     return b;
   }
 
@@ -134,6 +137,7 @@ public record SluiceConfig(
     private ResumeSettings resume = ResumeSettings.DEFAULT;
     private RedisSettings redis = RedisSettings.NONE;
     private Duration drainTimeout = Duration.ofSeconds(20);
+    private Accounting accounting = Accounting.DEFAULT;
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -159,12 +163,13 @@ public record SluiceConfig(
     public Builder resume(ResumeSettings value) { resume = value; return this; }
     public Builder redis(RedisSettings value) { redis = value; return this; }
     public Builder drainTimeout(Duration value) { drainTimeout = value; return this; }
+    public Builder accounting(Accounting value) { accounting = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
           clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies,
-          resume, redis, drainTimeout);
+          resume, redis, drainTimeout, accounting);
     }
   }
 
@@ -178,6 +183,6 @@ public record SluiceConfig(
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
         + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
         + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", resume=" + resume + ", redis=" + redis
-        + ", drainTimeout=" + drainTimeout + "]";
+        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + "]";
   }
 }

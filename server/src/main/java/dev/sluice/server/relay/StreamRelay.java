@@ -44,6 +44,15 @@ public final class StreamRelay {
   private final StreamContext context;
   private final Timeouts timeouts;
   private final Duration heartbeat;
+  /** Told the outcome once, before the stream's final event is written: the ledger's durable write. */
+  private Consumer<Outcome> beforeEnd = outcome -> { };
+  private boolean ended;
+  /** With {@code on_client_abort: drain}: how long to read on after the client left; null cancels at once. */
+  private Duration drain;
+  /** Set from the disconnect watch's thread when the client left while the relay waited for the upstream. */
+  private volatile boolean clientGone;
+  /** The running loop's watchdog. */
+  private StreamWatchdog watchdog;
 
   public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat) {
     this.source = source;
@@ -51,6 +60,31 @@ public final class StreamRelay {
     this.context = context;
     this.timeouts = timeouts;
     this.heartbeat = heartbeat;
+  }
+
+  /**
+   * Sets what learns the outcome just before the final event (or error) is written, or right after
+   * the client left: the ledger records the row there, so a row is durable before its client can see
+   * the end. Called exactly once per relay, on the relay's thread.
+   */
+  public StreamRelay beforeEnd(Consumer<Outcome> hook) {
+    this.beforeEnd = hook;
+    return this;
+  }
+
+  /**
+   * Reads on for up to {@code max} after the client leaves, sending nothing, to learn the provider's
+   * real usage, instead of cancelling the upstream at once. Pair with {@link #clientGone} as the
+   * disconnect watch's hook.
+   */
+  public StreamRelay drainOnAbort(Duration max) {
+    this.drain = max;
+    return this;
+  }
+
+  /** The client left (seen by the disconnect watch); with drain the relay reads on, else see {@code cancel}. */
+  public void clientGone() {
+    clientGone = true;
   }
 
   /** Relays as a stream of Server-Sent Events in one dialect. */
@@ -148,6 +182,7 @@ public final class StreamRelay {
    */
   private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, Target target) {
     var watchdog = new StreamWatchdog(timeouts, heartbeat, source, heartbeats);
+    this.watchdog = watchdog;
     watchdog.start();
     long askedAt = System.nanoTime();
     try {
@@ -155,22 +190,57 @@ public final class StreamRelay {
       while ((event = source.next()) != null) {
         watchdog.onEvent();
         meter.observe(event);
+        if (clientGone) {
+          GatewayError gone = GatewayError.clientDisconnected("connection closed");
+          if (event instanceof Finished) return end("aborted", null, gone, meter.usage());
+          if (event.isTerminal()) return end("aborted", null, gone, meter.unfinishedUsage());
+          return drained(gone);
+        }
         context.upstreamFirstToken(System.nanoTime() - askedAt);
         if (event instanceof Failed failed) return fail(failed.error(), inStream, target);
-        if (event instanceof Finished && !meter.reported()) delivery.deliver(new UsageReport(meter.usage()));
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
-        delivery.deliver(event);
         if (event instanceof Finished finished) {
+          Outcome done = end("completed", finished.reason(), null, meter.usage());
+          if (!meter.reported()) delivery.deliver(new UsageReport(done.usage()));
+          delivery.deliver(event);
           delivery.complete();
-          return new Outcome("completed", finished.reason(), null, meter.usage());
+          return done;
         }
+        delivery.deliver(event);
       }
       throw new IllegalStateException("stream ended without a terminal event");
     } catch (IOException clientGone) {
       return aborted(clientGone);
     } finally {
+      if (!ended) {
+        // An unexpected exception: the row still says how the request ended.
+        end("failed", null, GatewayError.of(ErrorType.INTERNAL, "the relay failed"), meter.unfinishedUsage());
+      }
       watchdog.stop();
       source.close();
+    }
+  }
+
+  /**
+   * The client left and the route drains: reads the upstream to its end (nothing is sent) for up to
+   * {@link #drain}, then cancels it. A stream that finished in time has the provider's own usage.
+   */
+  private Outcome drained(GatewayError reason) {
+    GatewayError capReached = GatewayError.clientDisconnected("drain limit of " + drain.toMillis() + " ms reached");
+    var timer = java.util.concurrent.CompletableFuture.delayedExecutor(drain.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    var cap = java.util.concurrent.CompletableFuture.runAsync(() -> source.cancel(capReached), timer);
+    watchdog.stopHeartbeats();
+    try {
+      StreamEvent event;
+      while ((event = source.next()) != null) {
+        watchdog.onEvent();
+        meter.observe(event);
+        if (event instanceof Finished) return end("aborted", null, reason, meter.usage());
+        if (event.isTerminal()) break;
+      }
+      return end("aborted", null, reason, meter.unfinishedUsage());
+    } finally {
+      cap.cancel(false);
     }
   }
 
@@ -181,8 +251,9 @@ public final class StreamRelay {
 
   private Outcome aborted(IOException clientGone) {
     GatewayError reason = GatewayError.clientDisconnected(String.valueOf(clientGone.getMessage()));
+    if (drain != null) return drained(reason);
     source.cancel(reason);
-    return new Outcome("aborted", null, reason, meter.usage());
+    return end("aborted", null, reason, meter.unfinishedUsage());
   }
 
   private Outcome fail(GatewayError error, StreamEncoder encoder, Target target) {
@@ -191,6 +262,7 @@ public final class StreamRelay {
       case UPSTREAM_TIMEOUT -> "timeout";
       default -> "failed";
     };
+    Outcome outcome = end(status, null, error, meter.unfinishedUsage());
     if (!error.clientGone()) {
       try {
         if (!target.committed().getAsBoolean()) {
@@ -203,6 +275,16 @@ public final class StreamRelay {
         log.debug("client left while being told of a failure: {}", e.toString());
       }
     }
-    return new Outcome(status, null, error, meter.usage());
+    return outcome;
+  }
+
+  /** The outcome, told to {@link #beforeEnd} once; called before anything says the stream ended. */
+  private Outcome end(String status, dev.sluice.stream.FinishReason reason, GatewayError error, dev.sluice.stream.Usage usage) {
+    double ttft = context.ttftMillis();
+    var outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
+        ttft < 0 ? -1 : Math.round(ttft));
+    ended = true;
+    beforeEnd.accept(outcome);
+    return outcome;
   }
 }

@@ -54,6 +54,13 @@ final class StreamWatchdog implements Runnable {
     }
   }
 
+  /** The client left and the stream drains: no more heartbeats (their failure would cancel the drain). */
+  void stopHeartbeats() {
+    heartbeatsOff = true;
+  }
+
+  private volatile boolean heartbeatsOff;
+
   void stop() {
     stopped = true;
     Thread t = thread;
@@ -84,7 +91,7 @@ final class StreamWatchdog implements Runnable {
         return;
       }
       long wake = deadline;
-      if (heartbeatNanos > 0) {
+      if (heartbeatNanos > 0 && !heartbeatsOff) {
         long beat = channel.lastWriteNanos() + heartbeatNanos;
         if (now - beat >= 0) {
           sendHeartbeat();

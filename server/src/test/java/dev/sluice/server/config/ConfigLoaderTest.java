@@ -167,4 +167,46 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, on_midstream_failure: retry } }"),
         Map.of())).hasMessageContaining("models.fast.on_midstream_failure");
   }
+
+  @Test
+  void readsPricesTheAbortPolicyAndTheLedgerSettings() throws Exception {
+    Path file = yaml("""
+        models:
+          careful: { target: openai/gpt-4o-mini, on_client_abort: drain, drain_max: 5s }
+          eager: { target: openai/gpt-4o-mini, on_client_abort: drain }
+          quick: { target: sim/echo, on_client_abort: cancel }
+        prices:
+          openai/gpt-4o-mini: { input: 0.15, output: 0.60, cached_input: 0.075 }
+          llama3.2: { input: 0, output: 0.0000001 }
+        """);
+    SluiceConfig c = ConfigLoader.load(file, Map.of("SLUICE_DB_URL", "jdbc:postgresql://db/sluice", "SLUICE_DB_USER", "u",
+        "SLUICE_DB_PASSWORD", "pw-secret", "SLUICE_ADMIN_KEY", "admin-secret", "SLUICE_REQUIRE_AUTH", "true"));
+    assertThat(c.modelPolicies().get("careful").drain()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.modelPolicies().get("eager").drain()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.modelPolicies().get("quick").drain()).isNull();
+    var price = c.accounting().prices().get("openai/gpt-4o-mini");
+    assertThat(price.input()).isEqualByComparingTo("0.15");
+    assertThat(price.cachedInput()).isEqualByComparingTo("0.075");
+    assertThat(price.cacheWrite()).isEqualByComparingTo("0.15");
+    assertThat(c.accounting().prices().get("llama3.2").output()).isEqualByComparingTo("0.0000001");
+    assertThat(c.accounting().dbUrl()).isEqualTo("jdbc:postgresql://db/sluice");
+    assertThat(c.accounting().dbUser()).isEqualTo("u");
+    assertThat(c.accounting().requireAuth()).isTrue();
+    assertThat(c.toString()).doesNotContain("pw-secret").doesNotContain("admin-secret");
+    assertThat(ConfigLoader.load(null, Map.of()).accounting().dbUrl()).isEqualTo("jdbc:sqlite:data/sluice.db");
+  }
+
+  @Test
+  void refusesBadPricesAbortPoliciesAndDatabaseUrls() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("prices: { m: { input: 1 } }"), Map.of()))
+        .hasMessageContaining("prices.m: input and output are required");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("prices: { m: { input: -1, output: 1 } }"), Map.of()))
+        .hasMessageContaining("prices.m.input");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { a: { target: sim/echo, on_client_abort: keep } }"), Map.of()))
+        .hasMessageContaining("models.a.on_client_abort");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_DB_URL", "jdbc:mysql://x/y")))
+        .hasMessageContaining("SLUICE_DB_URL");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_REQUIRE_AUTH", "maybe")))
+        .hasMessageContaining("SLUICE_REQUIRE_AUTH");
+  }
 }

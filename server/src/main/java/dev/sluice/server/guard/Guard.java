@@ -1,0 +1,200 @@
+package dev.sluice.server.guard;
+
+import dev.sluice.server.config.Accounting;
+import dev.sluice.server.ledger.RequestAccount;
+import dev.sluice.stream.ChatRequest;
+import dev.sluice.stream.ErrorType;
+import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
+import dev.sluice.usage.Cost;
+import dev.sluice.usage.Price;
+import dev.sluice.usage.PriceTable;
+import dev.sluice.usage.TokenEstimator;
+import dev.sluice.stream.Usage;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may call, and whether a request may start: virtual keys (auth), each key's model allowlist,
+ * rate limits and budget. All checks happen before any upstream call; refusals are
+ * {@link GatewayException}s the endpoints answer in their dialect (401, 403, 429).
+ *
+ * <p>Auth is on once a key has been made (revoking every key does not turn it off), or when {@code SLUICE_REQUIRE_AUTH} is true;
+ * until then the gateway runs open. The admin key ({@code SLUICE_ADMIN_KEY}) is accepted everywhere
+ * and is not limited. Keys are cached by their secret's hash for a few seconds, so a request costs no
+ * database read, and a key made by {@code sluice keys create} while the gateway runs is found on its
+ * first use.
+ */
+public final class Guard {
+  private static final Logger log = LoggerFactory.getLogger(Guard.class);
+  /** How long a looked-up key (or the knowledge that no key exists) is trusted before reading again. */
+  private static final long CACHE_NANOS = 2_000_000_000L;
+  /** The completion reserved against a budget when a request sets no {@code max_tokens}. */
+  public static final long DEFAULT_RESERVED_COMPLETION = 4096;
+
+  /** Who is calling. */
+  public sealed interface Caller {
+    /** Auth is off: anyone. */
+    record Open() implements Caller {}
+
+    /** The admin key. */
+    record Admin() implements Caller {}
+
+    /** A virtual key. */
+    record Key(VirtualKey key) implements Caller {}
+  }
+
+  private record Cached(VirtualKey key, long atNanos) {}
+
+  private final KeyStore store;
+  private final Accounting accounting;
+  private final Budgets budgets;
+  private final Limits limits;
+  private final PriceTable prices;
+  private final Map<String, String> aliases;
+  private final Map<String, java.util.List<String>> fallbacks;
+  private final ConcurrentHashMap<String, Cached> byHash = new ConcurrentHashMap<>();
+  private volatile boolean anyKey;
+  private volatile long anyKeyCheckedNanos;
+  private volatile boolean warnedOpen;
+
+  public Guard(KeyStore store, Accounting accounting, Budgets budgets, Limits limits, PriceTable prices,
+      Map<String, String> aliases, Map<String, java.util.List<String>> fallbacks) {
+    this.store = store;
+    this.accounting = accounting;
+    this.budgets = budgets;
+    this.limits = limits;
+    this.prices = prices;
+    this.aliases = aliases;
+    this.fallbacks = fallbacks;
+  }
+
+  public KeyStore store() {
+    return store;
+  }
+
+  /** The secret a request presents: {@code Authorization: Bearer <key>}, else {@code x-api-key}, else null. */
+  public static String presented(HttpFields headers) {
+    String auth = headers.get(HttpHeader.AUTHORIZATION);
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) return auth.substring(7).trim();
+    String apiKey = headers.get("x-api-key");
+    return apiKey == null ? null : apiKey.trim();
+  }
+
+  /** Whether {@code secret} is the admin key (compared in constant time). */
+  public boolean isAdmin(String secret) {
+    return accounting.adminKey() != null && KeySecrets.constantTimeEquals(secret, accounting.adminKey());
+  }
+
+  /** Whether calls need a key now. */
+  public boolean authRequired() {
+    if (accounting.requireAuth()) return true;
+    long now = System.nanoTime();
+    if (now - anyKeyCheckedNanos > CACHE_NANOS) {
+      try {
+        anyKey = store.anyKey();
+      } catch (SQLException e) {
+        // Fail closed: with the key table unreadable, nobody can be told apart.
+        log.error("cannot read virtual keys: {}", e.toString());
+        return true;
+      }
+      anyKeyCheckedNanos = now;
+    }
+    if (!anyKey && !warnedOpen) {
+      warnedOpen = true;
+      log.warn("no virtual key exists and SLUICE_REQUIRE_AUTH is not set: the gateway is open to anyone who reaches it");
+    }
+    return anyKey;
+  }
+
+  /** Forgets cached keys and whether any exists (after a key is made or revoked here). */
+  public void keysChanged() {
+    byHash.clear();
+    anyKeyCheckedNanos = 0;
+  }
+
+  /**
+   * Who calls with {@code secret} (may be null).
+   *
+   * @throws GatewayException 401 when auth is on and the key is missing, unknown or revoked
+   */
+  public Caller authenticate(String secret) throws GatewayException {
+    if (secret != null && isAdmin(secret)) return new Caller.Admin();
+    if (!authRequired()) return new Caller.Open();
+    if (secret == null || secret.isEmpty()) {
+      throw new GatewayException(GatewayError.of(ErrorType.AUTHENTICATION,
+          "A virtual key is required: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'.")
+          .withCode("missing_api_key"));
+    }
+    VirtualKey key = lookup(secret);
+    if (key == null || key.revoked()) {
+      // Never echo the presented secret.
+      throw new GatewayException(GatewayError.of(ErrorType.AUTHENTICATION,
+          key == null ? "Invalid virtual key." : "This virtual key has been revoked.").withCode("invalid_api_key"));
+    }
+    return new Caller.Key(key);
+  }
+
+  private VirtualKey lookup(String secret) throws GatewayException {
+    String hash = KeySecrets.hash(secret);
+    long now = System.nanoTime();
+    Cached c = byHash.get(hash);
+    if (c != null && now - c.atNanos() < CACHE_NANOS) return c.key();
+    try {
+      VirtualKey key = store.findByHash(hash);
+      if (key != null) byHash.put(hash, new Cached(key, now));
+      return key;
+    } catch (SQLException e) {
+      log.error("cannot read virtual keys: {}", e.toString());
+      throw new GatewayException(GatewayError.of(ErrorType.INTERNAL, "Virtual keys cannot be checked right now."));
+    }
+  }
+
+  /**
+   * Admits {@code request} for {@code caller}: the model must be allowed (403), and the key's rate
+   * limits (429) and budget (429, with {@code Retry-After} where known) must have room for it. What it
+   * reserves is settled by {@code account} with the real figures when the request ends.
+   */
+  public void admit(RequestAccount account, ChatRequest request) throws GatewayException {
+    if (!(account.caller() instanceof Caller.Key(VirtualKey key))) return;
+    String resolved = aliases.getOrDefault(request.model(), request.model());
+    if (!key.allows(request.model(), resolved)) {
+      throw new GatewayException(new GatewayError(ErrorType.PERMISSION,
+          "This virtual key may not use model '" + request.model() + "'.", "model", "model_not_allowed", 0, null));
+    }
+    long promptTokens = TokenEstimator.quick(request);
+    Refusal limited = limits.acquire(key, promptTokens);
+    if (limited != null) throw refused(limited);
+    long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
+    // The worst case over the models that may answer: the target and its fallbacks.
+    long reserve = reserveFor(resolved, Usage.of(promptTokens, completion));
+    for (String fallback : fallbacks.getOrDefault(request.model(), java.util.List.of())) {
+      reserve = Math.max(reserve, reserveFor(aliases.getOrDefault(fallback, fallback), Usage.of(promptTokens, completion)));
+    }
+    Refusal broke = budgets.reserve(key, reserve);
+    if (broke != null) {
+      limits.settle(key, promptTokens, 0);
+      throw refused(broke);
+    }
+    long reserved = reserve;
+    account.reservation((cost, tokens) -> {
+      budgets.settle(key, reserved, cost);
+      limits.settle(key, promptTokens, tokens);
+    });
+  }
+
+  /** The cost of {@code usage} at {@code model}'s price; 0 for a model without one (it costs nothing known). */
+  private long reserveFor(String model, Usage usage) {
+    Price price = prices.price(model);
+    return price == null ? 0 : Cost.picos(price, usage);
+  }
+
+  private static GatewayException refused(Refusal r) {
+    return new GatewayException(new GatewayError(ErrorType.RATE_LIMITED, r.message(), null, null, 0, r.retryAfter()));
+  }
+}
