@@ -24,10 +24,14 @@ final class SluiceProcess implements AutoCloseable {
   final int port;
   final List<String> command;
 
-  private SluiceProcess(Process process, int port, List<String> command) {
+  /** The gateway's own ledger for this run: a fresh SQLite file, so no earlier keys turn auth on. */
+  private final Path dataDir;
+
+  private SluiceProcess(Process process, int port, List<String> command, Path dataDir) {
     this.process = process;
     this.port = port;
     this.command = command;
+    this.dataDir = dataDir;
   }
 
   static SluiceProcess start(Path jar, int upstreamPort, List<String> jvmFlags) throws IOException, InterruptedException {
@@ -44,6 +48,12 @@ final class SluiceProcess implements AutoCloseable {
     builder.environment().put("OPENAI_API_KEY", "sk-bench");
     builder.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + upstreamPort + "/v1");
     builder.environment().remove("SLUICE_CONFIG");
+    for (String shared : List.of("SLUICE_REDIS_URL", "SLUICE_REQUIRE_AUTH", "SLUICE_ADMIN_KEY", "SLUICE_DB_USER",
+        "SLUICE_DB_PASSWORD")) {
+      builder.environment().remove(shared);
+    }
+    Path dataDir = Files.createTempDirectory("sluice-bench-");
+    builder.environment().put("SLUICE_DB_URL", "jdbc:sqlite:" + dataDir.resolve("ledger.db"));
     Process process = builder.start();
     var ready = new CompletableFuture<Void>();
     Thread.ofPlatform().daemon().start(() -> {
@@ -62,7 +72,7 @@ final class SluiceProcess implements AutoCloseable {
       process.destroyForcibly();
       throw new IOException("Sluice did not start", e);
     }
-    return new SluiceProcess(process, port, command);
+    return new SluiceProcess(process, port, command, dataDir);
   }
 
   long pid() {
@@ -119,6 +129,11 @@ final class SluiceProcess implements AutoCloseable {
   public void close() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+    try (var files = Files.walk(dataDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not remove " + dataDir + ": " + e);
+    }
   }
 
 }
