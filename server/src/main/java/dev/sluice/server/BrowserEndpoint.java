@@ -5,6 +5,7 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
+import dev.sluice.server.http.QueryParameters;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
@@ -23,12 +24,9 @@ import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +55,7 @@ final class BrowserEndpoint {
 
   /** A new stream, or the resume of one when the request names a last event id. */
   Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
-    Map<String, String> query = query(exchange.request());
+    Map<String, String> query = QueryParameters.of(exchange.request());
     String lastEventId = lastEventId(exchange, query);
     if (lastEventId != null) {
       // A resume, not a new stream: a bad resume point is a real 400 even to EventSource, which
@@ -117,7 +115,7 @@ final class BrowserEndpoint {
 
   /** {@code GET /api/streams/{id}}: replays from {@code Last-Event-ID}, {@code ?lastEventId=}, {@code ?after=}, or the start. */
   void resume(Exchange exchange, String streamId) throws IOException {
-    Map<String, String> query = query(exchange.request());
+    Map<String, String> query = QueryParameters.of(exchange.request());
     ResumePoint point;
     try {
       String lastEventId = lastEventId(exchange, query);
@@ -275,13 +273,6 @@ final class BrowserEndpoint {
     String header = exchange.request().getHeaders().get("Last-Event-ID");
     if (header != null && !header.isBlank()) return header.trim();
     return query.get("lastEventId");
-  }
-
-  private static Map<String, String> query(Request request) {
-    Fields fields = Request.extractQueryParameters(request);
-    var query = new HashMap<String, String>();
-    for (Fields.Field f : fields) query.put(f.getName(), f.getValue());
-    return query;
   }
 
   private static void respondJson(ClientChannel channel, GatewayError error) throws IOException {

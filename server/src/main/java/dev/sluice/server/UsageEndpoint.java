@@ -3,6 +3,7 @@ package dev.sluice.server;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.dialect.Json;
 import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.server.http.QueryParameters;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
@@ -12,10 +13,7 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
 import java.util.Map;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +34,7 @@ final class UsageEndpoint {
    * @param keyId only this key's rows (a virtual key sees its own), or null for all
    */
   void handle(Exchange exchange, String keyId) throws IOException {
-    Map<String, String> params = new HashMap<>();
-    for (Fields.Field f : Request.extractQueryParameters(exchange.request())) params.put(f.getName(), f.getValue());
+    Map<String, String> params = QueryParameters.of(exchange.request());
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate to;
     LocalDate from;
