@@ -87,6 +87,7 @@ final class RedisServer implements AutoCloseable {
   public void close() throws Exception {
     process.destroy();
     if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    if (!Files.isDirectory(dir)) return; // closed already
     try (var files = Files.list(dir)) {
       for (Path f : files.toList()) Files.deleteIfExists(f);
     }
