@@ -102,6 +102,51 @@ class SharedLimitsTest {
     }
   }
 
+  private static final String PRICED = "{\"model\":\"openai/gpt-4o-mini\",\"stream\":true,\"max_tokens\":10,"
+      + "\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something short.\"}]}";
+
+  @Test
+  void twoInstancesTogetherSpendNoMoreThanOneBudgetAndACounterLostFromRedisStartsFromTheLedger() throws Exception {
+    try (PgCluster pg = PgCluster.start(); var upstream = dev.sluice.testkit.FakeUpstream.start()) {
+      // Each request: 9 prompt + 3 completion tokens = 3,150,000 pico-dollars; it reserves more (prompt estimate + 10).
+      upstream.setDefault(dev.sluice.testkit.Script.openAiText("a", " b", " c").chunkDelay(Duration.ofMillis(20)));
+      Accounting shared = Accounting.DEFAULT.withDb(pg.newDatabase(), PgCluster.USER, null).withAdminKey(ADMIN)
+          .withPrices(LedgerContract.PRICES);
+      java.util.function.UnaryOperator<dev.sluice.server.config.SluiceConfig.Builder> config = b -> b
+          .openAi("sk-upstream", upstream.baseUrl()).retry(LedgerContract.ONE_ATTEMPT)
+          .redis(new RedisSettings(redis.uri(), RedisSettings.OnFailure.CLOSED)).accounting(shared);
+      try (TestGateway a = TestGateway.start(config); TestGateway b = TestGateway.start(config)) {
+        String budget = "0.00003";
+        String secret = createKey(a, "{\"name\":\"small\",\"budget_usd\":\"" + budget + "\"}");
+        // One after the other, alternating: each instance on its own would let the key spend its whole budget.
+        var statuses = new ArrayList<Integer>();
+        for (int i = 0; i < 20; i++) statuses.add(send(i % 2 == 0 ? a : b, "POST", "/v1/chat/completions", secret, PRICED).statusCode());
+        long ok = statuses.stream().filter(st -> st == 200).count();
+        assertThat(statuses).containsOnly(200, 429).contains(429);
+        assertThat(upstream.requests()).hasSize((int) ok);
+        // One budget for both (alone, each instance would spend it: 47,250,000 in all); the budget is used, not left idle.
+        assertThat(ok * 3_150_000L).isLessThanOrEqualTo(dev.sluice.usage.Cost.picos(new java.math.BigDecimal(budget)));
+        assertThat(ok).isGreaterThanOrEqualTo(3);
+        assertThat(awaitCompleted(b, secret, ok)).isEqualTo(ok);
+      }
+
+      // Redis loses the counter (a flush, a failover): the next request seeds it with what the ledger says was spent.
+      String other;
+      try (TestGateway a = TestGateway.start(config)) {
+        other = createKey(a, "{\"name\":\"tiny\",\"budget_usd\":\"0.00001\"}");
+        assertThat(send(a, "POST", "/v1/chat/completions", other, PRICED).statusCode()).isEqualTo(200);
+        assertThat(awaitCompleted(a, other, 1)).isEqualTo(1);
+      }
+      redis.flushAll();
+      try (TestGateway b = TestGateway.start(config)) {
+        // 3,150,000 spent + 8,400,000 reserved > 10,000,000: refused, though this counter is new.
+        HttpResponse<String> refused = send(b, "POST", "/v1/chat/completions", other, PRICED);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.body()).contains("Budget exceeded");
+      }
+    }
+  }
+
   /** The key's completed requests as {@code GET /v1/usage} reports them, once it reports {@code expected} (or 5 s pass). */
   private static long awaitCompleted(TestGateway g, String key, long expected) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
