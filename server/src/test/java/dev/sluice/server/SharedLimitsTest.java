@@ -258,6 +258,8 @@ class SharedLimitsTest {
             Accounting.DEFAULT.withDbUrl("jdbc:sqlite:" + java.nio.file.Files.createTempDirectory("sluice-shared-").resolve("b.db")).withAdminKey(ADMIN))) {
       String onClosed = createKey(closed, "{\"name\":\"limited\",\"rpm\":100,\"budget_usd\":\"5\"}");
       String onOpen = createKey(open, "{\"name\":\"limited\",\"rpm\":100,\"budget_usd\":\"5\"}");
+      String budgetOnly = createKey(closed, "{\"name\":\"budgeted\",\"budget_usd\":\"5\"}");
+      String unlimited = createKey(closed, "{\"name\":\"unlimited\"}");
       assertThat(closed.get("/readyz").statusCode()).isEqualTo(200);
       assertThat(send(closed, "POST", "/v1/chat/completions", onClosed, VirtualKeysTest.chat("sim/echo")).statusCode()).isEqualTo(200);
       own.close();
@@ -275,6 +277,12 @@ class SharedLimitsTest {
       HttpResponse<String> refusedAnthropic = messages(closed, onClosed);
       assertThat(refusedAnthropic.statusCode()).isEqualTo(429);
       assertThat(Json.MAPPER.readTree(refusedAnthropic.body()).at("/error/type").asText()).isEqualTo("rate_limit_error");
+      HttpResponse<String> noBudgetCheck = send(closed, "POST", "/v1/chat/completions", budgetOnly, VirtualKeysTest.chat("sim/echo"));
+      assertThat(noBudgetCheck.statusCode()).isEqualTo(429);
+      assertThat(noBudgetCheck.headers().firstValue("Retry-After")).contains("1");
+      assertThat(noBudgetCheck.body()).contains("Budgets cannot be checked right now");
+      // A key with neither limits nor a budget needs no counter: it is served.
+      assertThat(send(closed, "POST", "/v1/chat/completions", unlimited, VirtualKeysTest.chat("sim/echo")).statusCode()).isEqualTo(200);
       assertThat(send(open, "POST", "/v1/chat/completions", onOpen, VirtualKeysTest.chat("sim/echo")).statusCode()).isEqualTo(200);
     } finally {
       own.close();

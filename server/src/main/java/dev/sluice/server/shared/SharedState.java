@@ -10,7 +10,8 @@ import java.time.Duration;
 
 /**
  * The state instances share: in memory on a single instance, on Redis when {@code SLUICE_REDIS_URL}
- * is set. Holds the {@link Counters} (rate limits) and, with Redis, the {@link SharedStreams}.
+ * is set. Holds the {@link Counters} (rate limits and budgets of virtual keys) and, with Redis, the
+ * {@link SharedStreams}.
  */
 public final class SharedState implements AutoCloseable {
   private final Counters counters;
