@@ -39,15 +39,15 @@ public final class RedisCounters implements Counters {
       return {1, n, ttl}
       """;
   /**
-   * {@link #hitUntil}: ARGV = amount, limit, seed ('' for "ask me"), expiry (epoch ms). Returns
+   * {@link #hitUntil}: ARGV = amount, limit, seed ('' for "ask me"), milliseconds until it ends
+   * (relative, so that a clock apart from Redis's cannot make a counter that never expires). Returns
    * {-1, 0, 0} when the counter is absent and no seed was given, else as {@link #SCRIPT}.
    */
   private static final String SEEDED_SCRIPT = """
       local current = redis.call('GET', KEYS[1])
       if not current then
         if ARGV[3] == '' then return {-1, 0, 0} end
-        redis.call('SET', KEYS[1], ARGV[3])
-        redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+        redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
         current = ARGV[3]
       end
       current = tonumber(current)
@@ -100,7 +100,7 @@ public final class RedisCounters implements Counters {
   @Override
   public Decision hitUntil(String key, long amount, long limit, java.time.Instant end, java.util.function.LongSupplier seed) {
     String[] keys = {"sluice:count:" + key};
-    String[] args = {Long.toString(amount), Long.toString(limit), "", Long.toString(end.toEpochMilli())};
+    String[] args = {Long.toString(amount), Long.toString(limit), "", Long.toString(Math.max(1, java.time.Duration.between(java.time.Instant.now(), end).toMillis()))};
     try {
       List<Long> r = run(SEEDED_SCRIPT, seededSha, ScriptOutputType.MULTI, keys, args);
       if (r.get(0) == -1L) {
