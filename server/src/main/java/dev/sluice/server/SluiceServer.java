@@ -132,8 +132,14 @@ public final class SluiceServer implements AutoCloseable {
     var keys = new KeyStore(db.dataSource());
     var fallbacks = new java.util.HashMap<String, java.util.List<String>>();
     config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
-    var guard = new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
-        config.aliases(), fallbacks);
+    // With Redis, limits and budgets are counted there, so they hold across instances.
+    var guard = shared.distributed()
+        ? new Guard(keys, config.accounting(), new dev.sluice.server.guard.SharedBudgets(shared.counters(), keys::spentSince),
+            new dev.sluice.server.guard.SharedLimits(shared.counters()), prices, config.aliases(), fallbacks)
+        : new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
+            config.aliases(), fallbacks);
+    // Ready only while Redis answers (when configured): limits, budgets and resume depend on it.
+    if (shared.distributed()) lifecycle.readinessCheck("redis", () -> shared.ping(Duration.ofSeconds(1)));
     // Ready only while the ledger answers: a request must be able to leave its row.
     lifecycle.readinessCheck("ledger", () -> {
       if (!accountant.ledgerReachable()) throw new java.sql.SQLException("the ledger's database does not answer");

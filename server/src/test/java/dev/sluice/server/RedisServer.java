@@ -83,10 +83,21 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Forgets every key, as a flush or a failover to an empty replica would. */
+  void flushAll() throws IOException {
+    try (var socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream().write("FLUSHALL\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] reply = socket.getInputStream().readNBytes(5);
+      if (!new String(reply, StandardCharsets.US_ASCII).equals("+OK\r\n")) throw new IOException("FLUSHALL failed");
+    }
+  }
+
   @Override
   public void close() throws Exception {
     process.destroy();
     if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    if (!Files.isDirectory(dir)) return; // closed already
     try (var files = Files.list(dir)) {
       for (Path f : files.toList()) Files.deleteIfExists(f);
     }

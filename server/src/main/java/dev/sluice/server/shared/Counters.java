@@ -19,6 +19,23 @@ public interface Counters extends AutoCloseable {
   Decision hit(String key, long amount, long limit, Duration window);
 
   /**
+   * Adds {@code amount} (negative to give back) to the counter {@code key} while its window is open,
+   * whatever the limit: a correction once the real figure is known. Does nothing once the window has
+   * ended, so that a correction never opens a window of its own (a late give-back would otherwise
+   * become credit in the next window).
+   */
+  void adjust(String key, long amount);
+
+  /**
+   * Like {@link #hit}, for a counter that ends at a fixed instant and, when absent, starts from
+   * {@code seed} (asked only then, e.g. what a key already spent this period, from the ledger). Of
+   * instances seeding the same counter at once, one seed wins; the others' are not used.
+   *
+   * @param end when the counter is forgotten (the next call seeds it again)
+   */
+  Decision hitUntil(String key, long amount, long limit, java.time.Instant end, java.util.function.LongSupplier seed);
+
+  /**
    * The answer of one {@link #hit}.
    *
    * @param allowed true if the amount was added

@@ -10,7 +10,8 @@ import java.time.Duration;
 
 /**
  * The state instances share: in memory on a single instance, on Redis when {@code SLUICE_REDIS_URL}
- * is set. Holds the {@link Counters} (rate limits) and, with Redis, the {@link SharedStreams}.
+ * is set. Holds the {@link Counters} (rate limits and budgets of virtual keys) and, with Redis, the
+ * {@link SharedStreams}.
  */
 public final class SharedState implements AutoCloseable {
   private final Counters counters;
@@ -48,6 +49,26 @@ public final class SharedState implements AutoCloseable {
 
   public Counters counters() {
     return counters;
+  }
+
+  /** Whether the state is on Redis (shared with other instances), not in this process. */
+  public boolean distributed() {
+    return client != null;
+  }
+
+  /**
+   * A PING answered within {@code timeout}, for {@code /readyz}; nothing to check on a single
+   * instance. Throws, with the reason, while Redis cannot be reached.
+   */
+  public void ping(Duration timeout) throws Exception {
+    if (connection == null) return;
+    try {
+      connection.async().ping().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("Redis does not answer: " + e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Redis does not answer within " + timeout.toMillis() + " ms", e);
+    }
   }
 
   /** Null on a single instance (no Redis). */
