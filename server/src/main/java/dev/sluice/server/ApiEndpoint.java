@@ -89,8 +89,7 @@ final class ApiEndpoint {
       relay.drainOnAbort(policy.drain());
       exchange.watch().onGone(relay::clientGone);
     } else {
-      exchange.watch().onGone(() -> exchange.telemetry().clientGone(
-          () -> source.cancel(GatewayError.clientDisconnected("connection closed"))));
+      exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
     }
     return relay;
   }

@@ -15,6 +15,8 @@ final class RelayedStream implements EventStream {
   private final EventStream delegate;
   private final RequestTelemetry request;
   private final Telemetry telemetry;
+  /** Only the first cancel for a client that left is timed: later ones (watch and failed write both saw it) do nothing. */
+  private final java.util.concurrent.atomic.AtomicBoolean goneTimed = new java.util.concurrent.atomic.AtomicBoolean();
 
   RelayedStream(EventStream delegate, RequestTelemetry request, Telemetry telemetry) {
     this.delegate = delegate;
@@ -33,7 +35,15 @@ final class RelayedStream implements EventStream {
 
   @Override
   public void cancel(GatewayError reason) {
-    delegate.cancel(reason);
+    // A client that left is seen by the disconnect watch or by a failed write, whichever comes
+    // first: either way this is where its upstream is cancelled, so this is what is timed.
+    if (reason.clientGone() && goneTimed.compareAndSet(false, true)) {
+      long start = System.nanoTime();
+      delegate.cancel(reason);
+      telemetry.disconnectCancelled(System.nanoTime() - start);
+    } else {
+      delegate.cancel(reason);
+    }
   }
 
   @Override

@@ -120,13 +120,6 @@ public final class RequestTelemetry {
     return new RelayedStream(source, this, telemetry);
   }
 
-  /** Runs {@code cancel} (the upstream's cancel on a client disconnect) and records how long it took. */
-  public void clientGone(Runnable cancel) {
-    long start = System.nanoTime();
-    cancel.run();
-    telemetry.disconnectCancelled(System.nanoTime() - start);
-  }
-
   void attempting(Route route, int candidate, int attempt) {
     attempts++;
     provider = route.provider().name();
