@@ -87,8 +87,11 @@ class DeadlinesTest {
   @Test
   void waitsForASlowFirstTokenLongerThanTheWriteTimeout() throws Exception {
     // The write timeout bounds a client that accepts nothing, not an upstream that thinks: with
-    // heartbeats off, a first token after three write timeouts still streams through.
-    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMillis(900))));
+    // heartbeats off, a first token after three write timeouts still streams through. 1,000 ms,
+    // not 900: a write that begins in the very millisecond the idle timer expires is failed by
+    // Jetty (a window of about a millisecond per expiry, only with heartbeats off), and a delay of
+    // exactly three timeouts made this test land in it about 1 run in 20.
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMillis(1_000))));
     try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ZERO).writeTimeout(Duration.ofMillis(300)),
         provider)) {
       HttpResponse<String> r = gateway.postJson("/v1/chat/completions",

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.IdleTimeout;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.BufferUtil;
@@ -41,6 +43,8 @@ public final class ClientChannel implements EventSink {
   private final AtomicInteger writesInProgress;
   /** Response body bytes handed to the connection so far, for the access log. */
   private volatile long bytesWritten;
+  /** The connection, whose idle timer each write restarts (see {@link #write}). */
+  private final EndPoint endPoint;
 
   public ClientChannel(Response response) {
     this(response, new AtomicInteger());
@@ -50,6 +54,7 @@ public final class ClientChannel implements EventSink {
   public ClientChannel(Response response, AtomicInteger writesInProgress) {
     this.response = response;
     this.writesInProgress = writesInProgress;
+    this.endPoint = response.getRequest().getConnectionMetaData().getConnection().getEndPoint();
   }
 
   /** Response body bytes written so far (those of a write in progress included). */
@@ -231,6 +236,10 @@ public final class ClientChannel implements EventSink {
       for (Runnable hook : beforeLastWrite) hook.run();
       beforeLastWrite.clear();
     }
+    // The write timeout counts from this write's start. Jetty's idle timer would otherwise count
+    // the wait for a slow first token too, and fail a write that began just as it expired (seen:
+    // a 900 ms first token cut by a 300 ms write timeout whose third expiry met the write).
+    if (endPoint instanceof IdleTimeout idle) idle.notIdle();
     writing = true;
     bytesWritten += bytes.remaining();
     writesInProgress.incrementAndGet();
