@@ -5,22 +5,20 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
 /**
- * The shared conformance vectors ({@code shared/conformance/sse-vectors.json}), read in place. The file
- * lives beside the checkout ({@code X/main} and {@code X/shared}), so it is looked for in
- * {@code shared/conformance} under the working directory and each of its parents. A missing file fails
+ * The SSE conformance vectors, a test resource ({@code sse/sse-vectors.json}): streams and the events
+ * the WHATWG HTML "Server-sent events" parsing rules dispatch for them. A missing or empty file fails
  * the tests that use it: conformance must never be skipped silently.
  */
 final class SseVectors {
 
-  static final String RELATIVE_PATH = "shared/conformance/sse-vectors.json";
+  static final String RESOURCE = "/sse/sse-vectors.json";
 
   /**
    * One vector.
@@ -42,25 +40,17 @@ final class SseVectors {
   private SseVectors() {}
 
   static synchronized List<Vector> all() {
-    if (cached == null) cached = load(locate());
+    if (cached == null) cached = load(RESOURCE);
     return cached;
   }
 
-  static Path locate() {
-    Path start = Path.of("").toAbsolutePath();
-    for (Path dir = start; dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve(RELATIVE_PATH);
-      if (Files.isRegularFile(candidate)) return candidate;
-    }
-    return fail("conformance vectors not found: no " + RELATIVE_PATH + " under " + start + " or any parent");
-  }
-
-  static List<Vector> load(Path file) {
+  static List<Vector> load(String resource) {
     JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(file.toFile());
+    try (InputStream in = SseVectors.class.getResourceAsStream(resource)) {
+      if (in == null) return fail("conformance vectors not found: no test resource " + resource);
+      root = new ObjectMapper().readTree(in);
     } catch (IOException e) {
-      throw new AssertionError("cannot read " + file, e);
+      throw new AssertionError("cannot read " + resource, e);
     }
     List<Vector> vectors = new ArrayList<>();
     for (JsonNode v : root.required("vectors")) {
@@ -84,7 +74,7 @@ final class SseVectors {
       boolean eofCr = v.path("eof_cr").asBoolean(false);
       vectors.add(new Vector(name, input, chunks, List.copyOf(events), expectedRetry, lastEventId, eofCr));
     }
-    if (vectors.isEmpty()) fail(file + " holds no vectors");
+    if (vectors.isEmpty()) fail(resource + " holds no vectors");
     return List.copyOf(vectors);
   }
 
