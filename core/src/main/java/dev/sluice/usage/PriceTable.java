@@ -1,5 +1,6 @@
 package dev.sluice.usage;
 
+import dev.sluice.stream.Usage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,13 +64,13 @@ public final class PriceTable {
   }
 
   /** The cost in pico-dollars ({@link Cost}), or null when the model has no price. */
-  public Long picos(String qualifiedModel, dev.sluice.stream.Usage usage) {
+  public Long picos(String qualifiedModel, Usage usage) {
     Price p = price(qualifiedModel);
     return p == null ? null : Cost.picos(p, usage);
   }
 
   /** The cost in USD, exact, or null when the model has no price. */
-  public BigDecimal usd(String qualifiedModel, dev.sluice.stream.Usage usage) {
+  public BigDecimal usd(String qualifiedModel, Usage usage) {
     Long picos = picos(qualifiedModel, usage);
     return picos == null ? null : Cost.usd(picos);
   }

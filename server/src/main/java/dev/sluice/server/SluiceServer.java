@@ -1,34 +1,44 @@
 package dev.sluice.server;
 
 import dev.sluice.policy.Resilience;
+import dev.sluice.provider.EventStream;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
-import dev.sluice.server.shared.SharedState;
-import dev.sluice.provider.EventStream;
-import dev.sluice.server.lifecycle.Lifecycle;
-import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.server.guard.Guard;
 import dev.sluice.server.guard.InMemoryBudgets;
 import dev.sluice.server.guard.InMemoryLimits;
 import dev.sluice.server.guard.KeyStore;
+import dev.sluice.server.guard.SharedBudgets;
+import dev.sluice.server.guard.SharedLimits;
+import dev.sluice.server.http.ExchangeHandler;
+import dev.sluice.server.http.Gateway;
 import dev.sluice.server.ledger.Accountant;
 import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
+import dev.sluice.server.ledger.UsageQuery;
+import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.resume.StreamRegistry;
+import dev.sluice.server.shared.SharedState;
+import dev.sluice.server.telemetry.Telemetry;
+import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.usage.PriceTable;
+import dev.sluice.usage.TokenCounter;
 import java.net.URI;
+import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's HTTP server: Jetty 12 core (no servlets), HTTP/1.1 and cleartext HTTP/2 (h2c, by
@@ -117,7 +127,7 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
-    dev.sluice.usage.TokenCounter.warmUp();
+    TokenCounter.warmUp();
     Database db = Database.open(config.accounting());
     var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
     telemetry.watch(resilience.breakers());
@@ -130,22 +140,23 @@ public final class SluiceServer implements AutoCloseable {
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
     var keys = new KeyStore(db.dataSource());
-    var fallbacks = new java.util.HashMap<String, java.util.List<String>>();
+    var fallbacks = new HashMap<String, List<String>>();
     config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
     // With Redis, limits and budgets are counted there, so they hold across instances.
     var guard = shared.distributed()
-        ? new Guard(keys, config.accounting(), new dev.sluice.server.guard.SharedBudgets(shared.counters(), keys::spentSince),
-            new dev.sluice.server.guard.SharedLimits(shared.counters()), prices, config.aliases(), fallbacks)
+        ? new Guard(keys, config.accounting(), new SharedBudgets(shared.counters(), keys::spentSince),
+            new SharedLimits(shared.counters()), prices, config.aliases(), fallbacks)
         : new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
             config.aliases(), fallbacks);
     // Ready only while Redis answers (when configured): limits, budgets and resume depend on it.
     if (shared.distributed()) lifecycle.readinessCheck("redis", () -> shared.ping(Duration.ofSeconds(1)));
     // Ready only while the ledger answers: a request must be able to leave its row.
     lifecycle.readinessCheck("ledger", () -> {
-      if (!accountant.ledgerReachable()) throw new java.sql.SQLException("the ledger's database does not answer");
+      if (!accountant.ledgerReachable()) throw new SQLException("the ledger's database does not answer");
     });
-    server.setHandler(new GatewayHandler(new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
-        accountant, new dev.sluice.server.ledger.UsageQuery(db.dataSource()), guard)));
+    var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
+        accountant, new UsageQuery(db.dataSource()), guard);
+    server.setHandler(new ExchangeHandler(gateway, new Routes(gateway)));
     // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
     // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
     // keep-alive connections, then throw a TimeoutException from stop().

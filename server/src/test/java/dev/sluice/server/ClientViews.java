@@ -3,7 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.anthropic.AnthropicProvider;
 import dev.sluice.server.ClientViews.Call;

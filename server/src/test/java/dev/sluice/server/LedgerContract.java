@@ -161,7 +161,7 @@ abstract class LedgerContract {
     var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
     String range = "from=" + today.minusDays(1) + "&to=" + today.plusDays(1);
 
-    var byModel = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=model").body());
+    var byModel = dev.sluice.json.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=model").body());
     assertThat(byModel.get("groupBy").asText()).isEqualTo("model");
     assertThat(byModel.get("from").asText()).isEqualTo(today.minusDays(1).toString());
     var fake = byModel.get("groups").findParents("group").stream()
@@ -181,15 +181,15 @@ abstract class LedgerContract {
     assertThat(byModel.get("groups").findValuesAsText("group"))
         .contains("openai/" + Script.OPENAI_MODEL, "sim/echo", "nobody/serves-this");
 
-    var byStatus = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=status").body());
+    var byStatus = dev.sluice.json.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=status").body());
     assertThat(byStatus.get("groups").findValuesAsText("group")).containsExactly("completed", "rejected");
-    var byDay = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=day").body());
+    var byDay = dev.sluice.json.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=day").body());
     assertThat(byDay.get("groups").findValuesAsText("group")).containsExactly(today.toString());
     assertThat(byDay.get("groups").get(0).get("requests").asLong()).isEqualTo(4);
-    var byKey = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=key").body());
+    var byKey = dev.sluice.json.Json.MAPPER.readTree(gateway.get("/v1/usage?" + range + "&group_by=key").body());
     assertThat(byKey.get("groups")).hasSize(1);
     assertThat(byKey.get("groups").get(0).get("group").isNull()).isTrue();
-    var before = dev.sluice.dialect.Json.MAPPER.readTree(gateway.get("/v1/usage?from=2020-01-01&to=2020-01-31").body());
+    var before = dev.sluice.json.Json.MAPPER.readTree(gateway.get("/v1/usage?from=2020-01-01&to=2020-01-31").body());
     assertThat(before.get("groups")).isEmpty();
     assertThat(before.get("totals").get("costUsd").asText()).isEqualTo("0.000000");
   }
@@ -200,7 +200,7 @@ abstract class LedgerContract {
         "from=2026-11-30&to=2026-11-01"}) {
       var response = gateway.get("/v1/usage?" + query);
       assertThat(response.statusCode()).as(query).isEqualTo(400);
-      var error = dev.sluice.dialect.Json.MAPPER.readTree(response.body()).get("error");
+      var error = dev.sluice.json.Json.MAPPER.readTree(response.body()).get("error");
       assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
       assertThat(error.get("param").asText()).isEqualTo(query.substring(0, query.indexOf('=')));
     }

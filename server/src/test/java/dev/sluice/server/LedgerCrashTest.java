@@ -33,7 +33,7 @@ class LedgerCrashTest {
     try (FakeUpstream upstream = FakeUpstream.start()) {
       upstream.setDefault(Script.openAiText("alpha", " beta", " gamma"));
       String java = ProcessHandle.current().info().command().orElseThrow();
-      var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.sluice.server.Main", "serve",
+      var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.sluice.server.cli.Main", "serve",
           "--port", "0");
       pb.environment().put("SLUICE_DB_URL", "jdbc:sqlite:" + db);
       pb.environment().put("OPENAI_API_KEY", "sk-upstream");

@@ -3,7 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.server.config.CompatibleProvider;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.RecordedRequest;
@@ -195,7 +195,7 @@ class MessagesEndpointTest {
   void answersBadInputWithAnAnthropicError400NamingTheField(String name, String body, String field) throws Exception {
     var r = gateway.postJson("/v1/messages", body);
     assertThat(r.statusCode()).isEqualTo(400);
-    var json = dev.sluice.dialect.Json.MAPPER.readTree(r.body());
+    var json = dev.sluice.json.Json.MAPPER.readTree(r.body());
     assertThat(json.get("type").asText()).isEqualTo("error");
     assertThat(json.at("/error/type").asText()).isEqualTo("invalid_request_error");
     String message = json.at("/error/message").asText();

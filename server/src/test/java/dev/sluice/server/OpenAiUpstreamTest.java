@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.policy.RetryPolicy;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.RecordedRequest;

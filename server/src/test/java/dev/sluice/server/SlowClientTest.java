@@ -110,7 +110,7 @@ class SlowClientTest {
         var parser = new dev.sluice.sse.SseParser(event -> {
           if (!event.data().startsWith("{")) return;
           try {
-            var node = dev.sluice.dialect.Json.MAPPER.readTree(event.data()).at("/choices/0/delta/content");
+            var node = dev.sluice.json.Json.MAPPER.readTree(event.data()).at("/choices/0/delta/content");
             if (node.isTextual() && !node.asText().isEmpty()) {
               digest.update(node.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
               contentSeen.set(true);

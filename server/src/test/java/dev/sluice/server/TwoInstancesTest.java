@@ -99,7 +99,7 @@ class TwoInstancesTest {
       var reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       String streamId = null;
       for (String line; streamId == null && (line = reader.readLine()) != null; ) {
-        if (line.startsWith("data: ")) streamId = dev.sluice.dialect.Json.MAPPER.readTree(line.substring(6)).get("stream").asText();
+        if (line.startsWith("data: ")) streamId = dev.sluice.json.Json.MAPPER.readTree(line.substring(6)).get("stream").asText();
       }
       RecordingProvider.Recorded upstream = onA.awaitStream(Duration.ofSeconds(5));
 

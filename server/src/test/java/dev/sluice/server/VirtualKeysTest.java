@@ -3,7 +3,8 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
+import dev.sluice.server.cli.KeysCommand;
 import dev.sluice.server.config.Accounting;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.Script;

@@ -71,7 +71,7 @@ public class ChunkCodecBenchmark {
 
   @Setup
   public void setup() throws Exception {
-    decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrors("openai", "sk-bench"));
+    decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrorMapper("openai", "sk-bench"));
     event = new SseEvent(SseEvent.DEFAULT_TYPE, CHUNK, "");
     decoder.onEvent(event); // the first chunk also yields Started; measure the steady state after it
     while (decoder.poll() != null) {

@@ -1,6 +1,6 @@
 package dev.sluice.dialect.anthropic;
 
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.stream.GatewayError;
 
 /**

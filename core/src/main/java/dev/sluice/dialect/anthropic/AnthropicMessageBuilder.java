@@ -3,7 +3,7 @@ package dev.sluice.dialect.anthropic;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;

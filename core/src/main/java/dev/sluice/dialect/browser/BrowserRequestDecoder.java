@@ -2,7 +2,7 @@ package dev.sluice.dialect.browser;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;

@@ -2,9 +2,9 @@ package dev.sluice.dialect.browser;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.dialect.EventSink;
-import dev.sluice.dialect.Json;
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.StreamEncoder;
+import dev.sluice.json.Json;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;

@@ -1,6 +1,6 @@
 package dev.sluice.dialect.openai;
 
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.Started;

@@ -1,7 +1,7 @@
 package dev.sluice.dialect.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
 

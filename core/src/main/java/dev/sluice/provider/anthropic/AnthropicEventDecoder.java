@@ -1,13 +1,13 @@
 package dev.sluice.provider.anthropic;
 
-import static dev.sluice.provider.anthropic.AnthropicErrors.FACTORY;
+import static dev.sluice.provider.anthropic.AnthropicErrorMapper.FACTORY;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.sse.SseEvent;
 import dev.sluice.provider.UpstreamDecoder;
+import dev.sluice.sse.SseEvent;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
@@ -58,7 +58,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   private enum Block { TEXT, THINKING, TOOL, OTHER }
 
   private final String requestedModel;
-  private final AnthropicErrors errors;
+  private final AnthropicErrorMapper errors;
   private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(8);
 
   private boolean started;
@@ -73,7 +73,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   private final HashMap<Integer, Integer> callByBlock = new HashMap<>();
   private int nextCall;
 
-  AnthropicEventDecoder(String requestedModel, AnthropicErrors errors) {
+  AnthropicEventDecoder(String requestedModel, AnthropicErrorMapper errors) {
     this.requestedModel = requestedModel;
     this.errors = errors;
   }
@@ -111,7 +111,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     String deltaType, deltaText, stopReason;
     boolean usage;
     long input = -1, cacheRead = -1, cacheWrite = -1, output = -1, reasoning = -1;
-    AnthropicErrors.Body error;
+    AnthropicErrorMapper.Body error;
   }
 
   @Override
@@ -119,7 +119,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     if (terminated) return;
     String data = event.data();
     if ("error".equals(event.type())) {
-      fail(errors.midStream(AnthropicErrors.parse(data)));
+      fail(errors.midStream(AnthropicErrorMapper.parse(data)));
       return;
     }
     if (data.isBlank()) return;
@@ -163,7 +163,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
         ready.add(new Finished(finish != null ? finish : sawToolCall ? FinishReason.TOOL_CALLS : FinishReason.STOP));
         terminated = true;
       }
-      case "error" -> fail(errors.midStream(f.error != null ? f.error : AnthropicErrors.Body.EMPTY));
+      case "error" -> fail(errors.midStream(f.error != null ? f.error : AnthropicErrorMapper.Body.EMPTY));
       // content_block_stop carries nothing to relay; ping is a keep-alive; newer types are skipped.
       default -> { }
     }
@@ -340,7 +340,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
               default -> p.skipChildren();
             }
           }
-          f.error = new AnthropicErrors.Body(type, message, null);
+          f.error = new AnthropicErrorMapper.Body(type, message, null);
         }
         default -> p.skipChildren();
       }

@@ -11,13 +11,13 @@ import java.net.http.HttpRequest;
 final class AnthropicEventStream extends HttpEventStream {
   private final AnthropicConfig config;
   private final ChatRequest request;
-  private final AnthropicErrors errors;
+  private final AnthropicErrorMapper errors;
 
   AnthropicEventStream(AnthropicConfig config, HttpClient client, ChatRequest request) {
-    this(config, client, request, new AnthropicErrors(config.name(), config.apiKey()));
+    this(config, client, request, new AnthropicErrorMapper(config.name(), config.apiKey()));
   }
 
-  private AnthropicEventStream(AnthropicConfig config, HttpClient client, ChatRequest request, AnthropicErrors errors) {
+  private AnthropicEventStream(AnthropicConfig config, HttpClient client, ChatRequest request, AnthropicErrorMapper errors) {
     super(config.name(), client, config.headersTimeout(), errors);
     this.config = config;
     this.request = request;

@@ -67,7 +67,7 @@ final class AnthropicRequestWriter {
   static byte[] write(ChatRequest request, int defaultMaxTokens) throws GatewayException {
     refuseUnsupported(request);
     ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
-    try (JsonGenerator g = AnthropicErrors.FACTORY.createGenerator(bytes)) {
+    try (JsonGenerator g = AnthropicErrorMapper.FACTORY.createGenerator(bytes)) {
       g.writeStartObject();
       g.writeStringField("model", request.model());
       g.writeNumberField("max_tokens", request.maxTokens() != null ? request.maxTokens() : defaultMaxTokens);
@@ -276,7 +276,7 @@ final class AnthropicRequestWriter {
    * error here instead of an upstream 400 that does not name the field.
    */
   private static void copyObject(JsonGenerator g, String json, String param) throws IOException, GatewayException {
-    try (JsonParser p = AnthropicErrors.FACTORY.createParser(json)) {
+    try (JsonParser p = AnthropicErrorMapper.FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new GatewayException(GatewayError.invalid(param, param + " must be a JSON object for Anthropic."));
       }

@@ -3,6 +3,7 @@ package dev.sluice.provider.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.sluice.json.Json;
 import java.io.IOException;
 
 /**
@@ -12,7 +13,7 @@ import java.io.IOException;
 final class JsonReading {
 
   /** Thread-safe; one for the package. */
-  static final JsonFactory FACTORY = dev.sluice.dialect.Json.newFactory();
+  static final JsonFactory FACTORY = Json.newFactory();
 
   private JsonReading() {}
 

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.sse.SseEvent;
 import dev.sluice.provider.UpstreamDecoder;
+import dev.sluice.sse.SseEvent;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
@@ -53,7 +53,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class OpenAiChunkDecoder implements UpstreamDecoder {
 
   private final String requestedModel;
-  private final OpenAiErrors errors;
+  private final OpenAiErrorMapper errors;
   private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(8);
 
   private boolean started;
@@ -76,7 +76,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
 
   private record Fragment(Integer index, String id, String name, String arguments) {}
 
-  OpenAiChunkDecoder(String requestedModel, OpenAiErrors errors) {
+  OpenAiChunkDecoder(String requestedModel, OpenAiErrorMapper errors) {
     this.requestedModel = requestedModel;
     this.errors = errors;
   }
@@ -104,7 +104,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     if (terminated) return;
     String type = event.type();
     if ("error".equals(type)) {
-      fail(errors.midStream(OpenAiErrors.parseBody(event.data())));
+      fail(errors.midStream(OpenAiErrorMapper.parseBody(event.data())));
       return;
     }
     // Chat Completions never names its events; a named one (a proxy's ping, say) is not a chunk.
@@ -158,7 +158,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     String id = null;
     String model = null;
     long created = -1;
-    OpenAiErrors.Fields error = null;
+    OpenAiErrorMapper.Fields error = null;
     try (JsonParser p = FACTORY.createParser(data)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         fail(errors.malformed("a chunk that is not a JSON object", data));
@@ -175,7 +175,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
           case "usage" -> {
             if (isObject(p, t)) usage = readUsage(p);
           }
-          case "error" -> error = OpenAiErrors.readErrorValue(p);
+          case "error" -> error = OpenAiErrorMapper.readErrorValue(p);
           // object, system_fingerprint, service_tier, obfuscation, moderation and anything newer.
           default -> p.skipChildren();
         }
@@ -208,7 +208,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
   }
 
   /** Python's SDK raises only for a truthy {@code error}: an empty object or string says nothing. */
-  private static boolean says(OpenAiErrors.Fields f) {
+  private static boolean says(OpenAiErrorMapper.Fields f) {
     return (f.message() != null && !f.message().isEmpty()) || f.type() != null || f.code() != null || f.status() != 0;
   }
 

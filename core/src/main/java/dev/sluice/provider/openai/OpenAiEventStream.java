@@ -11,13 +11,13 @@ import java.net.http.HttpRequest;
 final class OpenAiEventStream extends HttpEventStream {
   private final OpenAiConfig config;
   private final ChatRequest request;
-  private final OpenAiErrors errors;
+  private final OpenAiErrorMapper errors;
 
   OpenAiEventStream(OpenAiConfig config, HttpClient client, ChatRequest request) {
-    this(config, client, request, new OpenAiErrors(config.name(), config.apiKey()));
+    this(config, client, request, new OpenAiErrorMapper(config.name(), config.apiKey()));
   }
 
-  private OpenAiEventStream(OpenAiConfig config, HttpClient client, ChatRequest request, OpenAiErrors errors) {
+  private OpenAiEventStream(OpenAiConfig config, HttpClient client, ChatRequest request, OpenAiErrorMapper errors) {
     super(config.name(), client, config.headersTimeout(), errors);
     this.config = config;
     this.request = request;

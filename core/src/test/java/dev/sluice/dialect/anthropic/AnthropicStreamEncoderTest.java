@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.dialect.EventSink;
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;

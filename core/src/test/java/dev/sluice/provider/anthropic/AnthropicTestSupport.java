@@ -36,7 +36,7 @@ final class AnthropicTestSupport {
    * decoder alone, without sockets, so that thousands of splits stay fast.
    */
   static List<StreamEvent> decode(byte[] body, int... cuts) {
-    var decoder = new AnthropicEventDecoder("claude-x", new AnthropicErrors("anthropic", KEY));
+    var decoder = new AnthropicEventDecoder("claude-x", new AnthropicErrorMapper("anthropic", KEY));
     var parser = new SseParser(decoder);
     int from = 0;
     for (int cut : cuts) {

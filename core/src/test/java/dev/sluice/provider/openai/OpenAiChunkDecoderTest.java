@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class OpenAiChunkDecoderTest {
 
-  private final OpenAiChunkDecoder decoder = new OpenAiChunkDecoder("asked-model", new OpenAiErrors("t", "sk-secret"));
+  private final OpenAiChunkDecoder decoder = new OpenAiChunkDecoder("asked-model", new OpenAiErrorMapper("t", "sk-secret"));
 
   /** Feeds each payload as one unnamed event, then ends the stream; returns every event produced. */
   private List<StreamEvent> decode(String... payloads) {

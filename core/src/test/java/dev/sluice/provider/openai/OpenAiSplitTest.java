@@ -32,7 +32,7 @@ class OpenAiSplitTest {
   }
 
   private static List<StreamEvent> decode(byte[] body, int... cuts) {
-    var decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrors("openai", "sk-x"));
+    var decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrorMapper("openai", "sk-x"));
     var parser = new SseParser(decoder);
     int from = 0;
     for (int cut : cuts) {

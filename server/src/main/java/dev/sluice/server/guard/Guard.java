@@ -1,17 +1,17 @@
 package dev.sluice.server.guard;
 
 import dev.sluice.server.config.Accounting;
-import dev.sluice.server.ledger.RequestAccount;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.Usage;
 import dev.sluice.usage.Cost;
 import dev.sluice.usage.Price;
 import dev.sluice.usage.PriceTable;
 import dev.sluice.usage.TokenEstimator;
-import dev.sluice.stream.Usage;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpFields;
@@ -37,18 +37,6 @@ public final class Guard {
   /** The completion reserved against a budget when a request sets no {@code max_tokens}. */
   public static final long DEFAULT_RESERVED_COMPLETION = 4096;
 
-  /** Who is calling. */
-  public sealed interface Caller {
-    /** Auth is off: anyone. */
-    record Open() implements Caller {}
-
-    /** The admin key. */
-    record Admin() implements Caller {}
-
-    /** A virtual key. */
-    record Key(VirtualKey key) implements Caller {}
-  }
-
   private record Cached(VirtualKey key, long atNanos) {}
 
   private final KeyStore store;
@@ -57,14 +45,14 @@ public final class Guard {
   private final Limits limits;
   private final PriceTable prices;
   private final Map<String, String> aliases;
-  private final Map<String, java.util.List<String>> fallbacks;
+  private final Map<String, List<String>> fallbacks;
   private final ConcurrentHashMap<String, Cached> byHash = new ConcurrentHashMap<>();
   private volatile boolean anyKey;
   private volatile long anyKeyCheckedNanos;
   private volatile boolean warnedOpen;
 
   public Guard(KeyStore store, Accounting accounting, Budgets budgets, Limits limits, PriceTable prices,
-      Map<String, String> aliases, Map<String, java.util.List<String>> fallbacks) {
+      Map<String, String> aliases, Map<String, List<String>> fallbacks) {
     this.store = store;
     this.accounting = accounting;
     this.budgets = budgets;
@@ -158,10 +146,10 @@ public final class Guard {
   /**
    * Admits {@code request} for {@code caller}: the model must be allowed (403), and the key's rate
    * limits (429) and budget (429, with {@code Retry-After} where known) must have room for it. What it
-   * reserves is settled by {@code account} with the real figures when the request ends.
+   * reserves is returned, to be settled with the real figures when the request ends.
    */
-  public void admit(RequestAccount account, ChatRequest request) throws GatewayException {
-    if (!(account.caller() instanceof Caller.Key(VirtualKey key))) return;
+  public Reservation admit(Caller caller, ChatRequest request) throws GatewayException {
+    if (!(caller instanceof Caller.Key(VirtualKey key))) return Reservation.NONE;
     String resolved = aliases.getOrDefault(request.model(), request.model());
     if (!key.allows(request.model(), resolved)) {
       throw new GatewayException(new GatewayError(ErrorType.PERMISSION,
@@ -173,7 +161,7 @@ public final class Guard {
     long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
     // The worst case over the models that may answer: the target and its fallbacks.
     long reserve = reserveFor(resolved, Usage.of(promptTokens, completion));
-    for (String fallback : fallbacks.getOrDefault(request.model(), java.util.List.of())) {
+    for (String fallback : fallbacks.getOrDefault(request.model(), List.of())) {
       reserve = Math.max(reserve, reserveFor(aliases.getOrDefault(fallback, fallback), Usage.of(promptTokens, completion)));
     }
     Refusal broke = budgets.reserve(key, reserve);
@@ -182,10 +170,10 @@ public final class Guard {
       throw refused(broke);
     }
     long reserved = reserve;
-    account.reservation((cost, tokens) -> {
+    return (cost, tokens) -> {
       budgets.settle(key, reserved, cost);
       limits.settle(key, promptTokens, tokens);
-    });
+    };
   }
 
   /** The cost of {@code usage} at {@code model}'s price; 0 for a model without one (it costs nothing known). */

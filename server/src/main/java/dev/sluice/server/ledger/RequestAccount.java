@@ -1,5 +1,8 @@
 package dev.sluice.server.ledger;
 
+import dev.sluice.server.guard.Caller;
+import dev.sluice.server.guard.Reservation;
+
 /**
  * One request's account, from arrival to its ledger row: who called (the virtual key, once
  * authenticated) and what it reserved against its budget. Used by the request's own thread.
@@ -8,9 +11,9 @@ public final class RequestAccount {
   private final String requestId;
   private final long startMillis;
   private String keyId;
-  private dev.sluice.server.guard.Guard.Caller caller = new dev.sluice.server.guard.Guard.Caller.Open();
+  private Caller caller = new Caller.Open();
   private Runnable release;
-  private Settlement settle;
+  private Reservation reservation = Reservation.NONE;
   private boolean recorded;
 
   public RequestAccount(String requestId, long startMillis) {
@@ -32,25 +35,19 @@ public final class RequestAccount {
   }
 
   /** Who calls, as authenticated; {@code Open} until then. */
-  public dev.sluice.server.guard.Guard.Caller caller() {
+  public Caller caller() {
     return caller;
   }
 
   /** Sets who calls; a virtual key's id goes into the ledger row. */
-  public void caller(dev.sluice.server.guard.Guard.Caller who) {
+  public void caller(Caller who) {
     this.caller = who;
-    this.keyId = who instanceof dev.sluice.server.guard.Guard.Caller.Key(var key) ? key.id() : null;
+    this.keyId = who instanceof Caller.Key(var key) ? key.id() : null;
   }
 
-  /** Settles a request's reservations with its real cost and tokens, once it ended. */
-  @FunctionalInterface
-  public interface Settlement {
-    void settle(long costPicos, long tokens);
-  }
-
-  /** What to do with the request's reservations once its real cost and tokens are known. */
-  public void reservation(Settlement settlement) {
-    this.settle = settlement;
+  /** What the guard reserved for this request, settled once its real cost and tokens are known. */
+  public void reservation(Reservation reserved) {
+    this.reservation = reserved;
   }
 
   boolean markRecorded() {
@@ -61,8 +58,8 @@ public final class RequestAccount {
 
   /** Settles the reservation, once; {@code costPicos} is the real cost (0 when unknown). */
   void settle(long costPicos, long tokens) {
-    var s = settle;
-    settle = null;
-    if (s != null) s.settle(costPicos, tokens);
+    Reservation r = reservation;
+    reservation = Reservation.NONE;
+    r.settle(costPicos, tokens);
   }
 }

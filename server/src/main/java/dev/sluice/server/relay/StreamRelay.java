@@ -7,11 +7,13 @@ import dev.sluice.provider.EventStream;
 import dev.sluice.server.config.Timeouts;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.Failed;
+import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
+import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import dev.sluice.usage.UsageMeter;
 import java.io.IOException;
@@ -279,7 +281,7 @@ public final class StreamRelay {
   }
 
   /** The outcome, told to {@link #beforeEnd} once; called before anything says the stream ended. */
-  private Outcome end(String status, dev.sluice.stream.FinishReason reason, GatewayError error, dev.sluice.stream.Usage usage) {
+  private Outcome end(String status, FinishReason reason, GatewayError error, Usage usage) {
     double ttft = context.ttftMillis();
     var outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
         ttft < 0 ? -1 : Math.round(ttft));

@@ -78,14 +78,14 @@ public final class ReplayLog implements EventLog {
   private String trailer;
   private GatewayError earlyError;
   /** Written by the generator's thread only, outside the lock, in append order. */
-  private final dev.sluice.server.shared.SharedStreams.Mirror mirror;
+  private final SharedStreams.Mirror mirror;
 
   public ReplayLog(long capBytes) {
     this(capBytes, null);
   }
 
   /** @param mirror where every event and the end are also written (other instances follow it), or null */
-  public ReplayLog(long capBytes, dev.sluice.server.shared.SharedStreams.Mirror mirror) {
+  public ReplayLog(long capBytes, SharedStreams.Mirror mirror) {
     this.capBytes = capBytes;
     this.mirror = mirror;
   }

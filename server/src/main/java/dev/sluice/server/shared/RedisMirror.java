@@ -1,5 +1,6 @@
 package dev.sluice.server.shared;
 
+import dev.sluice.server.resume.SharedStreams;
 import dev.sluice.stream.GatewayError;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;

@@ -3,6 +3,7 @@ package dev.sluice.server.shared;
 import dev.sluice.server.config.ResumeSettings;
 import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
+import dev.sluice.server.resume.SharedStreams;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;

@@ -2,6 +2,7 @@ package dev.sluice.server.shared;
 
 import dev.sluice.server.config.RedisSettings;
 import dev.sluice.server.config.ResumeSettings;
+import dev.sluice.server.resume.SharedStreams;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

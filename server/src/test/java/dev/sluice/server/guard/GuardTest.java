@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.server.config.Accounting;
-import dev.sluice.server.ledger.RequestAccount;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Message;
@@ -33,10 +32,8 @@ class GuardTest {
         Map.of("smart", "openai/gpt-4o-mini"), Map.of("smart", List.of("anthropic/claude-opus-4-1")));
   }
 
-  private static RequestAccount account(VirtualKey key) {
-    var a = new RequestAccount("req_1", 0);
-    a.caller(new Guard.Caller.Key(key));
-    return a;
+  private static Caller caller(VirtualKey key) {
+    return new Caller.Key(key);
   }
 
   @Test
@@ -44,13 +41,13 @@ class GuardTest {
     // 100 completion tokens at claude-opus-4-1's 75 USD per million alone are 0.0075 USD; at the target's
     // (gpt-4o-mini) price the whole request would be under 0.0001 USD and fit.
     VirtualKey small = key("0.005");
-    assertThatThrownBy(() -> guard(new InMemoryBudgets((id, day) -> 0)).admit(account(small), REQUEST))
+    assertThatThrownBy(() -> guard(new InMemoryBudgets((id, day) -> 0)).admit(caller(small), REQUEST))
         .isInstanceOf(GatewayException.class).hasMessageContaining("Budget exceeded");
     VirtualKey enough = key("0.01");
     var budgets = new InMemoryBudgets((id, day) -> 0);
-    guard(budgets).admit(account(enough), REQUEST);
+    guard(budgets).admit(caller(enough), REQUEST);
     // A second request does not fit beside the first one's reservation while it runs.
-    assertThatThrownBy(() -> guard(budgets).admit(account(enough), REQUEST)).isInstanceOf(GatewayException.class);
+    assertThatThrownBy(() -> guard(budgets).admit(caller(enough), REQUEST)).isInstanceOf(GatewayException.class);
   }
 
   @Test
@@ -58,7 +55,7 @@ class GuardTest {
     var open = new VirtualKey("key_2", "k", "sk-sluice-...abcd", null, BudgetPeriod.MONTH, null, null, List.of(), 0, null);
     Guard g = guard(new InMemoryBudgets((id, day) -> 0));
     assertThatCode(() -> {
-      for (int i = 0; i < 100; i++) g.admit(account(open), REQUEST);
+      for (int i = 0; i < 100; i++) g.admit(caller(open), REQUEST);
     }).doesNotThrowAnyException();
   }
 }

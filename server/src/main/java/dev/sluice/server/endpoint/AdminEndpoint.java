@@ -1,13 +1,14 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.dialect.Json;
 import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.json.Json;
 import dev.sluice.server.guard.BudgetPeriod;
 import dev.sluice.server.guard.Guard;
 import dev.sluice.server.guard.KeyStore;
 import dev.sluice.server.guard.VirtualKey;
+import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
@@ -27,16 +28,16 @@ import org.slf4j.LoggerFactory;
  * creates a key and shows its secret once, {@code GET /admin/keys} lists keys (never secrets),
  * {@code DELETE /admin/keys/{id}} revokes one. Errors in OpenAI's shape.
  */
-final class AdminEndpoint {
+public final class AdminEndpoint {
   private static final Logger log = LoggerFactory.getLogger(AdminEndpoint.class);
   private static final long MAX_BODY = 64 * 1024;
   private final Guard guard;
 
-  AdminEndpoint(Guard guard) {
+  public AdminEndpoint(Guard guard) {
     this.guard = guard;
   }
 
-  void handle(Exchange exchange, String method, String path) throws IOException {
+  public void handle(Exchange exchange, String method, String path) throws IOException {
     try {
       String secret = Guard.presented(exchange.request().getHeaders());
       if (secret == null || !guard.isAdmin(secret)) {
@@ -155,7 +156,7 @@ final class AdminEndpoint {
     }));
   }
 
-  static void fields(JsonGenerator g, VirtualKey k) throws IOException {
+  public static void fields(JsonGenerator g, VirtualKey k) throws IOException {
     g.writeStringField("id", k.id());
     g.writeStringField("name", k.name());
     g.writeStringField("hint", k.hint());

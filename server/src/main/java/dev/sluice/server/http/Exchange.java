@@ -1,5 +1,6 @@
-package dev.sluice.server;
+package dev.sluice.server.http;
 
+import dev.sluice.server.ledger.RequestAccount;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.telemetry.RequestTelemetry;
@@ -7,7 +8,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 
 /** One HTTP exchange as the endpoints see it. */
-record Exchange(
+public record Exchange(
     String requestId, Request request, Response response, ClientChannel channel, DisconnectWatch watch, long acceptedAtNanos,
     RequestTelemetry telemetry,
-    dev.sluice.server.ledger.RequestAccount account) {}
+    RequestAccount account) {}

@@ -1,8 +1,9 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.sluice.dialect.Json;
 import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.json.Json;
+import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.QueryParameters;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.stream.ErrorType;
@@ -22,18 +23,18 @@ import org.slf4j.LoggerFactory;
  * exact decimal strings. {@code from} and {@code to} are UTC dates, {@code to} inclusive; without
  * them the range is the current month to date. {@code group_by} defaults to {@code model}.
  */
-final class UsageEndpoint {
+public final class UsageEndpoint {
   private static final Logger log = LoggerFactory.getLogger(UsageEndpoint.class);
   private final UsageQuery query;
 
-  UsageEndpoint(UsageQuery query) {
+  public UsageEndpoint(UsageQuery query) {
     this.query = query;
   }
 
   /**
    * @param keyId only this key's rows (a virtual key sees its own), or null for all
    */
-  void handle(Exchange exchange, String keyId) throws IOException {
+  public void handle(Exchange exchange, String keyId) throws IOException {
     Map<String, String> params = QueryParameters.of(exchange.request());
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate to;

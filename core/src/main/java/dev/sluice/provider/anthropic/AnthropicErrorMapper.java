@@ -3,8 +3,9 @@ package dev.sluice.provider.anthropic;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.provider.UpstreamHttp;
+import dev.sluice.json.Json;
 import dev.sluice.provider.UpstreamErrors;
+import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
@@ -16,12 +17,12 @@ import java.net.http.HttpHeaders;
  * {@code event: error} in the stream. Every message says it came from the upstream, and every
  * upstream-provided text is scrubbed of the provider key before it is cut to length.
  */
-final class AnthropicErrors extends UpstreamErrors {
+final class AnthropicErrorMapper extends UpstreamErrors {
 
-  static final JsonFactory FACTORY = dev.sluice.dialect.Json.newFactory();
+  static final JsonFactory FACTORY = Json.newFactory();
 
 
-  AnthropicErrors(String provider, String apiKey) {
+  AnthropicErrorMapper(String provider, String apiKey) {
     super(provider, apiKey);
   }
 

@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,16 +9,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The static files of the web UI besides the chat page (GatewayHandler serves that one), read from
+ * The static files of the web UI besides the chat page (the route table serves that one), read from
  * the classpath: Sluice's own pages and modules (under {@code /web/}, loaded once at start,
  * revalidated by browsers on every use since they change with each build) and the WebJars of
  * third-party libraries ({@code /webjars/<name>/<version>/...} from {@code
  * META-INF/resources/webjars/}, cached for a year: the version is in the path, so a file at a path
  * never changes).
  */
-final class WebAssets {
+public final class WebAssets {
   /** A text file to send: its content, content type and Cache-Control value. */
-  record Asset(String body, String contentType, String cacheControl) {}
+  public record Asset(String body, String contentType, String cacheControl) {}
 
   private static final String NO_CACHE = "no-cache";
   private static final String IMMUTABLE = "public, max-age=31536000, immutable";
@@ -37,7 +37,7 @@ final class WebAssets {
   /** WebJar files already read; the set of paths is bounded by the jars on the classpath. */
   private final Map<String, Asset> webjars = new ConcurrentHashMap<>();
 
-  WebAssets() {
+  public WebAssets() {
     own = Map.of(
         "/dashboard", load("/web/dashboard.html", NO_CACHE),
         "/dashboard.js", load("/web/dashboard.js", NO_CACHE),
@@ -48,7 +48,7 @@ final class WebAssets {
   }
 
   /** The asset served at this path, or null when there is none. */
-  Asset find(String path) {
+  public Asset find(String path) {
     Asset a = own.get(path);
     if (a != null || !WEBJAR_PATH.matcher(path).matches() || !TYPES.containsKey(extension(path))) return a;
     Asset cached = webjars.get(path);

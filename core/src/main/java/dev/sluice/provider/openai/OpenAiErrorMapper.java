@@ -5,8 +5,8 @@ import static dev.sluice.provider.openai.JsonReading.scalar;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.provider.UpstreamErrors;
+import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
@@ -20,9 +20,9 @@ import java.util.Locale;
  * the stream. Every message says it came from the upstream, and every upstream-provided text is
  * scrubbed of the provider key before it is used.
  */
-final class OpenAiErrors extends UpstreamErrors {
+final class OpenAiErrorMapper extends UpstreamErrors {
 
-  OpenAiErrors(String provider, String apiKey) {
+  OpenAiErrorMapper(String provider, String apiKey) {
     super(provider, apiKey);
   }
 

@@ -1,7 +1,5 @@
-package dev.sluice.server.shared;
+package dev.sluice.server.resume;
 
-import dev.sluice.server.resume.Follower;
-import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import java.util.function.Consumer;

@@ -1,14 +1,24 @@
 package dev.sluice.server;
 
-import dev.sluice.dialect.Json;
-import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.dialect.anthropic.AnthropicErrors;
+import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.dialect.openai.OpenAiErrors;
+import dev.sluice.json.Json;
+import dev.sluice.route.ModelRouter;
+import dev.sluice.server.endpoint.AdminEndpoint;
+import dev.sluice.server.endpoint.ApiEndpoint;
+import dev.sluice.server.endpoint.BrowserEndpoint;
+import dev.sluice.server.endpoint.ChatCompletionsDialect;
+import dev.sluice.server.endpoint.MessagesDialect;
+import dev.sluice.server.endpoint.Probes;
+import dev.sluice.server.endpoint.UsageEndpoint;
+import dev.sluice.server.endpoint.WebAssets;
 import dev.sluice.server.guard.Guard;
+import dev.sluice.server.http.Exchange;
+import dev.sluice.server.http.Gateway;
+import dev.sluice.server.http.Router;
 import dev.sluice.server.relay.ClientChannel;
-import dev.sluice.server.relay.DisconnectWatch;
 import dev.sluice.server.relay.Outcome;
-import dev.sluice.server.telemetry.RequestTelemetry;
 import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
@@ -17,22 +27,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
-import org.eclipse.jetty.server.Handler;
+import java.util.Set;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Routes every request to its endpoint and gives it an {@code x-request-id}. Runs blocking, one
- * virtual thread per request. An unexpected exception becomes a 500 in the caller's dialect with
- * the request id, never a stack trace.
+ * Which endpoint answers which method and path: the gateway's route table. Model endpoints and
+ * {@code /v1/*} and {@code /api/*} authenticate first; a path no endpoint serves is a 404 in the
+ * caller's dialect.
  */
-final class GatewayHandler extends Handler.Abstract {
-  private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
+final class Routes implements Router {
+  private static final Set<String> MODEL_ENDPOINTS =
+      Set.of("/v1/chat/completions", "/v1/messages", "/api/chat", "/api/chat/stream");
 
   private final Gateway gateway;
   private final ApiEndpoint chatCompletions;
@@ -43,10 +48,10 @@ final class GatewayHandler extends Handler.Abstract {
   private final String indexHtml;
   private final WebAssets assets = new WebAssets();
 
-  GatewayHandler(Gateway gateway) {
+  Routes(Gateway gateway) {
     this.gateway = gateway;
-    this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsEndpoint());
-    this.messages = new ApiEndpoint(gateway, new MessagesEndpoint());
+    this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsDialect());
+    this.messages = new ApiEndpoint(gateway, new MessagesDialect());
     this.browser = new BrowserEndpoint(gateway);
     this.usage = new UsageEndpoint(gateway.usage());
     this.admin = new AdminEndpoint(gateway.guard());
@@ -54,68 +59,13 @@ final class GatewayHandler extends Handler.Abstract {
   }
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) {
-    long acceptedAt = System.nanoTime();
-    String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-    response.getHeaders().put("x-request-id", requestId);
-    var channel = new ClientChannel(response, gateway.telemetry().clientWritesInProgress());
-    request.addIdleTimeoutListener(channel::idleTimeoutIsFatal);
-    DisconnectWatch watch = DisconnectWatch.start(request);
-    channel.beforeLastWrite(watch::disarm);
-    RequestTelemetry telemetry = gateway.telemetry().begin(request, requestId, acceptedAt);
-    var exchange = new Exchange(requestId, request, response, channel, watch, acceptedAt, telemetry,
-        new dev.sluice.server.ledger.RequestAccount(requestId, System.currentTimeMillis()));
-    String path = Request.getPathInContext(request);
-    String method = request.getMethod();
-    Outcome outcome = null;
-    try {
-      outcome = route(exchange, method, path);
-      if (watch.strayBytes()) {
-        // The watch consumed a byte the client sent during the response (pipelining behind a
-        // stream): the next request on this connection is damaged, so the connection ends here.
-        request.getConnectionMetaData().getConnection().getEndPoint().close();
-      }
-      callback.succeeded();
-    } catch (Throwable t) {
-      log.error("{} {} {} failed", requestId, method, path, t);
-      if (MODEL_ENDPOINTS.contains(path)) {
-        // Whatever the failure, the request keeps its ledger row (a no-op if the relay wrote it).
-        try {
-          gateway.accountant().record(exchange.account(), new Outcome("failed", null,
-              GatewayError.of(ErrorType.INTERNAL, "the gateway failed"), dev.sluice.stream.Usage.NONE, null, 0, -1), null);
-        } catch (RuntimeException e) {
-          t.addSuppressed(e);
-        }
-      }
-      if (!exchange.channel().committed()) {
-        try {
-          GatewayError error = GatewayError.of(ErrorType.INTERNAL,
-              "Sluice failed to handle this request; quote request id " + requestId + " when reporting it.");
-          String body = path.equals("/v1/messages") ? AnthropicErrors.body(error) : OpenAiErrors.body(error);
-          exchange.channel().respond(500, "application/json", body);
-          callback.succeeded();
-          return true;
-        } catch (IOException | RuntimeException e) {
-          t.addSuppressed(e);
-        }
-      }
-      callback.failed(t);
-    } finally {
-      watch.disarm();
-      // Metrics, the span's end and the one access line (sluice.access, structured).
-      telemetry.end(outcome, response.getStatus(), keyIdOf(exchange), costOf(outcome), channel.bytesWritten());
-    }
-    return true;
+  public boolean isModelEndpoint(String path) {
+    return MODEL_ENDPOINTS.contains(path);
   }
 
-  /** The virtual key's id of this request, or null when it has none. */
-  private static String keyIdOf(Exchange exchange) {
-    return exchange.account().keyId();
-  }
-
-  /** The request's cost in USD when a price is known, else null (never guessed). */
-  private java.math.BigDecimal costOf(Outcome outcome) {
-    return outcome == null || outcome.model() == null ? null : gateway.accountant().prices().usd(outcome.model(), outcome.usage());
+  @Override
+  public Outcome route(Exchange exchange) throws IOException {
+    return route(exchange, exchange.request().getMethod(), Request.getPathInContext(exchange.request()));
   }
 
   private Outcome route(Exchange exchange, String method, String path) throws IOException {
@@ -136,7 +86,7 @@ final class GatewayHandler extends Handler.Abstract {
       case "/v1/messages" -> {
         if (method.equals("POST")) return messages.handle(exchange);
         exchange.response().getHeaders().put("Allow", "POST");
-        new MessagesEndpoint().respondError(GatewayError.of(ErrorType.METHOD_NOT_ALLOWED, "Use POST for this endpoint."),
+        new MessagesDialect().respondError(GatewayError.of(ErrorType.METHOD_NOT_ALLOWED, "Use POST for this endpoint."),
             channel);
         return null;
       }
@@ -219,9 +169,6 @@ final class GatewayHandler extends Handler.Abstract {
     }
   }
 
-  private static final java.util.Set<String> MODEL_ENDPOINTS =
-      java.util.Set.of("/v1/chat/completions", "/v1/messages", "/api/chat", "/api/chat/stream");
-
   private boolean allow(Exchange exchange, String method, String allowed, boolean openAi) throws IOException {
     if (method.equals(allowed)) return true;
     exchange.response().getHeaders().put("Allow", allowed);
@@ -234,7 +181,7 @@ final class GatewayHandler extends Handler.Abstract {
         openAi ? OpenAiErrors.body(error) : BrowserStreamEncoder.errorData(error));
   }
 
-  /** Every model routable now ({@link dev.sluice.route.ModelRouter#routableModels}), aliases included. */
+  /** Every model routable now ({@link ModelRouter#routableModels}), aliases included. */
   private String models() {
     return Json.write(g -> {
       g.writeStartObject();
@@ -256,7 +203,7 @@ final class GatewayHandler extends Handler.Abstract {
   }
 
   private static String resource(String name) {
-    try (InputStream in = GatewayHandler.class.getResourceAsStream(name)) {
+    try (InputStream in = Routes.class.getResourceAsStream(name)) {
       if (in == null) throw new IllegalStateException("missing resource " + name);
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -1,12 +1,15 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.provider.EventStream;
+import dev.sluice.server.http.Exchange;
+import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.relay.StreamRelay;
+import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
@@ -20,10 +23,10 @@ import java.util.function.Consumer;
  * open the upstream call through the resilience policy, and relay it as a stream or as one whole
  * answer. A dialect supplies only its codecs ({@link Dialect}), so no endpoint can skip a step.
  */
-final class ApiEndpoint {
+public final class ApiEndpoint {
 
   /** What one API dialect adds to the common path. */
-  interface Dialect {
+  public interface Dialect {
     ChatRequest decode(byte[] body) throws GatewayException;
 
     StreamEncoder streamEncoder(ChatRequest request);
@@ -39,25 +42,25 @@ final class ApiEndpoint {
   }
 
   /** A dialect's non-streaming answer, built from the events of a successful stream. */
-  interface WholeAnswer extends Consumer<StreamEvent> {
+  public interface WholeAnswer extends Consumer<StreamEvent> {
     void respond(ClientChannel channel) throws IOException;
   }
 
   private final Gateway gateway;
   private final Dialect dialect;
 
-  ApiEndpoint(Gateway gateway, Dialect dialect) {
+  public ApiEndpoint(Gateway gateway, Dialect dialect) {
     this.gateway = gateway;
     this.dialect = dialect;
   }
 
-  Outcome handle(Exchange exchange) throws IOException {
+  public Outcome handle(Exchange exchange) throws IOException {
     ChatRequest request = null;
     Upstreams.Call call;
     try {
       RequestBodies.requireJson(exchange.request());
       request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
-      gateway.guard().admit(exchange.account(), request);
+      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), request));
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
@@ -78,7 +81,7 @@ final class ApiEndpoint {
    * The relay of one call, with its usage meter and watchdog deadlines, its upstream cancelled the
    * moment the client leaves. Every streaming endpoint, API or browser, starts its relay here.
    */
-  static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
+  public static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
       StreamContext context) {
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), request.stream());
     var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
@@ -95,7 +98,7 @@ final class ApiEndpoint {
   }
 
   /** Refuses a request before any upstream call: its {@code rejected} row first, then the error. */
-  static Outcome reject(Gateway gateway, Exchange exchange, ChatRequest request, GatewayError error,
+  public static Outcome reject(Gateway gateway, Exchange exchange, ChatRequest request, GatewayError error,
       StreamRelay.ErrorResponder respond) throws IOException {
     Outcome outcome = Outcome.rejected(error);
     gateway.accountant().record(exchange.account(), outcome, request == null ? null : request.model());

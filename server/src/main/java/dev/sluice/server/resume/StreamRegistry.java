@@ -1,10 +1,6 @@
-package dev.sluice.server;
+package dev.sluice.server.resume;
 
 import dev.sluice.server.config.ResumeSettings;
-import dev.sluice.server.resume.Follower;
-import dev.sluice.server.resume.ReplayLog;
-import dev.sluice.server.resume.ResumableStream;
-import dev.sluice.server.shared.SharedStreams;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
@@ -18,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * /api/streams/{id}} can abort one, and ended ones for the retention window, so that a client can
  * still replay them. One timer thread runs the grace periods and the expiries.
  */
-final class StreamRegistry implements AutoCloseable {
+public final class StreamRegistry implements AutoCloseable {
   private final ConcurrentHashMap<String, ResumableStream> streams = new ConcurrentHashMap<>();
   private final ResumeSettings settings;
   /** Other instances' streams and aborts (Redis), or null on a single instance. */
@@ -26,7 +22,7 @@ final class StreamRegistry implements AutoCloseable {
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().name("sluice-resume-timers").daemon().factory());
 
-  StreamRegistry(ResumeSettings settings, SharedStreams shared) {
+  public StreamRegistry(ResumeSettings settings, SharedStreams shared) {
     this.settings = settings;
     this.shared = shared;
     if (shared != null) {
@@ -38,30 +34,30 @@ final class StreamRegistry implements AutoCloseable {
   private static final GatewayError ABORTED = GatewayError.of(ErrorType.CANCELLED, "aborted by the client");
 
   /** Where a stream generated here mirrors its log, or null on a single instance. */
-  SharedStreams.Mirror mirror(String streamId) {
+  public SharedStreams.Mirror mirror(String streamId) {
     return shared == null ? null : shared.mirror(streamId);
   }
 
   /** True if a client on another instance follows the stream (its grace period is not over). */
-  boolean followedElsewhere(String streamId) {
+  public boolean followedElsewhere(String streamId) {
     return shared != null && shared.followedElsewhere(streamId);
   }
 
   /** Follows a stream generated on another instance; null if none knows it (or on a single instance). */
-  Follower followElsewhere(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException {
+  public Follower followElsewhere(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException {
     return shared == null ? null : shared.follow(streamId, afterSeq);
   }
 
-  ResumeSettings settings() {
+  public ResumeSettings settings() {
     return settings;
   }
 
   /** Timers for grace periods; tasks must not block. */
-  ScheduledExecutorService timers() {
+  public ScheduledExecutorService timers() {
     return timers;
   }
 
-  void add(ResumableStream stream) {
+  public void add(ResumableStream stream) {
     streams.put(stream.id(), stream);
     // Kept for replay until the retention window after its end, then forgotten.
     stream.outcome().whenComplete((o, t) -> {
@@ -71,12 +67,12 @@ final class StreamRegistry implements AutoCloseable {
   }
 
   /** The stream, running or ended within its retention window; null if unknown or expired. */
-  ResumableStream get(String streamId) {
+  public ResumableStream get(String streamId) {
     return streams.get(streamId);
   }
 
   /** Aborts the stream, here or (with Redis) on the instance generating it; false if it runs nowhere. */
-  boolean abort(String streamId) throws GatewayException {
+  public boolean abort(String streamId) throws GatewayException {
     if (cancelHere(streamId, ABORTED)) return true;
     return streams.get(streamId) == null && shared != null && shared.cancel(streamId);
   }

@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.server.cli;
 
 import dev.sluice.server.config.Accounting;
 import dev.sluice.server.guard.BudgetPeriod;
@@ -14,11 +14,11 @@ import java.util.List;
  * [--tpm N] [--models a,b]}, {@code sluice keys list} and {@code sluice keys revoke ID}: virtual keys in
  * the configured ledger database ({@code SLUICE_DB_URL}), usable while a gateway runs on it.
  */
-final class KeysCommand {
+public final class KeysCommand {
   private KeysCommand() {}
 
   /** Runs the command; returns the exit status (0 done, 2 bad usage). */
-  static int run(List<String> args, Accounting accounting, PrintStream out, PrintStream err) throws Exception {
+  public static int run(List<String> args, Accounting accounting, PrintStream out, PrintStream err) throws Exception {
     if (args.isEmpty()) return usage(err, "keys needs a subcommand: create, list or revoke");
     switch (args.getFirst()) {
       case "create" -> {

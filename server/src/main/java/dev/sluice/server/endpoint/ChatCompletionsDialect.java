@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.openai.OpenAiCompletionBuilder;
@@ -13,7 +13,7 @@ import dev.sluice.stream.StreamEvent;
 import java.io.IOException;
 
 /** {@code POST /v1/chat/completions}: the OpenAI dialect's codecs, streaming or not. */
-final class ChatCompletionsEndpoint implements ApiEndpoint.Dialect {
+public final class ChatCompletionsDialect implements ApiEndpoint.Dialect {
 
   @Override
   public ChatRequest decode(byte[] body) throws GatewayException {

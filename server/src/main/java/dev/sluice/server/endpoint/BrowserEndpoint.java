@@ -1,10 +1,12 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
+import dev.sluice.server.http.Exchange;
+import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.QueryParameters;
 import dev.sluice.server.http.RequestBodies;
 import dev.sluice.server.relay.ClientChannel;
@@ -14,6 +16,8 @@ import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.ResumableStream;
 import dev.sluice.server.resume.ResumePoint;
+import dev.sluice.server.resume.StreamRegistry;
+import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.Failed;
@@ -44,17 +48,17 @@ import org.slf4j.LoggerFactory;
  * a new stream with an event stream and reports even bad input as an {@code {"error": ...}} event;
  * the POST endpoint answers bad input with a 4xx and the same JSON.
  */
-final class BrowserEndpoint {
+public final class BrowserEndpoint {
   private static final Logger log = LoggerFactory.getLogger(BrowserEndpoint.class);
 
   private final Gateway gateway;
 
-  BrowserEndpoint(Gateway gateway) {
+  public BrowserEndpoint(Gateway gateway) {
     this.gateway = gateway;
   }
 
   /** A new stream, or the resume of one when the request names a last event id. */
-  Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
+  public Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
     Map<String, String> query = QueryParameters.of(exchange.request());
     String lastEventId = lastEventId(exchange, query);
     if (lastEventId != null) {
@@ -78,7 +82,7 @@ final class BrowserEndpoint {
         RequestBodies.requireJson(exchange.request());
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
-      gateway.guard().admit(exchange.account(), request);
+      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), request));
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
@@ -114,7 +118,7 @@ final class BrowserEndpoint {
   }
 
   /** {@code GET /api/streams/{id}}: replays from {@code Last-Event-ID}, {@code ?lastEventId=}, {@code ?after=}, or the start. */
-  void resume(Exchange exchange, String streamId) throws IOException {
+  public void resume(Exchange exchange, String streamId) throws IOException {
     Map<String, String> query = QueryParameters.of(exchange.request());
     ResumePoint point;
     try {
@@ -136,7 +140,7 @@ final class BrowserEndpoint {
   }
 
   /** {@code DELETE /api/streams/{id}}: 204 when a running stream was aborted, 404 when none runs. */
-  void abort(Exchange exchange, String streamId) throws IOException {
+  public void abort(Exchange exchange, String streamId) throws IOException {
     boolean found;
     try {
       found = gateway.streams().abort(streamId);

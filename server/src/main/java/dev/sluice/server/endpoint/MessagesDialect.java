@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
 import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.anthropic.AnthropicErrors;
@@ -20,7 +20,7 @@ import java.io.IOException;
  * wherever it comes, before {@code message_start} included. The encoder also sends the one
  * {@code ping} Anthropic sends after {@code message_start}.
  */
-final class MessagesEndpoint implements ApiEndpoint.Dialect {
+public final class MessagesDialect implements ApiEndpoint.Dialect {
 
   @Override
   public ChatRequest decode(byte[] body) throws GatewayException {

@@ -1,6 +1,7 @@
-package dev.sluice.server;
+package dev.sluice.server.cli;
 
 import dev.sluice.provider.Provider;
+import dev.sluice.server.SluiceServer;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
 import dev.sluice.server.config.SluiceConfig;

@@ -1,15 +1,15 @@
-package dev.sluice.server;
+package dev.sluice.server.endpoint;
 
-import dev.sluice.dialect.Json;
+import dev.sluice.json.Json;
 import dev.sluice.server.lifecycle.Lifecycle;
 import dev.sluice.server.relay.ClientChannel;
 import java.io.IOException;
 
 /** {@code GET /readyz}: 200 when every registered dependency check passes, else 503 with the reason. */
-final class Probes {
+public final class Probes {
   private Probes() {}
 
-  static void readyz(Lifecycle lifecycle, ClientChannel channel) throws IOException {
+  public static void readyz(Lifecycle lifecycle, ClientChannel channel) throws IOException {
     Lifecycle.Readiness readiness = lifecycle.readiness();
     if (readiness.ready()) {
       channel.respond(200, "application/json", "{\"status\":\"ok\"}");

@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.server.upstream;
 
 import dev.sluice.policy.Resilience;
 import dev.sluice.provider.EventStream;
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * chain, and wraps them in the resilience policy (retries, breakers, per-attempt first-token
  * deadline). Every endpoint builds its source here, whatever its dialect.
  */
-final class Upstreams {
+public final class Upstreams {
   private static final Logger log = LoggerFactory.getLogger(Upstreams.class);
 
   private final SluiceConfig config;
@@ -29,7 +29,7 @@ final class Upstreams {
 
   private final Lifecycle lifecycle;
 
-  Upstreams(SluiceConfig config, ModelRouter router, Resilience resilience, Lifecycle lifecycle) {
+  public Upstreams(SluiceConfig config, ModelRouter router, Resilience resilience, Lifecycle lifecycle) {
     this.lifecycle = lifecycle;
     this.config = config;
     this.router = router;
@@ -50,10 +50,10 @@ final class Upstreams {
    * @param watchdog idle and total deadlines; first token (and idle, with mid-stream failover) is per
    *     attempt, in the source itself
    */
-  record Call(EventStream source, Timeouts watchdog) {}
+  public record Call(EventStream source, Timeouts watchdog) {}
 
   /** Resolves {@code request.model()}; an unknown model is a 404 before any upstream call. */
-  Call open(ChatRequest request) throws GatewayException {
+  public Call open(ChatRequest request) throws GatewayException {
     // Stopping: no new upstream call (a keep-alive connection can still bring requests while draining).
     if (lifecycle.draining()) throw new GatewayException(Lifecycle.SHUTTING_DOWN);
     Route primary = router.resolve(request.model());
