@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/usage?from=&to=&group_by=}: the ledger's aggregates in CONTRACT.md's shape, costs as
- * exact decimal strings. {@code from} and {@code to} are UTC dates, {@code to} inclusive; without
- * them the range is the current month to date. {@code group_by} defaults to {@code model}.
+ * {@code GET /v1/usage?from=&to=&group_by=}: the ledger's aggregates in the shape docs/contract.md
+ * gives, costs as exact decimal strings. {@code from} and {@code to} are UTC dates, {@code to}
+ * inclusive; without them the range is the current month to date. {@code group_by} defaults to
+ * {@code model}.
  */
 public final class UsageEndpoint {
   private static final Logger log = LoggerFactory.getLogger(UsageEndpoint.class);
