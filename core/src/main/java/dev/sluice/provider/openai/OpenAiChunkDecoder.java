@@ -309,7 +309,8 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         switch (field) {
-          case "index" -> index = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skipNull(p);
+          // Boxed on purpose: with a bare int on one side, the null for any other value was unboxed (NPE).
+          case "index" -> index = v == JsonToken.VALUE_NUMBER_INT ? Integer.valueOf(p.getIntValue()) : skipNull(p);
           case "id" -> id = scalar(p, v);
           case "function" -> {
             if (!isObject(p, v)) break;
