@@ -23,10 +23,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /** The policy stream against scripted in-memory providers: which attempts run, what the reader sees. */
 // A broken policy must fail a test, not hang it.
-@Timeout(10)
+@Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
 class ResilientStreamTest {
   private static final ChatRequest REQUEST = ChatRequest.of("alias", List.of(Message.text(Role.USER, "hi")));
   private static final Duration LONG = Duration.ofSeconds(30);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * A coverage-guided fuzz test (Jazzer) of the SSE parser, fed any bytes: it agrees with the
@@ -31,7 +32,7 @@ class SseParserFuzzTest {
   private static final int CUT_EVERYWHERE_UP_TO = 64;
 
   @DictionaryFile(resourcePath = "sse.dict")
-  @Timeout(10)
+  @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
   @FuzzTest(maxDuration = "3m")
   void anyBytesParseTheSameWhereverTheReadsSplitThem(byte[] stream) {
     Parsed whole = parseWhole(stream);

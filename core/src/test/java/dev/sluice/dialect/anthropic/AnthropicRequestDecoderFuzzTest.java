@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.dialect.RequestDecoderContract;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * A coverage-guided fuzz test (Jazzer) of the Messages request decoder: any body decodes or is
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 class AnthropicRequestDecoderFuzzTest {
 
   @DictionaryFile(resourcePath = "request.dict")
-  @Timeout(10)
+  @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
   @FuzzTest(maxDuration = "3m")
   void decodesOrRejectsAnyBodyWithA4xx(byte[] body) {
     RequestDecoderContract.decodesOrRejectsWithA4xx(() -> AnthropicRequestDecoder.decode(body));

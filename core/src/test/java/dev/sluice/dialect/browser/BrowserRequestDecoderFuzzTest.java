@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * Coverage-guided fuzz tests (Jazzer) of the browser endpoints' request decoder, for the JSON body
@@ -18,14 +19,14 @@ import org.junit.jupiter.api.Timeout;
 class BrowserRequestDecoderFuzzTest {
 
   @DictionaryFile(resourcePath = "request.dict")
-  @Timeout(10)
+  @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
   @FuzzTest(maxDuration = "2m")
   void decodesOrRejectsAnyBodyWithA4xx(byte[] body) {
     RequestDecoderContract.decodesOrRejectsWithA4xx(() -> BrowserRequestDecoder.fromJson(body));
   }
 
   @DictionaryFile(resourcePath = "request.dict")
-  @Timeout(10)
+  @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
   @FuzzTest(maxDuration = "1m")
   void decodesOrRejectsAnyQueryWithA4xx(byte[] query) {
     RequestDecoderContract.decodesOrRejectsWithA4xx(() -> BrowserRequestDecoder.fromQuery(parameters(query)));

@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.sluice.provider.UpstreamDecoderContract;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * A coverage-guided fuzz test (Jazzer) of the Chat Completions stream decoder: any bytes from an
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 class OpenAiChunkDecoderFuzzTest {
 
   @DictionaryFile(resourcePath = "openai-stream.dict")
-  @Timeout(10)
+  @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
   @FuzzTest(maxDuration = "3m")
   void anyBodyDecodesToEventsEndingInOneTerminal(byte[] body) {
     var decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrorMapper("openai", "sk-fuzz"));
