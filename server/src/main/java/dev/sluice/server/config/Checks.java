@@ -2,6 +2,7 @@ package dev.sluice.server.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * The checks a value passes beyond its YAML type, each failing with a {@link ConfigException} that
@@ -27,28 +28,26 @@ final class Checks {
 
   /** An {@code http} or {@code https} URL with a host. */
   static URI httpUrl(String text, String path) {
-    try {
-      URI u = URI.create(text.trim());
-      if (u.getScheme() != null && (u.getScheme().equals("http") || u.getScheme().equals("https")) && u.getHost() != null) {
-        return u;
-      }
-    } catch (IllegalArgumentException e) {
-      // Reported below.
-    }
-    throw new ConfigException(path + ": '" + text + "' is not an http(s) URL");
+    URI u = url(text, Set.of("http", "https"));
+    if (u == null) throw new ConfigException(path + ": '" + text + "' is not an http(s) URL");
+    return u;
   }
 
   /** A {@code redis://} or {@code rediss://} URL; the error does not echo it, as it may hold a password. */
   static URI redisUrl(String text, String path) {
+    URI u = url(text, Set.of("redis", "rediss"));
+    if (u == null) throw new ConfigException(path + ": expected redis://host:port");
+    return u;
+  }
+
+  /** The URL {@code text} writes if it has one of {@code schemes} and a host, else null. */
+  private static URI url(String text, Set<String> schemes) {
     try {
       URI u = URI.create(text.trim());
-      if (u.getScheme() != null && (u.getScheme().equals("redis") || u.getScheme().equals("rediss")) && u.getHost() != null) {
-        return u;
-      }
+      return u.getScheme() != null && schemes.contains(u.getScheme()) && u.getHost() != null ? u : null;
     } catch (IllegalArgumentException e) {
-      // Reported below.
+      return null;
     }
-    throw new ConfigException(path + ": expected redis://host:port");
   }
 
   static int port(String text, String path) {

@@ -1,13 +1,8 @@
 package dev.sluice.server.config;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.ObjectCodec;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -21,30 +16,25 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.dataformat.yaml.YAMLAnchorReplayingParser;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
-import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads {@code sluice.yaml} into a {@link ConfigFile} with Jackson, strictly: an unknown key, a value
- * of the wrong type, an empty value, a duplicate key or a second document is an error naming the
- * key's path ({@code models.fast.timeouts.idle}, {@code providers[0].base_url}). Scalars keep their
- * YAML 1.2 types ({@code yes} is a string, {@code "8080"} is not a number) and aliases of anchored
- * nodes are expanded, as the YAML 1.2 loader this replaces did.
+ * of the wrong type (nothing is coerced: {@code "8080"} is not a number, {@code 5} not a string), an
+ * empty value, a duplicate key or a second document is an error naming the key's path
+ * ({@code models.fast.timeouts.idle}, {@code providers[0].base_url}). The YAML itself is read by
+ * {@link StrictYamlFactory}.
  */
 final class ConfigFileReader {
-  private static final ObjectReader READER = YAMLMapper.builder(new AnchorExpandingYamlFactory())
+  private static final ObjectReader READER = YAMLMapper.builder(new StrictYamlFactory())
       .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .withCoercionConfig(LogicalType.Textual, strings -> strings.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
@@ -75,13 +65,14 @@ final class ConfigFileReader {
   /** What follows the file's name: {@code : path: what is wrong}, or {@code  is not valid YAML: ...}. */
   private static String describe(JacksonException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof NullValue n) return ": " + n.getOriginalMessage();
+      if (t instanceof StrictYamlFactory.NullValue n) return ": " + n.getOriginalMessage();
     }
     if (!(e instanceof JsonMappingException binding)) return " is not valid YAML: " + e.getOriginalMessage();
     List<JsonMappingException.Reference> refs = binding.getPath();
     if (binding instanceof UnrecognizedPropertyException u) {
       String where = path(refs.subList(0, refs.size() - 1));
-      String problem = "unknown key '" + u.getPropertyName() + "'; known keys: " + u.getKnownPropertyIds();
+      var known = u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+      String problem = "unknown key '" + u.getPropertyName() + "'; known keys: " + known;
       return ": " + (where.isEmpty() ? problem : where + ": " + problem);
     }
     String where = path(refs);
@@ -119,25 +110,6 @@ final class ConfigFileReader {
     return out.toString();
   }
 
-  /** The same path as the parser sees it, for a problem found while reading rather than binding. */
-  private static String path(JsonStreamContext context) {
-    var parts = new ArrayDeque<String>();
-    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
-      parts.push(c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
-    }
-    String path = String.join("", parts);
-    return path.startsWith(".") ? path.substring(1) : path;
-  }
-
-  /** A key or list item written with no value ({@code timeouts:} alone, {@code ~}, {@code null}). */
-  private static final class NullValue extends JsonParseException {
-    private static final long serialVersionUID = 1L;
-
-    NullValue(JsonParser parser) {
-      super(parser, path(parser.getParsingContext()) + ": no value; give it one or leave the key out");
-    }
-  }
-
   /** A value of the right YAML type that still cannot be used; its message says why, without the path. */
   private static final class BadValue extends JsonMappingException {
     private static final long serialVersionUID = 1L;
@@ -163,46 +135,6 @@ final class ConfigFileReader {
       } catch (IllegalArgumentException e) {
         throw new BadValue(p, e.getMessage());
       }
-    }
-  }
-
-  /**
-   * Jackson's YAML parser reports an alias ({@code *base}) as the anchor's name; this one replays the
-   * anchored node instead. It is YAML 1.2 about words: {@code yes}, {@code no}, {@code on} and
-   * {@code off} are strings, only {@code true} and {@code false} booleans. An empty file reads as an
-   * empty mapping.
-   */
-  private static final class AnchorExpandingYamlFactory extends YAMLFactory {
-    private static final long serialVersionUID = 1L;
-
-    AnchorExpandingYamlFactory() {
-      super(YAMLFactory.builder()
-          .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
-          .enable(YAMLParser.Feature.EMPTY_DOCUMENT_AS_EMPTY_OBJECT)
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION));
-    }
-
-    @Override
-    protected YAMLParser _createParser(Reader r, IOContext ctxt) throws IOException {
-      return new NoNullsParser(ctxt, _parserFeatures, _yamlParserFeatures, _loaderOptions, _objectCodec, r);
-    }
-  }
-
-  /**
-   * Refuses a null anywhere but as the whole document: no key of the file means anything when
-   * empty, and reading one as "absent" would hide a value that was meant to be there.
-   */
-  private static final class NoNullsParser extends YAMLAnchorReplayingParser {
-    NoNullsParser(IOContext ctxt, int parserFeatures, int formatFeatures, LoaderOptions loaderOptions, ObjectCodec codec,
-        Reader reader) {
-      super(ctxt, parserFeatures, formatFeatures, loaderOptions, codec, reader);
-    }
-
-    @Override
-    public JsonToken nextToken() throws IOException {
-      JsonToken token = super.nextToken();
-      if (token == JsonToken.VALUE_NULL && !getParsingContext().inRoot()) throw new NullValue(this);
-      return token;
     }
   }
 }
