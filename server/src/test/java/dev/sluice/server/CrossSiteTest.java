@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.json.Json;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -91,24 +88,16 @@ class CrossSiteTest {
     return exchange(head, new byte[0]);
   }
 
-  /** One request on its own connection ({@code Connection: close}); the whole response. */
   private static String exchange(String head, byte[] body) throws IOException {
-    try (var socket = new Socket("127.0.0.1", gateway.port())) {
-      OutputStream out = socket.getOutputStream();
-      out.write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      out.write(body);
-      out.flush();
-      InputStream in = socket.getInputStream();
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    return RawHttp.exchange(gateway.port(), head, body);
   }
 
   private static int status(String response) {
-    return Integer.parseInt(response.substring(9, 12));
+    return RawHttp.status(response);
   }
 
   private static String body(String response) {
-    return response.substring(response.indexOf("\r\n\r\n") + 4);
+    return RawHttp.body(response);
   }
 
   private static long rejectedRows() throws Exception {

@@ -59,7 +59,12 @@ public final class BrowserEndpoint {
 
   /** A new stream, or the resume of one when the request names a last event id. */
   public Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
-    Map<String, String> query = QueryParameters.of(exchange.request());
+    Map<String, String> query;
+    try {
+      query = QueryParameters.of(exchange.request());
+    } catch (GatewayException e) {
+      return ApiEndpoint.reject(gateway, exchange, null, e.error(), responder(eventSource));
+    }
     String lastEventId = lastEventId(exchange, query);
     if (lastEventId != null) {
       // A resume, not a new stream: a bad resume point is a real 400 even to EventSource, which
@@ -119,9 +124,9 @@ public final class BrowserEndpoint {
 
   /** {@code GET /api/streams/{id}}: replays from {@code Last-Event-ID}, {@code ?lastEventId=}, {@code ?after=}, or the start. */
   public void resume(Exchange exchange, String streamId) throws IOException {
-    Map<String, String> query = QueryParameters.of(exchange.request());
     ResumePoint point;
     try {
+      Map<String, String> query = QueryParameters.of(exchange.request());
       String lastEventId = lastEventId(exchange, query);
       if (lastEventId != null) {
         point = ResumePoint.parse(lastEventId);
