@@ -16,6 +16,8 @@ import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.ResumableStream;
 import dev.sluice.server.resume.ResumePoint;
+import dev.sluice.server.resume.StreamAccess;
+import dev.sluice.server.resume.StreamIds;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.stream.ChatRequest;
@@ -28,9 +30,7 @@ import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,10 +93,11 @@ public final class BrowserEndpoint {
     } catch (GatewayException e) {
       return ApiEndpoint.reject(gateway, exchange, request, e.error(), responder(eventSource));
     }
-    String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    String streamId = StreamIds.next();
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
-    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId));
+    StreamAccess owner = StreamAccess.of(exchange.account().caller());
+    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId, owner.owner()));
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
@@ -112,7 +113,7 @@ public final class BrowserEndpoint {
       if (event instanceof Finished || event instanceof Failed) stream.ending();
       browser.encode(event, sink);
     };
-    streams.add(stream);
+    streams.add(stream, owner.owner());
     ReplayLog.Cursor cursor = attachFromStart(stream);
     // The generator carries the request's trace context, so its upstream attempts nest under the request.
     Thread.ofVirtual().name("sluice-generate-" + streamId)
@@ -148,7 +149,7 @@ public final class BrowserEndpoint {
   public void abort(Exchange exchange, String streamId) throws IOException {
     boolean found;
     try {
-      found = gateway.streams().abort(streamId);
+      found = gateway.streams().abort(streamId, StreamAccess.of(exchange.account().caller()));
     } catch (GatewayException e) {
       respondJson(exchange.channel(), e.error());
       return;
@@ -163,7 +164,9 @@ public final class BrowserEndpoint {
   /** Follows a known stream from a resume point: 404 if the stream is unknown here or expired. */
   private void follow(Exchange exchange, ResumePoint point, boolean eventSource) throws IOException {
     exchange.watch().watchReads();
-    ResumableStream stream = gateway.streams().get(point.streamId());
+    // A stream another caller owns is, to this one, no stream at all (404).
+    StreamAccess access = StreamAccess.of(exchange.account().caller());
+    ResumableStream stream = gateway.streams().get(point.streamId(), access);
     Follower follower;
     Runnable detach;
     try {
@@ -172,7 +175,7 @@ public final class BrowserEndpoint {
         follower = cursor;
         detach = () -> stream.detach(cursor);
       } else {
-        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq());
+        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq(), access);
         detach = follower == null ? null : follower::close;
       }
     } catch (ReplayLog.Gone gone) {
