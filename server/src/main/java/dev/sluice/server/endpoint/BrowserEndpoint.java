@@ -223,8 +223,14 @@ public final class BrowserEndpoint {
     } catch (IOException | RuntimeException e) {
       log.debug("stream {}: could not log its end: {}", stream.id(), e.toString());
     } finally {
-      replay.end(null);
-      stream.finished(result);
+      try {
+        replay.end(null);
+      } catch (RuntimeException e) {
+        // The log's mirror failed (Redis): the stream still ends here, or its request would wait forever.
+        log.warn("stream {}: could not end its replay log: {}", stream.id(), e.toString());
+      } finally {
+        stream.finished(result);
+      }
     }
   }
 
