@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.json.Json;
+import dev.sluice.server.config.EdgeSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -104,5 +105,19 @@ class CrossSiteTest {
     List<Map<String, Object>> rows = LedgerRows.await(gateway.ledger(),
         all -> all.stream().anyMatch(r -> "rejected".equals(r.get("status"))), 5_000);
     return rows.stream().filter(r -> "rejected".equals(r.get("status"))).count();
+  }
+
+  @Test
+  void servesTheConfiguredOriginsAndHostsBehindAProxy() throws Exception {
+    try (TestGateway behindProxy = TestGateway.start(b -> b.edge(
+        new EdgeSettings(List.of("https://chat.example.com"), List.of("gateway.example.com"))))) {
+      byte[] body = CHAT.getBytes(StandardCharsets.UTF_8);
+      String allowed = RawHttp.exchange(behindProxy.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: gateway.example.com\r\n"
+          + "Origin: https://chat.example.com\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n", body);
+      assertThat(RawHttp.status(allowed)).isEqualTo(200);
+      String other = RawHttp.exchange(behindProxy.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: gateway.example.com\r\n"
+          + "Origin: https://other.example.com\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n", body);
+      assertThat(RawHttp.status(other)).isEqualTo(403);
+    }
   }
 }
