@@ -66,7 +66,7 @@ class TwoInstancesTest {
           .header("Last-Event-ID", first.getLast().id()).GET().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(resumed.statusCode()).isEqualTo(200);
       List<BrowserEndpointTest.Event> rest = BrowserEndpointTest.events(resumed.body());
-      assertThat(rest.getLast().data().get("done").asBoolean()).as(resumed.body()).isTrue();
+      assertThat(rest.getLast().data().path("done").asBoolean()).as(resumed.body()).isTrue();
 
       var all = new ArrayList<>(first);
       all.addAll(rest);
@@ -111,7 +111,7 @@ class TwoInstancesTest {
       for (String line; (line = reader.readLine()) != null && !line.equals("0"); ) rest.append(line).append('\n');
       assertThat(rest.toString()).contains("\"type\":\"cancelled\"").doesNotContain("\"done\"");
 
-      HttpResponse<String> unknown = b.http.send(HttpRequest.newBuilder(b.uri("/api/streams/st_0123456789abcdef"))
+      HttpResponse<String> unknown = b.http.send(HttpRequest.newBuilder(b.uri("/api/streams/st_0123456789abcdef0123456789abcdef"))
           .DELETE().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(unknown.statusCode()).isEqualTo(404);
     }
