@@ -5,6 +5,7 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
+import dev.sluice.server.guard.Caller;
 import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.QueryParameters;
@@ -96,7 +97,7 @@ public final class BrowserEndpoint {
     String streamId = StreamIds.next();
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
-    StreamAccess owner = StreamAccess.of(exchange.account().caller());
+    StreamAccess owner = access(exchange.account().caller());
     var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId, owner.owner()));
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
@@ -149,7 +150,7 @@ public final class BrowserEndpoint {
   public void abort(Exchange exchange, String streamId) throws IOException {
     boolean found;
     try {
-      found = gateway.streams().abort(streamId, StreamAccess.of(exchange.account().caller()));
+      found = gateway.streams().abort(streamId, access(exchange.account().caller()));
     } catch (GatewayException e) {
       respondJson(exchange.channel(), e.error());
       return;
@@ -165,7 +166,7 @@ public final class BrowserEndpoint {
   private void follow(Exchange exchange, ResumePoint point, boolean eventSource) throws IOException {
     exchange.watch().watchReads();
     // A stream another caller owns is, to this one, no stream at all (404).
-    StreamAccess access = StreamAccess.of(exchange.account().caller());
+    StreamAccess access = access(exchange.account().caller());
     ResumableStream stream = gateway.streams().get(point.streamId(), access);
     Follower follower;
     Runnable detach;
@@ -192,6 +193,15 @@ public final class BrowserEndpoint {
       return;
     }
     deliver(exchange, point.streamId(), follower, detach, eventSource);
+  }
+
+  /** What {@code caller} may reach of the browser streams: the ones it started (the admin key: all). */
+  private static StreamAccess access(Caller caller) {
+    return switch (caller) {
+      case Caller.Key(var key) -> StreamAccess.ofKey(key.id());
+      case Caller.Admin() -> StreamAccess.ADMIN;
+      case Caller.Open() -> StreamAccess.ANYONE;
+    };
   }
 
   private static ReplayLog.Cursor attachFromStart(ResumableStream stream) {

@@ -1,7 +1,5 @@
 package dev.sluice.server.resume;
 
-import dev.sluice.server.guard.Caller;
-
 /**
  * Who may see a browser stream: the caller that started it owns it, and only the same caller (or
  * the admin key) may replay, follow or abort it. Anyone else is told the stream does not exist
@@ -14,14 +12,16 @@ public record StreamAccess(String owner, boolean everyStream) {
   /** The owner tag of streams started while auth is off; reachable again only while auth is off, or by the admin. */
   public static final String OPEN = "open";
 
-  /** The access of {@code caller}. */
-  public static StreamAccess of(Caller caller) {
-    return switch (caller) {
-      case Caller.Key(var key) -> new StreamAccess("key:" + key.id(), false);
-      case Caller.Admin() -> new StreamAccess("admin", true);
-      case Caller.Open() -> new StreamAccess(OPEN, false);
-    };
+  /** A virtual key's access: its own streams. */
+  public static StreamAccess ofKey(String keyId) {
+    return new StreamAccess("key:" + keyId, false);
   }
+
+  /** The admin key's access: every stream. */
+  public static final StreamAccess ADMIN = new StreamAccess("admin", true);
+
+  /** Anyone's access while auth is off: the streams started while it was off. */
+  public static final StreamAccess ANYONE = new StreamAccess(OPEN, false);
 
   /** True if this caller may reach a stream owned by {@code streamOwner} (null: the owner is unknown). */
   public boolean permits(String streamOwner) {
