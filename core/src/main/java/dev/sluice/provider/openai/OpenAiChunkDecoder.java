@@ -309,7 +309,11 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         switch (field) {
-          case "index" -> index = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skipNull(p);
+          // Not a conditional: int and Integer would unbox the null of a skipped index.
+          case "index" -> {
+            if (v == JsonToken.VALUE_NUMBER_INT) index = p.getIntValue();
+            else p.skipChildren();
+          }
           case "id" -> id = scalar(p, v);
           case "function" -> {
             if (!isObject(p, v)) break;
@@ -410,11 +414,6 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     // A negative count is upstream garbage; zero is the honest "unknown" for a count.
     return new Usage(Math.max(0, prompt), Math.max(0, completion), Math.max(0, cached), Math.max(0, cacheWrite),
         Math.max(0, reasoning), false);
-  }
-
-  private static Integer skipNull(JsonParser p) throws IOException {
-    p.skipChildren();
-    return null;
   }
 
   /** Some servers send tool arguments as an object instead of a JSON string; the canonical form is text. */

@@ -64,6 +64,17 @@ class OpenAiChunkDecoderTest {
   }
 
   @Test
+  void aToolCallIndexThatIsNotANumberCountsAsAbsent() {
+    // A null or quoted index once unboxed to a NullPointerException that ended the stream as a broken connection.
+    Transcript t = Transcript.of(decode(
+        tool("{\"index\":null,\"id\":\"a\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}"),
+        tool("{\"index\":\"1\",\"id\":\"b\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}"),
+        "[DONE]"));
+
+    assertThat(t.toolCalls()).containsExactly(new Call(0, "a", "f", "{}"), new Call(1, "b", "g", "{}"));
+  }
+
+  @Test
   void anIndexReusedForANewIdOpensANewCall() {
     // Some Ollama-compatible servers number every call of a parallel batch 0, telling them apart by id.
     Transcript t = Transcript.of(decode(
