@@ -33,7 +33,7 @@ class OpenAiChunkDecoderTest {
     decoder.endOfStream();
     List<StreamEvent> out = new ArrayList<>();
     StreamEvent e;
-    while ((e = decoder.poll()) != null) out.add(e);
+    while ((e = decoder.decoded().poll()) != null) out.add(e);
     return out;
   }
 
@@ -252,6 +252,6 @@ class OpenAiChunkDecoderTest {
 
     assertThat(events).containsExactly(new Started("c1", "m", "t", 5), TextDelta.content("x"),
         new Finished(FinishReason.STOP));
-    assertThat(decoder.sawEnd()).isTrue();
+    assertThat(decoder.decoded().sawEnd()).isTrue();
   }
 }
