@@ -1,16 +1,15 @@
 package dev.sluice.provider.anthropic;
 
-import static dev.sluice.provider.ProviderTestSupport.DEADLINE;
-import static dev.sluice.provider.ProviderTestSupport.KEY;
-import static dev.sluice.provider.ProviderTestSupport.assertCancelEndsTheBlockedNextAndTheConnection;
 import static dev.sluice.provider.anthropic.AnthropicTestSupport.hello;
 import static dev.sluice.provider.anthropic.AnthropicTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
+import static dev.sluice.testkit.ProviderTestSupport.assertCancelEndsTheBlockedNextAndTheConnection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.provider.EventStream;
-import dev.sluice.provider.ProviderTestSupport;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.ErrorType;
@@ -24,6 +23,7 @@ import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
 import dev.sluice.stream.ToolDefinition;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;

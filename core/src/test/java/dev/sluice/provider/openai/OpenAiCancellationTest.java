@@ -1,12 +1,12 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.ProviderTestSupport.CLIENT_LEFT;
-import static dev.sluice.provider.ProviderTestSupport.DEADLINE;
-import static dev.sluice.provider.ProviderTestSupport.assertCancelEndsTheBlockedNextAndTheConnection;
-import static dev.sluice.provider.ProviderTestSupport.assertPrompt;
-import static dev.sluice.provider.ProviderTestSupport.nextInBackground;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT_LEFT;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.assertCancelEndsTheBlockedNextAndTheConnection;
+import static dev.sluice.testkit.ProviderTestSupport.assertPrompt;
+import static dev.sluice.testkit.ProviderTestSupport.nextInBackground;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.provider.EventStream;

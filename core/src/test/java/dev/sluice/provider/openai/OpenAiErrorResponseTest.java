@@ -1,15 +1,15 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.ProviderTestSupport.KEY;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.provider.ProviderTestSupport;
 import dev.sluice.provider.UpstreamErrors;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
 import java.time.Duration;

@@ -4,7 +4,6 @@ import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.provider.ProviderTestSupport;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.StreamEvent;
@@ -12,6 +11,7 @@ import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
 import dev.sluice.testkit.Transcript.Call;

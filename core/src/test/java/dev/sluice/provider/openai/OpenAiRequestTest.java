@@ -1,11 +1,11 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.ProviderTestSupport.CLIENT;
-import static dev.sluice.provider.ProviderTestSupport.DEADLINE;
-import static dev.sluice.provider.ProviderTestSupport.KEY;
-import static dev.sluice.provider.ProviderTestSupport.upstreamConfig;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
+import static dev.sluice.testkit.ProviderTestSupport.upstreamConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

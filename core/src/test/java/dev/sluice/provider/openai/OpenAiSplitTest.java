@@ -1,6 +1,6 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.ProviderTestSupport.assertEverySplitDecodesAlike;
+import static dev.sluice.testkit.ProviderTestSupport.assertEverySplitDecodesAlike;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testkit.Script;

@@ -1,13 +1,12 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.ProviderTestSupport.CLIENT;
-import static dev.sluice.provider.ProviderTestSupport.DEADLINE;
-import static dev.sluice.provider.ProviderTestSupport.KEY;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.provider.ProviderTestSupport;
 import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.FinishReason;
@@ -16,6 +15,7 @@ import dev.sluice.stream.Started;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;

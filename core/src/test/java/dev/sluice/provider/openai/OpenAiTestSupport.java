@@ -1,11 +1,11 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.ProviderTestSupport.CLIENT;
-import static dev.sluice.provider.ProviderTestSupport.upstreamConfig;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT;
+import static dev.sluice.testkit.ProviderTestSupport.upstreamConfig;
 
-import dev.sluice.provider.ProviderTestSupport;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import java.util.List;
 
 /** The OpenAI provider as its tests build it (the rest is in {@link ProviderTestSupport}). */

@@ -1,7 +1,12 @@
-package dev.sluice.provider;
+package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.provider.EventStream;
+import dev.sluice.provider.Provider;
+import dev.sluice.provider.UpstreamConfig;
+import dev.sluice.provider.UpstreamDecoder;
+import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.sse.SseParser;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
@@ -11,10 +16,6 @@ import dev.sluice.stream.Message;
 import dev.sluice.stream.Role;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
-import dev.sluice.testkit.FakeUpstream;
-import dev.sluice.testkit.RecordedRequest;
-import dev.sluice.testkit.Script;
-import dev.sluice.testkit.Transcript;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -27,7 +28,9 @@ import java.util.function.Supplier;
 /**
  * What the tests of every HTTP provider share: one HTTP client, as in the gateway; the decoding of a
  * body cut anywhere; and the cancelling of a blocked read. Each wire format's tests add only their
- * provider and fixtures.
+ * provider and fixtures. It lives here rather than in the provider package because testkit already
+ * uses the provider's types: the other way round would be a package cycle (PackageLayoutTest reads
+ * the core test jar too).
  */
 public final class ProviderTestSupport {
 
