@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,36 +34,50 @@ class DisconnectWatchTest {
     assertThat(latch.await(BOUND_SECONDS, TimeUnit.SECONDS)).as(what).isTrue();
   }
 
-  @Test
-  void seesAClientThatClosesAfterTheBody() throws Exception {
-    var watching = new CountDownLatch(1);
-    var gone = new CountDownLatch(1);
-    try (var jetty = LoopbackJetty.start((request, response) -> {
+  /** An exchange that watches its client, then waits with nothing written for the watch to see it leave. */
+  private static final class Departure {
+    private final CountDownLatch watching = new CountDownLatch(1);
+    private final CountDownLatch gone = new CountDownLatch(1);
+
+    void exchange(Request request, Response response) throws Exception {
       watchAfterTheBody(request).onGone(gone::countDown);
       watching.countDown();
       gone.await(BOUND_SECONDS, TimeUnit.SECONDS);
-    })) {
-      RawConnection client = RawConnection.open(jetty.port()).post("/", "hello");
+    }
+
+    void awaitWatching() throws InterruptedException {
       await(watching, "the request was watched");
-      client.close();
-      await(gone, "the FIN was seen with nothing written yet");
+    }
+
+    void awaitGone(String how) throws InterruptedException {
+      await(gone, "the " + how + " was seen with nothing written yet");
+    }
+  }
+
+  /** How an HTTP/1.1 client leaves. */
+  @FunctionalInterface
+  private interface Leaving {
+    void leave(RawConnection client) throws IOException;
+  }
+
+  private static void assertSeesAnHttp1ClientLeave(Leaving leaving, String how) throws Exception {
+    var departure = new Departure();
+    try (var jetty = LoopbackJetty.start(departure::exchange)) {
+      RawConnection client = RawConnection.open(jetty.port()).post("/", "hello");
+      departure.awaitWatching();
+      leaving.leave(client);
+      departure.awaitGone(how);
     }
   }
 
   @Test
+  void seesAClientThatClosesAfterTheBody() throws Exception {
+    assertSeesAnHttp1ClientLeave(RawConnection::close, "FIN");
+  }
+
+  @Test
   void seesAClientThatResetsTheConnection() throws Exception {
-    var watching = new CountDownLatch(1);
-    var gone = new CountDownLatch(1);
-    try (var jetty = LoopbackJetty.start((request, response) -> {
-      watchAfterTheBody(request).onGone(gone::countDown);
-      watching.countDown();
-      gone.await(BOUND_SECONDS, TimeUnit.SECONDS);
-    })) {
-      RawConnection client = RawConnection.open(jetty.port()).post("/", "hello");
-      await(watching, "the request was watched");
-      client.reset();
-      await(gone, "the RST was seen with nothing written yet");
-    }
+    assertSeesAnHttp1ClientLeave(RawConnection::reset, "RST");
   }
 
   /** An idle connection is not a gone client: the stream may be waiting for a slow first token. */
@@ -116,22 +131,19 @@ class DisconnectWatchTest {
 
   @Test
   void seesAnH2cStreamReset() throws Exception {
-    var watching = new CountDownLatch(1);
-    var gone = new CountDownLatch(1);
+    var departure = new Departure();
     try (var jetty = LoopbackJetty.start((request, response) -> {
-      DisconnectWatch watch = watchAfterTheBody(request);
       if (Request.getPathInContext(request).equals("/other")) {
+        Content.Source.asString(request);
         new ClientChannel(response).event(null, null, "other");
-        return;
+      } else {
+        departure.exchange(request, response);
       }
-      watch.onGone(gone::countDown);
-      watching.countDown();
-      gone.await(BOUND_SECONDS, TimeUnit.SECONDS);
     }); var client = H2cConnection.open(jetty.port())) {
       H2cConnection.Reply reply = client.post("/", "hello");
-      await(watching, "the stream was watched");
+      departure.awaitWatching();
       client.reset(reply.stream());
-      await(gone, "the reset was seen with nothing written yet");
+      departure.awaitGone("stream reset");
       assertThat(client.post("/other", "hello").body().get(BOUND_SECONDS, TimeUnit.SECONDS))
           .as("the connection's other streams go on").isEqualTo("data: other\n\n");
     }
@@ -139,17 +151,12 @@ class DisconnectWatchTest {
 
   @Test
   void seesAnH2cConnectionDrop() throws Exception {
-    var watching = new CountDownLatch(1);
-    var gone = new CountDownLatch(1);
-    try (var jetty = LoopbackJetty.start((request, response) -> {
-      watchAfterTheBody(request).onGone(gone::countDown);
-      watching.countDown();
-      gone.await(BOUND_SECONDS, TimeUnit.SECONDS);
-    }); var client = H2cConnection.open(jetty.port())) {
+    var departure = new Departure();
+    try (var jetty = LoopbackJetty.start(departure::exchange); var client = H2cConnection.open(jetty.port())) {
       client.post("/", "hello");
-      await(watching, "the stream was watched");
+      departure.awaitWatching();
       client.drop();
-      await(gone, "the dropped connection was seen with nothing written yet");
+      departure.awaitGone("dropped connection");
     }
   }
 

@@ -97,13 +97,10 @@ class ResumableStreamTest {
     Duration grace = Duration.ofMillis(50);
     ResumableStream stream = stream(grace, NOWHERE_ELSE);
     ReplayLog.Cursor before = stream.attach(-1);
-    HeldTimers held = HeldTimers.hold(timers);
-    try {
+    HeldTimers.whileHeld(timers, () -> {
       stream.detach(before);
       stream.attach(-1);
-    } finally {
-      held.release();
-    }
+    });
     HeldTimers.awaitDue(timers, grace.toNanos());
     assertThat(source.cancelled).as("the grace timer ran and found a follower").isNotDone();
     assertThat(stream.running()).isTrue();
@@ -115,17 +112,14 @@ class ResumableStreamTest {
     Duration grace = Duration.ofMillis(50);
     ResumableStream stream = stream(grace, NOWHERE_ELSE);
     ReplayLog.Cursor first = stream.attach(-1);
-    Future<Boolean> cancelledAfterTheFirstGracePeriod;
-    HeldTimers held = HeldTimers.hold(timers);
-    try {
+    Future<Boolean> cancelledAfterTheFirstGracePeriod = HeldTimers.whileHeld(timers, () -> {
       stream.detach(first);
       // Runs on the timer thread after the first grace timer and before the second, which the
       // next follower's leaving starts.
-      cancelledAfterTheFirstGracePeriod = timers.schedule(source.cancelled::isDone, grace.toNanos(), TimeUnit.NANOSECONDS);
+      Future<Boolean> probe = timers.schedule(source.cancelled::isDone, grace.toNanos(), TimeUnit.NANOSECONDS);
       stream.detach(stream.attach(-1));
-    } finally {
-      held.release();
-    }
+      return probe;
+    });
     assertThat(cancelledAfterTheFirstGracePeriod.get(5, TimeUnit.SECONDS)).as("cancelled by a stale grace timer").isFalse();
     assertThat(source.cancelled.get(5, TimeUnit.SECONDS).clientGone()).isTrue();
   }
@@ -200,14 +194,11 @@ class ResumableStreamTest {
     Duration grace = Duration.ofMillis(50);
     ResumableStream stream = stream(grace, NOWHERE_ELSE);
     ReplayLog.Cursor cursor = stream.attach(-1);
-    HeldTimers held = HeldTimers.hold(timers);
-    try {
+    HeldTimers.whileHeld(timers, () -> {
       stream.detach(cursor);
       for (long seq = 0; seq < 8; seq++) log(stream, seq, BIG); // nobody follows: the oldest go
       assertThatThrownBy(() -> stream.attach(0)).isInstanceOf(ReplayLog.Gone.class);
-    } finally {
-      held.release();
-    }
+    });
     assertThat(source.cancelled.get(5, TimeUnit.SECONDS).clientGone()).isTrue();
   }
 

@@ -46,13 +46,10 @@ class StreamRegistryTest {
   void keepsAnEndedStreamForTheRetentionWindowThenForgetsIt() throws Exception {
     StreamRegistry registry = registry(null);
     ResumableStream stream = add(registry, "st_0000000000000001", new CancelRecordingSource());
-    HeldTimers held = HeldTimers.hold(registry.timers());
-    try {
+    HeldTimers.whileHeld(registry.timers(), () -> {
       stream.finished(ENDED);
       assertThat(registry.get(stream.id())).as("ended, still resumable").isSameAs(stream);
-    } finally {
-      held.release();
-    }
+    });
     HeldTimers.awaitDue(registry.timers(), RETENTION.toNanos());
     assertThat(registry.get(stream.id())).as("forgotten after the retention window").isNull();
   }
