@@ -35,10 +35,14 @@ class StreamRegistryTest {
     return registry;
   }
 
+  /** The owner of the streams these tests add, and another caller. */
+  private static final StreamAccess OWNER = StreamAccess.ofKey("key_owner");
+  private static final StreamAccess OTHER = StreamAccess.ofKey("key_other");
+
   private static ResumableStream add(StreamRegistry registry, String id, CancelRecordingSource source) {
     var stream = new ResumableStream(id, new ReplayLog(registry.settings().logBytes()), source,
         registry.settings().grace(), registry.timers(), () -> registry.followedElsewhere(id));
-    registry.add(stream);
+    registry.add(stream, OWNER.owner());
     return stream;
   }
 
@@ -48,10 +52,10 @@ class StreamRegistryTest {
     ResumableStream stream = add(registry, "st_0000000000000001", new CancelRecordingSource());
     HeldTimers.whileHeld(registry.timers(), () -> {
       stream.finished(ENDED);
-      assertThat(registry.get(stream.id())).as("ended, still resumable").isSameAs(stream);
+      assertThat(registry.get(stream.id(), OWNER)).as("ended, still resumable").isSameAs(stream);
     });
     HeldTimers.awaitDue(registry.timers(), RETENTION.toNanos());
-    assertThat(registry.get(stream.id())).as("forgotten after the retention window").isNull();
+    assertThat(registry.get(stream.id(), OWNER)).as("forgotten after the retention window").isNull();
   }
 
   @Test
@@ -59,13 +63,25 @@ class StreamRegistryTest {
     StreamRegistry registry = registry(null);
     var source = new CancelRecordingSource();
     ResumableStream stream = add(registry, "st_0000000000000001", source);
-    assertThat(registry.abort("st_0000000000000002")).as("an unknown stream, on a single instance").isFalse();
-    assertThat(registry.abort(stream.id())).isTrue();
+    assertThat(registry.abort("st_0000000000000002", OWNER)).as("an unknown stream, on a single instance").isFalse();
+    assertThat(registry.abort(stream.id(), OWNER)).isTrue();
     GatewayError reason = source.cancelled.getNow(null);
     assertThat(reason.type()).isEqualTo(ErrorType.CANCELLED);
     assertThat(reason.clientGone()).as("aborted, not disconnected").isFalse();
     stream.finished(ENDED);
-    assertThat(registry.abort(stream.id())).as("an ended stream").isFalse();
+    assertThat(registry.abort(stream.id(), OWNER)).as("an ended stream").isFalse();
+  }
+
+  @Test
+  void anotherCallerFindsNothingToReplayOrAbortButTheAdminDoes() throws Exception {
+    StreamRegistry registry = registry(null);
+    var source = new CancelRecordingSource();
+    ResumableStream stream = add(registry, "st_0000000000000001", source);
+    assertThat(registry.get(stream.id(), OTHER)).isNull();
+    assertThat(registry.abort(stream.id(), OTHER)).isFalse();
+    assertThat(source.cancelled).isNotDone();
+    assertThat(registry.get(stream.id(), StreamAccess.ADMIN)).isSameAs(stream);
+    assertThat(registry.abort(stream.id(), StreamAccess.ADMIN)).isTrue();
   }
 
   @Test
@@ -74,8 +90,8 @@ class StreamRegistryTest {
     StreamRegistry registry = registry(shared);
     ResumableStream ended = add(registry, "st_0000000000000001", new CancelRecordingSource());
     ended.finished(ENDED);
-    assertThat(registry.abort(ended.id())).as("known here and ended: nothing runs anywhere").isFalse();
-    assertThat(registry.abort("st_0000000000000002")).isTrue();
+    assertThat(registry.abort(ended.id(), OWNER)).as("known here and ended: nothing runs anywhere").isFalse();
+    assertThat(registry.abort("st_0000000000000002", OWNER)).isTrue();
     assertThat(shared.cancelsAsked).containsExactly("st_0000000000000002");
   }
 
@@ -94,13 +110,13 @@ class StreamRegistryTest {
   @Test
   void followsOtherInstancesOnlyWhenShared() throws Exception {
     StreamRegistry single = registry(null);
-    assertThat(single.mirror("st_0000000000000001")).isNull();
+    assertThat(single.mirror("st_0000000000000001", OWNER.owner())).isNull();
     assertThat(single.followedElsewhere("st_0000000000000001")).isFalse();
-    assertThat(single.followElsewhere("st_0000000000000001", -1)).isNull();
+    assertThat(single.followElsewhere("st_0000000000000001", -1, OWNER)).isNull();
     var shared = new FakeSharedStreams();
     shared.followed = true;
     StreamRegistry many = registry(shared);
-    assertThat(many.mirror("st_0000000000000001")).isSameAs(FakeSharedStreams.MIRROR);
+    assertThat(many.mirror("st_0000000000000001", OWNER.owner())).isSameAs(FakeSharedStreams.MIRROR);
     assertThat(many.followedElsewhere("st_0000000000000001")).isTrue();
   }
 
@@ -123,7 +139,7 @@ class StreamRegistryTest {
     ResumableStream stream = add(registry, "st_0000000000000001", new CancelRecordingSource());
     registry.close();
     stream.finished(ENDED);
-    assertThat(registry.get(stream.id())).as("no timer is left to forget it later").isNull();
+    assertThat(registry.get(stream.id(), OWNER)).as("no timer is left to forget it later").isNull();
   }
 
   /** Another instance's side, as far as the registry reaches it. */
@@ -141,7 +157,7 @@ class StreamRegistryTest {
     Consumer<String> onCancel;
 
     @Override
-    public Mirror mirror(String streamId) {
+    public Mirror mirror(String streamId, String owner) {
       return MIRROR;
     }
 
@@ -151,12 +167,12 @@ class StreamRegistryTest {
     }
 
     @Override
-    public Follower follow(String streamId, long afterSeq) {
+    public Follower follow(String streamId, long afterSeq, StreamAccess access) {
       return null;
     }
 
     @Override
-    public boolean cancel(String streamId) {
+    public boolean cancel(String streamId, StreamAccess access) {
       cancelsAsked.add(streamId);
       return true;
     }
