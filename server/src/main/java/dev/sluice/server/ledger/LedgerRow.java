@@ -3,7 +3,7 @@ package dev.sluice.server.ledger;
 import dev.sluice.stream.Usage;
 
 /**
- * One request as the ledger keeps it (CONTRACT.md "Usage ledger").
+ * One request as the ledger keeps it (docs/contract.md "Usage ledger").
  *
  * @param keyId the virtual key's id, or null when the gateway runs open or the key was not known
  * @param provider the provider that answered (or was asked), or null when rejected before routing
