@@ -258,7 +258,10 @@ public final class ConfigLoader {
     }
   }
 
-  /** {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY} and {@code SLUICE_REQUIRE_AUTH} over the file's settings. */
+  /**
+   * {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY}, {@code SLUICE_LEDGER_JOURNAL*} and {@code SLUICE_REQUIRE_AUTH}
+   * over the file's settings.
+   */
   private static Accounting accounting(Accounting a, Map<String, String> env) {
     String url = blankToNull(env.get("SLUICE_DB_URL"));
     if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
@@ -268,6 +271,16 @@ public final class ConfigLoader {
         blankToNull(env.get("SLUICE_DB_PASSWORD")));
     String admin = blankToNull(env.get("SLUICE_ADMIN_KEY"));
     if (admin != null) a = a.withAdminKey(admin);
+    String journal = blankToNull(env.get("SLUICE_LEDGER_JOURNAL"));
+    String journalBytes = blankToNull(env.get("SLUICE_LEDGER_JOURNAL_MAX_BYTES"));
+    if (journal != null) a = a.withJournal(new LedgerJournal(Path.of(journal.trim()), a.journal().maxBytes()));
+    if (journalBytes != null) {
+      try {
+        a = a.withJournal(new LedgerJournal(a.journal().path(), Long.parseLong(journalBytes.trim())));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("SLUICE_LEDGER_JOURNAL_MAX_BYTES: expected a positive number of bytes");
+      }
+    }
     String require = blankToNull(env.get("SLUICE_REQUIRE_AUTH"));
     if (require != null) {
       a = a.withRequireAuth(switch (require.trim().toLowerCase(java.util.Locale.ROOT)) {
