@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.server.config.LedgerJournal;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.DriverManager;
@@ -21,6 +23,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ledger under faults, on a real PostgreSQL server, through a running gateway: the database
@@ -146,6 +149,35 @@ class LedgerFaultTest {
           .hasSize(20).allSatisfy(m -> assertThat(m).hasSize(256).endsWith("\u2026"));
       assertThat(rows).extracting(r -> (String) r.get("model")).filteredOn(m -> m.startsWith("nobody/nul"))
           .hasSize(10).allSatisfy(m -> assertThat(m).startsWith("nobody/nul\uFFFD"));
+    }
+  }
+
+  @Test
+  void aRowTheDatabaseRefusesForItselfCostsOnlyItselfAndIsSetAside(@TempDir Path dir) throws Exception {
+    String url = cluster.newDatabase();
+    Path journal = dir.resolve("ledger.journal");
+    try (TestGateway gateway = TestGateway.start(b -> b.accounting(b.build().accounting()
+        .withDb(url, PgCluster.USER, null).withJournal(new LedgerJournal(journal, 1 << 20))));
+        var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      // A rule of the database's own that the gateway does not know: it refuses one model's rows.
+      try (var c = DriverManager.getConnection(url, PgCluster.USER, ""); var st = c.createStatement()) {
+        st.execute("ALTER TABLE usage_ledger ADD CONSTRAINT no_poison CHECK (model <> 'nobody/poison')");
+      }
+      var answers = new ArrayList<Future<HttpResponse<String>>>();
+      for (int i = 0; i < 30; i++) {
+        String model = i % 6 == 0 ? "nobody/poison" : "sim/echo";
+        answers.add(pool.submit(() -> gateway.postJson("/v1/chat/completions", chat(model))));
+      }
+      var good = new ArrayList<String>();
+      var poisoned = new ArrayList<String>();
+      for (var answer : answers) {
+        HttpResponse<String> r = answer.get();
+        (r.statusCode() == 200 ? good : poisoned).add(r.headers().firstValue("x-request-id").orElseThrow());
+      }
+      assertThat(poisoned).hasSize(5);
+      assertThat(LedgerRows.all(gateway.ledger())).extracting(r -> (String) r.get("request_id"))
+          .containsExactlyInAnyOrderElementsOf(good);
+      assertThat(Files.readString(dir.resolve("ledger.journal.refused"))).contains(poisoned);
     }
   }
 
