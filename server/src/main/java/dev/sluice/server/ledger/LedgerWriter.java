@@ -14,7 +14,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *       committed, and a row refused for itself is set aside, fsynced, in {@code <journal>.refused}
  *       with its error logged;
  *   <li>while the database cannot take rows (down, unreachable, locked), they go to the local
- *       {@link Journal}, fsynced, and their requests end normally. A probe asks every
+ *       {@link Journal}, fsynced, and their requests end normally. A {@link RecoveryProbe} asks every
  *       {@code retryEvery} whether the table takes writes again; then the writer replays the journal
  *       in order, exactly once (the request id is the key), and rows that arrive meanwhile join the
  *       journal behind it. A journal left by an earlier process is replayed the same way at start;
@@ -76,11 +75,9 @@ public final class LedgerWriter implements AutoCloseable {
   /** Told how long each durable row took, queue wait included (the metrics' ledger write latency). */
   private final Consumer<Duration> written;
   private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE);
-  /** Released when the database could not take rows: the probe starts asking. */
-  private final Semaphore probeWanted = new Semaphore(0);
+  private final RecoveryProbe probe;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread writer;
-  private final Thread probe;
   private volatile boolean databaseTakesRows = true;
   private volatile boolean journalFull;
   /** Writer thread only: the rows being written now, which a failure must not lose. */
@@ -100,8 +97,11 @@ public final class LedgerWriter implements AutoCloseable {
       log.warn("ledger: {} row(s) in the journal {} from before; replaying them into the database", journal.rows(),
           journal.path());
     }
+    this.probe = new RecoveryProbe(table::takesWrites, timing.retryEvery(), () -> {
+      databaseTakesRows = true;
+      queue.offer(WAKE);
+    });
     this.writer = Thread.ofPlatform().name("sluice-ledger").daemon().start(this::supervise);
-    this.probe = Thread.ofVirtual().name("sluice-ledger-probe").start(this::probe);
   }
 
   /**
@@ -183,7 +183,7 @@ public final class LedgerWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    probe.interrupt();
+    probe.close();
     if (writer.isAlive()) {
       log.warn("ledger: the writer did not finish within {} ms of the stop; its journal is left open",
           timing.waitForDurable().toMillis());
@@ -346,7 +346,7 @@ public final class LedgerWriter implements AutoCloseable {
           journal.path());
     }
     databaseTakesRows = false;
-    probeWanted.release();
+    probe.watch();
   }
 
   /** After a failure: the rows in hand that are not durable yet go to the journal. */
@@ -367,21 +367,6 @@ public final class LedgerWriter implements AutoCloseable {
       Thread.sleep(timing.retryEvery());
     } catch (InterruptedException e) {
       // Only close() stops the writer.
-    }
-  }
-
-  /** The probe: while the database cannot take rows, asks every {@code retryEvery}; then wakes the writer. */
-  private void probe() {
-    try {
-      while (!closed.get()) {
-        probeWanted.acquire();
-        while (!table.takesWrites()) Thread.sleep(timing.retryEvery());
-        probeWanted.drainPermits();
-        databaseTakesRows = true;
-        queue.offer(WAKE);
-      }
-    } catch (InterruptedException e) {
-      // close() stops the probe.
     }
   }
 
