@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.server.config.LedgerJournal;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The ledger under faults, on a real PostgreSQL server, through a running gateway: the database
  * stopped and started again under traffic, rows it would refuse among good ones, its table gone for
- * a while. Whatever happens, every request keeps exactly one row.
+ * a while. Whatever happens, every request keeps exactly one row; and a row that cannot be kept
+ * anywhere (the database away, the journal full) never lets its stream end cleanly.
  *
  * <p>Clients present the admin key, which the gateway knows without reading its database, so that
  * requests keep being served while the database is away (a virtual key would need it).

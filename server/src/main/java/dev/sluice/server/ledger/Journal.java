@@ -66,8 +66,7 @@ final class Journal implements AutoCloseable {
         lock = null;
       }
       if (lock == null) {
-        throw new IOException("the ledger journal " + path + " is in use by another gateway;"
-            + " give each its own (SLUICE_LEDGER_JOURNAL)");
+        throw new IOException("it is in use by another gateway (each needs its own)");
       }
       if (created) syncFolder(folder);
       var journal = new Journal(path, maxBytes, file, lock);

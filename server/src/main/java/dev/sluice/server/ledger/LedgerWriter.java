@@ -111,7 +111,12 @@ public final class LedgerWriter implements AutoCloseable {
    */
   public static LedgerWriter start(Database db, LedgerJournal settings, Consumer<Duration> written) throws IOException {
     Path path = settings.path() != null ? settings.path() : db.folder().resolve("ledger.journal");
-    Journal journal = Journal.open(path, settings.maxBytes());
+    Journal journal;
+    try {
+      journal = Journal.open(path, settings.maxBytes());
+    } catch (IOException e) {
+      throw new IOException("cannot open the ledger journal " + path + " (SLUICE_LEDGER_JOURNAL): " + e.getMessage(), e);
+    }
     return new LedgerWriter(db.writerDataSource(), journal, path.resolveSibling(path.getFileName() + ".refused"),
         Timing.DEFAULT, written);
   }
