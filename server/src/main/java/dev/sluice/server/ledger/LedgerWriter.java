@@ -280,6 +280,12 @@ public final class LedgerWriter implements AutoCloseable {
       }
       return;
     }
+    // Full before anyone hears of a refusal, so that readiness already says so when they do.
+    if (taken < batch.size() && !journalFull) {
+      journalFull = true;
+      log.error("ledger: the journal {} is full ({} bytes); until the database takes rows again, new rows are refused"
+          + " and their requests end with an error", journal.path(), journal.maxBytes());
+    }
     for (int i = 0; i < batch.size(); i++) {
       if (i < taken) {
         batch.get(i).done().complete(Durability.JOURNALED);
@@ -287,11 +293,6 @@ public final class LedgerWriter implements AutoCloseable {
         batch.get(i).done().completeExceptionally(new RowNotDurableException("the database cannot take it and the"
             + " journal " + journal.path() + " is full (" + journal.maxBytes() + " bytes)"));
       }
-    }
-    if (taken < batch.size() && !journalFull) {
-      journalFull = true;
-      log.error("ledger: the journal {} is full ({} bytes); until the database takes rows again, new rows are refused"
-          + " and their requests end with an error", journal.path(), journal.maxBytes());
     }
   }
 
@@ -312,12 +313,13 @@ public final class LedgerWriter implements AutoCloseable {
         // Rows waiting to end their requests go first (into the journal, behind these); then on.
         if (!queue.isEmpty()) return;
       }
+      // Not full any more before it is seen empty, so that readiness never says "full" of an empty journal.
+      journalFull = false;
       journal.clear();
     } catch (IOException e) {
       throw new UncheckedIOException("reading the journal " + journal.path(), e);
     }
     replayedTo = 0;
-    journalFull = false;
     log.info("ledger: the database takes rows again; the journal is replayed ({} row(s)) and empty", rows);
   }
 
