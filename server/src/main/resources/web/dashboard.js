@@ -1,4 +1,4 @@
-// dashboard.js: the usage dashboard at /dashboard. Reads GET /v1/usage (CONTRACT.md "Usage
+// dashboard.js: the usage dashboard at /dashboard. Reads GET /v1/usage (docs/contract.md "Usage
 // ledger") and GET /metrics (Prometheus text), draws with uPlot (its WebJar, loaded by the page as
 // the global uPlot). Each panel says plainly why it is empty: no data yet, an endpoint this gateway
 // does not have (404), or a key it needs (401/403). Every panel carries data-state="chart" or

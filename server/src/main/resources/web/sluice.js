@@ -9,8 +9,8 @@
 //
 // onEvent gets { type, id, data } where type is "start" ({stream, model}), "content", "reasoning",
 // "toolCall", "done" (usage, costUsd, timing) or "error" ({error: {message, type, retryable}}), as
-// CONTRACT.md "Browser events" defines them, plus "reconnecting" ({attempt, lastEventId}) when the
-// connection broke and the client resumes it. Resume sends the same request with
+// docs/contract.md "Browser streams" defines them, plus "reconnecting" ({attempt, lastEventId}) when
+// the connection broke and the client resumes it. Resume sends the same request with
 // `Last-Event-ID: <streamId>:<seq>`: the gateway replays what was missed and continues the same
 // generation; events already seen are skipped, so no text is duplicated. A server that answers a
 // resume with a different stream (it cannot resume) has that stream deleted at once and the call

@@ -13,6 +13,7 @@ import dev.sluice.server.guard.SharedBudgets;
 import dev.sluice.server.guard.SharedLimits;
 import dev.sluice.server.http.ExchangeHandler;
 import dev.sluice.server.http.Gateway;
+import dev.sluice.server.http.SiteCheck;
 import dev.sluice.server.ledger.Accountant;
 import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
@@ -159,7 +160,8 @@ public final class SluiceServer implements AutoCloseable {
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);
-    server.setHandler(new ExchangeHandler(gateway, new Routes(gateway)));
+    var sites = new SiteCheck(config.host(), config.edge().allowedOrigins(), config.edge().allowedHosts());
+    server.setHandler(new ExchangeHandler(gateway, new Routes(gateway, sites)));
     // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
     // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
     // keep-alive connections, then throw a TimeoutException from stop().

@@ -5,6 +5,7 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
+import dev.sluice.server.guard.Caller;
 import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.QueryParameters;
@@ -16,6 +17,8 @@ import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.ResumableStream;
 import dev.sluice.server.resume.ResumePoint;
+import dev.sluice.server.resume.StreamAccess;
+import dev.sluice.server.resume.StreamIds;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.stream.ChatRequest;
@@ -28,9 +31,7 @@ import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,12 @@ public final class BrowserEndpoint {
 
   /** A new stream, or the resume of one when the request names a last event id. */
   public Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
-    Map<String, String> query = QueryParameters.of(exchange.request());
+    Map<String, String> query;
+    try {
+      query = QueryParameters.of(exchange.request());
+    } catch (GatewayException e) {
+      return ApiEndpoint.reject(gateway, exchange, null, e.error(), responder(eventSource));
+    }
     String lastEventId = lastEventId(exchange, query);
     if (lastEventId != null) {
       // A resume, not a new stream: a bad resume point is a real 400 even to EventSource, which
@@ -88,10 +94,11 @@ public final class BrowserEndpoint {
     } catch (GatewayException e) {
       return ApiEndpoint.reject(gateway, exchange, request, e.error(), responder(eventSource));
     }
-    String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    String streamId = StreamIds.next();
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
-    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId));
+    StreamAccess owner = access(exchange.account().caller());
+    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId, owner.owner()));
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
@@ -107,7 +114,7 @@ public final class BrowserEndpoint {
       if (event instanceof Finished || event instanceof Failed) stream.ending();
       browser.encode(event, sink);
     };
-    streams.add(stream);
+    streams.add(stream, owner.owner());
     ReplayLog.Cursor cursor = attachFromStart(stream);
     // The generator carries the request's trace context, so its upstream attempts nest under the request.
     Thread.ofVirtual().name("sluice-generate-" + streamId)
@@ -119,9 +126,9 @@ public final class BrowserEndpoint {
 
   /** {@code GET /api/streams/{id}}: replays from {@code Last-Event-ID}, {@code ?lastEventId=}, {@code ?after=}, or the start. */
   public void resume(Exchange exchange, String streamId) throws IOException {
-    Map<String, String> query = QueryParameters.of(exchange.request());
     ResumePoint point;
     try {
+      Map<String, String> query = QueryParameters.of(exchange.request());
       String lastEventId = lastEventId(exchange, query);
       if (lastEventId != null) {
         point = ResumePoint.parse(lastEventId);
@@ -143,7 +150,7 @@ public final class BrowserEndpoint {
   public void abort(Exchange exchange, String streamId) throws IOException {
     boolean found;
     try {
-      found = gateway.streams().abort(streamId);
+      found = gateway.streams().abort(streamId, access(exchange.account().caller()));
     } catch (GatewayException e) {
       respondJson(exchange.channel(), e.error());
       return;
@@ -158,7 +165,9 @@ public final class BrowserEndpoint {
   /** Follows a known stream from a resume point: 404 if the stream is unknown here or expired. */
   private void follow(Exchange exchange, ResumePoint point, boolean eventSource) throws IOException {
     exchange.watch().watchReads();
-    ResumableStream stream = gateway.streams().get(point.streamId());
+    // A stream another caller owns is, to this one, no stream at all (404).
+    StreamAccess access = access(exchange.account().caller());
+    ResumableStream stream = gateway.streams().get(point.streamId(), access);
     Follower follower;
     Runnable detach;
     try {
@@ -167,7 +176,7 @@ public final class BrowserEndpoint {
         follower = cursor;
         detach = () -> stream.detach(cursor);
       } else {
-        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq());
+        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq(), access);
         detach = follower == null ? null : follower::close;
       }
     } catch (ReplayLog.Gone gone) {
@@ -184,6 +193,15 @@ public final class BrowserEndpoint {
       return;
     }
     deliver(exchange, point.streamId(), follower, detach, eventSource);
+  }
+
+  /** What {@code caller} may reach of the browser streams: the ones it started (the admin key: all). */
+  private static StreamAccess access(Caller caller) {
+    return switch (caller) {
+      case Caller.Key(var key) -> StreamAccess.ofKey(key.id());
+      case Caller.Admin() -> StreamAccess.ADMIN;
+      case Caller.Open() -> StreamAccess.ANYONE;
+    };
   }
 
   private static ReplayLog.Cursor attachFromStart(ResumableStream stream) {
@@ -215,8 +233,14 @@ public final class BrowserEndpoint {
     } catch (IOException | RuntimeException e) {
       log.debug("stream {}: could not log its end: {}", stream.id(), e.toString());
     } finally {
-      replay.end(null);
-      stream.finished(result);
+      try {
+        replay.end(null);
+      } catch (RuntimeException e) {
+        // The log's mirror failed (Redis): the stream still ends here, or its request would wait forever.
+        log.warn("stream {}: could not end its replay log: {}", stream.id(), e.toString());
+      } finally {
+        stream.finished(result);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import dev.sluice.server.http.QueryParameters;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
 import dev.sluice.usage.Cost;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -19,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/usage?from=&to=&group_by=}: the ledger's aggregates in CONTRACT.md's shape, costs as
- * exact decimal strings. {@code from} and {@code to} are UTC dates, {@code to} inclusive; without
- * them the range is the current month to date. {@code group_by} defaults to {@code model}.
+ * {@code GET /v1/usage?from=&to=&group_by=}: the ledger's aggregates in the shape docs/contract.md
+ * gives, costs as exact decimal strings. {@code from} and {@code to} are UTC dates, {@code to}
+ * inclusive; without them the range is the current month to date. {@code group_by} defaults to
+ * {@code model}.
  */
 public final class UsageEndpoint {
   private static final Logger log = LoggerFactory.getLogger(UsageEndpoint.class);
@@ -35,7 +37,13 @@ public final class UsageEndpoint {
    * @param keyId only this key's rows (a virtual key sees its own), or null for all
    */
   public void handle(Exchange exchange, String keyId) throws IOException {
-    Map<String, String> params = QueryParameters.of(exchange.request());
+    Map<String, String> params;
+    try {
+      params = QueryParameters.of(exchange.request());
+    } catch (GatewayException e) {
+      respond(exchange, e.error());
+      return;
+    }
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate to;
     LocalDate from;

@@ -3,7 +3,7 @@ package dev.sluice.server.ledger;
 import dev.sluice.stream.Usage;
 
 /**
- * One request as the ledger keeps it (CONTRACT.md "Usage ledger"). Its text is storable as built:
+ * One request as the ledger keeps it (docs/contract.md "Usage ledger"). Its text is storable as built:
  * each string is cleaned and cut to its column's width ({@link StorableText}), so a caller's
  * 300-character or NUL-bearing model name costs only its own tail, never the row or its neighbours.
  *

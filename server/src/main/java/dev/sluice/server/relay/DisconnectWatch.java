@@ -18,10 +18,11 @@ import org.eclipse.jetty.util.Callback;
  * <p>On HTTP/1.1 Jetty stops reading the connection once the request body is consumed, so neither
  * a FIN nor an RST would be seen before the next write. {@link #watchReads()} asks Jetty's own
  * selector to read for us ({@link EndPoint#tryFillInterested}) once the body is read: a fill of -1
- * or an I/O error means the client left (measured at about 0.4 ms on loopback in the project's
- * notes/disconnect-detection.md). On HTTP/2 Jetty always reads, and the request's failure listener,
- * registered the moment the exchange starts, fires for a connection close or a stream reset. A
- * failed write and the idle timeout stay as backstops for a client that vanishes without a FIN or RST.
+ * or an I/O error means the client left (measured at about 0.4 ms on loopback, see
+ * docs/reference/disconnect-detection.md). On HTTP/2 Jetty always reads, and the request's failure
+ * listener, registered the moment the exchange starts, fires for a connection close or a stream
+ * reset. A failed write and the idle timeout stay as backstops for a client that vanishes without a
+ * FIN or RST.
  *
  * <p>The watch starts before the stream it protects exists: {@link #onGone} may be called later,
  * and runs at once if the client already left, so no disconnect falls into the gap between reading
