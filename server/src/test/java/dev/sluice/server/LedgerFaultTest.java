@@ -134,7 +134,8 @@ class LedgerFaultTest {
       var ids = new ArrayList<String>();
       for (var answer : answers) {
         HttpResponse<String> r = answer.get();
-        assertThat(r.statusCode()).isIn(200, 404);
+        // Refused where the dialect decodes the request (at most 256 characters, no control characters).
+        assertThat(r.statusCode()).isIn(200, 400);
         ids.add(r.headers().firstValue("x-request-id").orElseThrow());
       }
       // Each request's row is durable before its answer ends: no waiting.
@@ -142,14 +143,9 @@ class LedgerFaultTest {
       assertThat(rows).extracting(r -> (String) r.get("request_id")).containsExactlyInAnyOrderElementsOf(ids);
       Map<Object, Long> byStatus = rows.stream().collect(Collectors.groupingBy(r -> r.get("status"), Collectors.counting()));
       assertThat(byStatus).containsEntry("completed", 20L).containsEntry("rejected", 30L);
-      assertThat(rows).extracting(r -> (String) r.get("model")).allSatisfy(m -> {
-        assertThat(m.length()).isLessThanOrEqualTo(256);
-        assertThat(m).doesNotContain("\u0000");
-      });
-      assertThat(rows).extracting(r -> (String) r.get("model")).filteredOn(m -> m.startsWith("nobody/x"))
-          .hasSize(20).allSatisfy(m -> assertThat(m).hasSize(256).endsWith("\u2026"));
-      assertThat(rows).extracting(r -> (String) r.get("model")).filteredOn(m -> m.startsWith("nobody/nul"))
-          .hasSize(10).allSatisfy(m -> assertThat(m).startsWith("nobody/nul\uFFFD"));
+      // The refused names never became a column value; the ledger's own cleaning (LedgerRowTest) is
+      // the second line, for whatever else a caller names.
+      assertThat(rows).filteredOn(r -> "rejected".equals(r.get("status"))).extracting(r -> r.get("model")).containsOnlyNulls();
     }
   }
 
