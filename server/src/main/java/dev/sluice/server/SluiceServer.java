@@ -1,7 +1,6 @@
 package dev.sluice.server;
 
 import dev.sluice.policy.Resilience;
-import dev.sluice.provider.EventStream;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
@@ -130,9 +129,10 @@ public final class SluiceServer implements AutoCloseable {
     server.addConnector(connector);
     TokenCounter.warmUp();
     Database db = Database.open(config.accounting());
-    var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
+    var resilience = new Resilience(config.retry(), config.circuitBreaker());
     telemetry.watch(resilience.breakers());
     var lifecycle = new Lifecycle();
+    telemetry.streamsOpen(lifecycle.openStreams()::count);
     var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
     var streams = new StreamRegistry(config.resume(), shared.streams());
@@ -250,12 +250,11 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   private void drain() throws InterruptedException {
-    if (telemetry.awaitNoRequests(drainTimeout)) return;
-    List<EventStream> left = telemetry.openStreams();
+    if (lifecycle.requestsInFlight().awaitNone(drainTimeout)) return;
     log.warn("stopping: {} stream(s) still open after the drain timeout of {} ms; ending them with an error",
-        left.size(), drainTimeout.toMillis());
-    for (EventStream stream : left) stream.cancel(Lifecycle.SHUTTING_DOWN);
-    if (!telemetry.awaitNoRequests(CANCEL_GRACE)) {
+        lifecycle.openStreams().count(), drainTimeout.toMillis());
+    lifecycle.openStreams().cancelAll(Lifecycle.SHUTTING_DOWN);
+    if (!lifecycle.requestsInFlight().awaitNone(CANCEL_GRACE)) {
       log.warn("stopping: requests still running {} ms after the streams' cancel (clients not reading?); closing them",
           CANCEL_GRACE.toMillis());
     }

@@ -27,9 +27,7 @@ import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
-import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
-import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -90,7 +88,7 @@ public final class BrowserEndpoint {
       }
       exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), request));
       exchange.watch().watchReads();
-      call = gateway.upstreams().open(request);
+      call = gateway.upstreams().open(request, exchange.telemetry().attempts());
     } catch (GatewayException e) {
       return ApiEndpoint.reject(gateway, exchange, request, e.error(), responder(eventSource));
     }
@@ -99,13 +97,12 @@ public final class BrowserEndpoint {
     StreamRegistry streams = gateway.streams();
     StreamAccess owner = access(exchange.account().caller());
     var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId, owner.owner()));
-    EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
+    EventStream source = call.source();
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
-    String model = request.model();
     // The row is committed before the terminal event enters the log, so before any reader can send it.
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
-        .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, model));
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat(),
+        RelayListeners.of(gateway, exchange, request.model(), true));
     // Priced by the model that answered, which may be a fallback; sim answers cost nothing.
     var browser = new BrowserStreamEncoder(context, gateway.accountant().prices()::usd);
     // The stream stops being abortable as its terminal event is logged: a client that saw the end
@@ -116,9 +113,8 @@ public final class BrowserEndpoint {
     };
     streams.add(stream, owner.owner());
     ReplayLog.Cursor cursor = attachFromStart(stream);
-    // The generator carries the request's trace context, so its upstream attempts nest under the request.
-    Thread.ofVirtual().name("sluice-generate-" + streamId)
-        .start(Context.current().wrap(() -> generate(stream, relay, encoder)));
+    // Its upstream attempts still nest under the request's span: their listener carries its trace context.
+    Thread.ofVirtual().name("sluice-generate-" + streamId).start(() -> generate(stream, relay, encoder));
     deliver(exchange, stream.id(), cursor, () -> stream.detach(cursor), eventSource);
     // The generation's outcome (its ledger row) belongs to the request that started it, whenever it ends.
     return stream.outcome().join();
@@ -220,7 +216,7 @@ public final class BrowserEndpoint {
       result = relay.log(encoder, replay);
     } catch (RuntimeException | Error e) {
       log.error("stream {} failed", stream.id(), e);
-      result = new Outcome("failed", null, GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."), Usage.NONE, null, 0, -1);
+      result = Outcome.failed(GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."));
     }
     try {
       if (stream.running()) {
