@@ -136,8 +136,9 @@ public final class SluiceServer implements AutoCloseable {
     var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
     var streams = new StreamRegistry(config.resume(), shared.streams());
-    var ledger = new LedgerWriter(db.dataSource(), telemetry::ledgerWrite);
+    var ledger = LedgerWriter.start(db, config.accounting().journal(), telemetry::ledgerWrite);
     telemetry.ledgerQueueDepth(ledger::queued);
+    telemetry.ledgerJournalBytes(ledger::journalBytes);
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
     var keys = new KeyStore(db.dataSource());
@@ -151,9 +152,11 @@ public final class SluiceServer implements AutoCloseable {
             config.aliases(), fallbacks);
     // Ready only while Redis answers (when configured): limits, budgets and resume depend on it.
     if (shared.distributed()) lifecycle.readinessCheck("redis", () -> shared.ping(Duration.ofSeconds(1)));
-    // Ready only while the ledger answers: a request must be able to leave its row.
+    // Ready only while the ledger answers: a request must be able to leave its row. While its rows
+    // wait in the journal (the database away, or being caught up), the check says so.
     lifecycle.readinessCheck("ledger", () -> {
-      if (!accountant.ledgerReachable()) throw new SQLException("the ledger's database does not answer");
+      ledger.checkJournal();
+      if (!db.answers(1_000)) throw new SQLException("the ledger's database does not answer");
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);
