@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Prices per model: the bundled table ({@code prices.tsv} next to this class: current OpenAI and
@@ -18,14 +20,18 @@ import java.util.Map;
  * {@code sluice.yaml}.
  *
  * <p>Lookup of {@code provider/model}: an override for exactly that, then for the bare model; then
- * the bundled row of the bare model, else of its longest listed prefix followed by {@code -} (so
- * {@code gpt-4o-mini-2024-07-18} and {@code claude-sonnet-4-5-20250929} find their families).
+ * the bundled row of the bare model, else, for a dated snapshot, of the model it is a snapshot of:
+ * {@code gpt-4o-mini-2024-07-18} and {@code claude-sonnet-4-5-20250929} find {@code gpt-4o-mini} and
+ * {@code claude-sonnet-4-5}. Only a date suffix is stripped: {@code o1-pro} and {@code gpt-5-pro} are
+ * other products at other prices, and find none.
  * {@code sim} models cost nothing. A model with no price has no cost (null): the ledger leaves it
  * empty rather than invent one.
  */
 public final class PriceTable {
   public static final String SIM = "sim";
   private static final String RESOURCE = "prices.tsv";
+  /** A model name ending in a snapshot date: OpenAI's {@code -2024-07-18}, Anthropic's {@code -20250929}. */
+  private static final Pattern DATED_SNAPSHOT = Pattern.compile("(.+)-(?:\\d{4}-\\d{2}-\\d{2}|\\d{8})");
 
   private final Map<String, Price> bundled;
   private final Map<String, Price> overrides;
@@ -56,11 +62,8 @@ public final class PriceTable {
     if (SIM.equals(provider)) return Price.FREE;
     p = bundled.get(bare);
     if (p != null) return p;
-    for (int dash = bare.lastIndexOf('-'); dash > 0; dash = bare.lastIndexOf('-', dash - 1)) {
-      p = bundled.get(bare.substring(0, dash));
-      if (p != null) return p;
-    }
-    return null;
+    Matcher dated = DATED_SNAPSHOT.matcher(bare);
+    return dated.matches() ? bundled.get(dated.group(1)) : null;
   }
 
   /** The cost in pico-dollars ({@link Cost}), or null when the model has no price. */

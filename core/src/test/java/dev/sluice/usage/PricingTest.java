@@ -20,6 +20,17 @@ class PricingTest {
   }
 
   @Test
+  void aDifferentProductIsNotPricedAsTheModelItsNameStartsWith() {
+    // o1-pro and gpt-5-pro cost many times o1 and gpt-5: only a date suffix names a snapshot.
+    assertThat(table.price("openai/o1-pro")).isNull();
+    assertThat(table.price("gpt-5-pro")).isNull();
+    assertThat(table.price("gpt-4o-mini-search-preview")).isNull();
+    assertThat(table.price("claude-opus-4-1-beta")).isNull();
+    assertThat(table.price("gpt-5-pro-2025-10-06")).isNull();
+    assertThat(table.price("claude-opus-4-20250514")).isEqualTo(table.price("claude-opus-4"));
+  }
+
+  @Test
   void simCostsNothing() {
     assertThat(table.usd("sim/chat", Usage.of(1_000_000, 1_000_000))).isEqualByComparingTo("0");
   }

@@ -17,13 +17,49 @@ final class RawHttp {
   }
 
   static Socket post(Socket socket, String path, String json) throws IOException {
+    return post(socket, path, json, new String[0]);
+  }
+
+  /** A POST with extra header lines ({@code "Name: value"}). */
+  static Socket post(int port, String path, String json, String... headers) throws IOException {
+    return post(new Socket("127.0.0.1", port), path, json, headers);
+  }
+
+  private static Socket post(Socket socket, String path, String json, String[] headers) throws IOException {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     OutputStream out = socket.getOutputStream();
-    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    var extra = new StringBuilder();
+    for (String header : headers) extra.append(header).append("\r\n");
+    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra
         + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     out.write(bytes);
     out.flush();
     return socket;
+  }
+
+  /**
+   * Sends one request on its own connection ({@code Connection: close} is added to {@code head},
+   * the request line and headers without the blank line) and returns the whole response as text.
+   * For requests java.net.http will not send: a malformed query, a foreign Host.
+   */
+  static String exchange(int port, String head, byte[] body) throws IOException {
+    try (var socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The status code of a response {@link #exchange} returned. */
+  static int status(String response) {
+    return Integer.parseInt(response.substring(9, 12));
+  }
+
+  /** The body of a response {@link #exchange} returned (chunk sizes included, if chunked). */
+  static String body(String response) {
+    return response.substring(response.indexOf("\r\n\r\n") + 4);
   }
 
   /** Reads until {@code marker} has been seen. */

@@ -16,6 +16,8 @@ import dev.sluice.server.shared.SharedState;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * on one real Redis and, end to end, one real PostgreSQL ledger holding the keys and the usage.
  */
 class SharedLimitsTest {
+  private static final LocalDate TODAY = LocalDate.now(ZoneOffset.UTC);
   static final String ADMIN = "admin-secret-for-shared-tests-91c4";
   private static RedisServer redis;
 
@@ -206,22 +209,22 @@ class SharedLimitsTest {
         var futures = new ArrayList<Future<Refusal>>();
         for (int i = 0; i < 40; i++) {
           SharedBudgets on = i % 2 == 0 ? a : b;
-          futures.add(pool.submit(() -> on.reserve(key, 10)));
+          futures.add(pool.submit(() -> on.reserve(key, 10, TODAY)));
         }
         for (var f : futures) if (f.get() == null) admitted.incrementAndGet();
       }
       assertThat(admitted.get()).isEqualTo(7);
-      Refusal refused = a.reserve(key, 10);
+      Refusal refused = a.reserve(key, 10, TODAY);
       assertThat(refused.message()).contains("Budget exceeded", "per day");
       assertThat(refused.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofDays(1));
       // The ledger is asked only while the counter is absent (by every request that found it so; one seed is used).
       int asked = seeds.get();
       assertThat(asked).isBetween(1, 40);
       // Requests that cost less than they reserved give the difference back, on any instance.
-      b.settle(key, 10, 4);
-      b.settle(key, 10, 4);
-      assertThat(a.reserve(key, 12)).isNull();
-      assertThat(a.reserve(key, 1)).isNotNull();
+      b.settle(key, TODAY, 10, 4);
+      b.settle(key, TODAY, 10, 4);
+      assertThat(a.reserve(key, 12, TODAY)).isNull();
+      assertThat(a.reserve(key, 1, TODAY)).isNotNull();
       assertThat(seeds.get()).isEqualTo(asked);
     }
   }
@@ -257,7 +260,8 @@ class SharedLimitsTest {
         TestGateway open = gateway(own, RedisSettings.OnFailure.OPEN,
             Accounting.DEFAULT.withDbUrl("jdbc:sqlite:" + java.nio.file.Files.createTempDirectory("sluice-shared-").resolve("b.db")).withAdminKey(ADMIN))) {
       String onClosed = createKey(closed, "{\"name\":\"limited\",\"rpm\":100,\"budget_usd\":\"5\"}");
-      String onOpen = createKey(open, "{\"name\":\"limited\",\"rpm\":100,\"budget_usd\":\"5\"}");
+      String onOpen = createKey(open, "{\"name\":\"limited\",\"rpm\":100}");
+      String budgetOnOpen = createKey(open, "{\"name\":\"budgeted\",\"rpm\":100,\"budget_usd\":\"5\"}");
       String budgetOnly = createKey(closed, "{\"name\":\"budgeted\",\"budget_usd\":\"5\"}");
       String unlimited = createKey(closed, "{\"name\":\"unlimited\"}");
       assertThat(closed.get("/readyz").statusCode()).isEqualTo(200);
@@ -283,7 +287,11 @@ class SharedLimitsTest {
       assertThat(noBudgetCheck.body()).contains("Budgets cannot be checked right now");
       // A key with neither limits nor a budget needs no counter: it is served.
       assertThat(send(closed, "POST", "/v1/chat/completions", unlimited, VirtualKeysTest.chat("sim/echo")).statusCode()).isEqualTo(200);
+      // on_failure: open lets rate limits go unchecked, never budgets: a budget that cannot be counted refuses.
       assertThat(send(open, "POST", "/v1/chat/completions", onOpen, VirtualKeysTest.chat("sim/echo")).statusCode()).isEqualTo(200);
+      HttpResponse<String> budgetStillClosed = send(open, "POST", "/v1/chat/completions", budgetOnOpen, VirtualKeysTest.chat("sim/echo"));
+      assertThat(budgetStillClosed.statusCode()).isEqualTo(429);
+      assertThat(budgetStillClosed.body()).contains("Budgets cannot be checked right now");
     } finally {
       own.close();
     }

@@ -251,4 +251,17 @@ class VirtualKeysTest {
     assertThat(again.headers().firstValue("Retry-After")).isEmpty();
     assertThat(upstream.requests()).hasSize(1);
   }
+
+  @Test
+  void aKeyWithABudgetIsRefusedOnAModelWithNoPriceBeforeAnyUpstreamCall() throws Exception {
+    String secret = createKey("{\"name\":\"tiny\",\"budget_usd\":\"0.000001\"}").get("key").asText();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = send("POST", "/v1/chat/completions", secret, chat("openai/o1-pro"));
+      assertThat(r.statusCode()).isEqualTo(403);
+      assertThat(Json.MAPPER.readTree(r.body()).at("/error/code").asText()).isEqualTo("model_not_priced");
+    }
+    assertThat(upstream.requests()).isEmpty();
+    // The same key on a priced model is served while its budget lasts.
+    assertThat(send("POST", "/v1/chat/completions", secret, chat("sim/echo")).statusCode()).isEqualTo(200);
+  }
 }

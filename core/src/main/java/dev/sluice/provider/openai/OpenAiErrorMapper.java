@@ -1,7 +1,7 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.JsonReading.FACTORY;
-import static dev.sluice.provider.openai.JsonReading.scalar;
+import static dev.sluice.provider.JsonReading.FACTORY;
+import static dev.sluice.provider.JsonReading.scalar;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -23,7 +23,7 @@ import java.util.Locale;
 final class OpenAiErrorMapper extends UpstreamErrors {
 
   OpenAiErrorMapper(String provider, String apiKey) {
-    super(provider, apiKey);
+    super(provider, apiKey, "[DONE]");
   }
 
   /**
@@ -43,7 +43,7 @@ final class OpenAiErrorMapper extends UpstreamErrors {
 
   /** The error for a response with a non-2xx {@code status} and (bounded) body text. */
   @Override
-  public GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  protected GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Fields f = parseBody(body);
     String detail = f.message() != null ? f.message() : "no error message";
     String requestId = headers.firstValue("x-request-id").map(id -> " [request " + clean(id) + "]").orElse("");
@@ -62,33 +62,18 @@ final class OpenAiErrorMapper extends UpstreamErrors {
     Fields f = parseBody(body);
     if (f.explicit()) {
       String detail = f.message() != null ? f.message() : "no error message";
-      return new GatewayError(typeOf(f), "upstream '" + provider() + "' answered HTTP " + status + " with an error: "
-          + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
+      return forClient(new GatewayError(typeOf(f), "upstream '" + provider() + "' answered HTTP " + status + " with an error: "
+          + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null));
     }
-    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' answered HTTP " + status
-        + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
+    return notAnEventStream(status, contentType);
   }
 
   /** The error for an error object (or {@code event: error} data) in the middle of a stream. */
   GatewayError midStream(Fields f) {
     String detail = f.message() != null ? f.message() : "an error occurred during streaming";
     int status = f.status() >= 400 && f.status() <= 599 ? f.status() : 0;
-    return new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
-        cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
-  }
-
-  /**
-   * A stream that cannot be decoded. {@code what} describes the fault (it may quote the JSON parser,
-   * which quotes upstream text); {@code sample} is the upstream text at fault, or null.
-   */
-
-
-
-
-  /** A well-framed stream that stopped before its terminator. */
-  @Override
-  public GatewayError truncated() {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' stream ended before [DONE]");
+    return forClient(new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
+        cleanOrNull(f.param()), cleanOrNull(f.code()), status, null));
   }
 
   /**
@@ -188,9 +173,4 @@ final class OpenAiErrorMapper extends UpstreamErrors {
     }
     return ErrorType.UPSTREAM_ERROR;
   }
-
-
-
-
-
 }

@@ -1,125 +1,82 @@
 package dev.sluice.server.cli;
 
-import dev.sluice.provider.Provider;
-import dev.sluice.server.SluiceServer;
+import dev.sluice.server.config.Accounting;
 import dev.sluice.server.config.ConfigException;
 import dev.sluice.server.config.ConfigLoader;
-import dev.sluice.server.config.SluiceConfig;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The command line: {@code serve [--port N] [--host H] [--config FILE]}. */
+/**
+ * The command line, {@code sluice serve|keys|completion|help}, parsed by picocli. Exit status: 0
+ * done, 1 failed (a key to revoke that does not exist, an error while running), 2 a usage or
+ * configuration error, which names the option or the configuration key.
+ */
+@Command(name = "sluice", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {"A streaming gateway for LLM APIs.", "Configured by sluice.yaml, then environment variables, then flags (see the README)."})
 public final class Main {
-  private Main() {}
-
-  public static void main(String[] args) throws Exception {
-    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
-      usage();
-      System.exit(args.length == 0 ? 2 : 0);
-    }
-    switch (args[0]) {
-      case "serve" -> serve(List.of(args).subList(1, args.length));
-      case "keys" -> keys(List.of(args).subList(1, args.length));
-      default -> {
-        System.err.println("sluice: unknown command '" + args[0] + "'");
-        usage();
-        System.exit(2);
-      }
-    }
-  }
-
-  private static void serve(List<String> args) throws Exception {
-    Path configFile = null;
-    Integer port = null;
-    String host = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      String value = i + 1 < args.size() ? args.get(i + 1) : null;
-      switch (a) {
-        case "--port" -> port = portArg(value);
-        case "--host" -> host = required(value, a);
-        case "--config" -> configFile = Path.of(required(value, a));
-        default -> fail("unknown option '" + a + "' for serve");
-      }
-      i++;
-    }
-    SluiceConfig config;
-    try {
-      config = ConfigLoader.load(configFile, System.getenv());
-    } catch (ConfigException e) {
-      fail("configuration error: " + e.getMessage());
-      return;
-    }
-    var b = config.toBuilder();
-    if (port != null) b.port(port);
-    if (host != null) b.host(host);
-    config = b.build();
-    var server = SluiceServer.start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-      } catch (Exception e) {
-        System.err.println("sluice: error while stopping: " + e);
-      }
-    }, "sluice-shutdown"));
-    var live = new ArrayList<String>();
-    for (Provider p : server.router().providers()) live.add(p.name());
-    System.out.println("Sluice is listening on " + server.baseUri());
-    System.out.println("  chat page:     " + server.baseUri());
-    System.out.println("  OpenAI API:    " + server.baseUri() + "v1/chat/completions");
-    System.out.println("  Anthropic API: " + server.baseUri() + "v1/messages");
-    System.out.println("  metrics:       " + server.baseUri() + "metrics"
-        + (server.telemetry().tracingEnabled() ? "   (traces: OTLP)" : ""));
-    var missing = new ArrayList<String>();
-    if (config.openAiApiKey() == null) missing.add("OPENAI_API_KEY");
-    if (config.anthropicApiKey() == null) missing.add("ANTHROPIC_API_KEY");
-    System.out.println("  providers:     " + String.join(", ", live)
-        + (missing.isEmpty() ? "" : "   (set " + String.join(" or ", missing) + " to enable more)"));
-    System.out.println("  auth:          " + (config.accounting().requireAuth() ? "virtual keys required"
-        : "virtual keys required once one exists (create one: ./sluice keys create --name NAME)"));
-    System.out.println("  ledger:        " + config.accounting().dbUrl().replaceAll("(?i)password=[^&;]*", "password=***"));
-    server.join();
-  }
-
-  private static void keys(List<String> args) throws Exception {
-    SluiceConfig config;
-    try {
-      config = ConfigLoader.load(null, System.getenv());
-    } catch (ConfigException e) {
-      fail("configuration error: " + e.getMessage());
-      return;
-    }
-    int status = KeysCommand.run(args, config.accounting(), System.out, System.err);
+  public static void main(String[] args) {
+    int status = commandLine(System.getenv()).execute(args);
     if (status != 0) System.exit(status);
   }
 
-  private static int portArg(String value) {
-    try {
-      int p = Integer.parseInt(required(value, "--port"));
-      if (p >= 0 && p <= 65535) return p;
-    } catch (NumberFormatException e) {
-      // Reported below.
+  /** The whole command tree, reading its configuration from {@code env}. */
+  static CommandLine commandLine(Map<String, String> env) {
+    return commandLine(env, () -> ConfigLoader.load(null, env).accounting());
+  }
+
+  /** The whole command tree; {@code keys} works on the ledger {@code accounting} names. */
+  static CommandLine commandLine(Map<String, String> env, Supplier<Accounting> accounting) {
+    var cli = new CommandLine(new Main())
+        .addSubcommand(new ServeCommand(env))
+        .addSubcommand(new KeysCommand(accounting))
+        .addSubcommand("completion", new AutoComplete.GenerateCompletion())
+        .addSubcommand(new CommandLine.HelpCommand());
+    // As the hand-written parser did, a repeated option takes its last value.
+    cli.setOverwrittenOptionsAllowed(true);
+    cli.setParameterExceptionHandler(Main::usageError);
+    cli.setExecutionExceptionHandler(Main::configurationError);
+    return cli;
+  }
+
+  /**
+   * A usage error: what was wrong and, for a typo, the nearest option or command; then the synopsis,
+   * or the whole usage where a subcommand is missing. Exit status 2.
+   */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println("sluice: " + e.getMessage());
+    if (UnmatchedArgumentException.printSuggestions(e, err) || command.getSubcommands().isEmpty()) {
+      err.print(command.getHelp().fullSynopsis());
+      err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more.");
+    } else {
+      command.usage(err);
     }
-    fail("--port needs a number from 0 to 65535");
-    return -1;
+    return command.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  private static String required(String value, String option) {
-    if (value == null) fail(option + " needs a value");
-    return value;
+  /** A configuration error (sluice.yaml or the environment) is reported like a usage error, naming the key. */
+  private static int configurationError(Exception e, CommandLine command, ParseResult parsed) throws Exception {
+    if (!(e instanceof ConfigException)) throw e;
+    command.getErr().println("sluice: configuration error: " + e.getMessage());
+    return command.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  private static void fail(String message) {
-    System.err.println("sluice: " + message);
-    System.exit(2);
-  }
-
-  private static void usage() {
-    System.err.println("""
-        usage: sluice serve [--port N] [--host H] [--config FILE]
-          serve   start the gateway (port: --port, else SLUICE_PORT, else 8080; host: 127.0.0.1)
-        usage: sluice keys create --name N [--budget-usd X] [--budget-period day|month|total] [--rpm N] [--tpm N] [--models a,b]
-          keys    create, list or revoke virtual keys in the ledger database (SLUICE_DB_URL)""");
+  /** The version the jar's manifest records. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"sluice " + (version == null ? "(development build)" : version)};
+    }
   }
 }

@@ -6,13 +6,27 @@ import java.time.Duration;
 public final class Durations {
   private Durations() {}
 
+  /** The duration {@code text} writes, or a {@link ConfigException} naming {@code key}. */
   public static Duration parse(String text, String key) {
-    Duration d = parseSigned(text, key);
-    if (d.isNegative()) throw new ConfigException(key + ": '" + text + "' is negative");
+    try {
+      return parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The duration {@code text} writes.
+   *
+   * @throws IllegalArgumentException saying what is wrong with it, without naming a key
+   */
+  static Duration parse(String text) {
+    Duration d = parseSigned(text);
+    if (d.isNegative()) throw new IllegalArgumentException("'" + text + "' is negative");
     return d;
   }
 
-  private static Duration parseSigned(String text, String key) {
+  private static Duration parseSigned(String text) {
     String s = text.trim();
     try {
       if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
@@ -24,7 +38,7 @@ public final class Durations {
         default -> throw new NumberFormatException();
       };
     } catch (RuntimeException e) {
-      throw new ConfigException(key + ": '" + text + "' is not a duration; write e.g. 500ms, 30s or 10m");
+      throw new IllegalArgumentException("'" + text + "' is not a duration; write e.g. 500ms, 30s or 10m");
     }
   }
 }

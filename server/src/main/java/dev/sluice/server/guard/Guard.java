@@ -11,6 +11,9 @@ import dev.sluice.usage.Price;
 import dev.sluice.usage.PriceTable;
 import dev.sluice.usage.TokenEstimator;
 import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -144,7 +147,8 @@ public final class Guard {
   }
 
   /**
-   * Admits {@code request} for {@code caller}: the model must be allowed (403), and the key's rate
+   * Admits {@code request} for {@code caller}: the model must be allowed (403), priced if the key has
+   * a budget (403 {@code model_not_priced}, for the target and every fallback), and the key's rate
    * limits (429) and budget (429, with {@code Retry-After} where known) must have room for it. What it
    * reserves is returned, to be settled with the real figures when the request ends.
    */
@@ -156,30 +160,48 @@ public final class Guard {
           "This virtual key may not use model '" + request.model() + "'.", "model", "model_not_allowed", 0, null));
     }
     long promptTokens = TokenEstimator.quick(request);
+    long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
+    Usage worstCase = Usage.of(promptTokens, completion);
+    // The worst case over the models that may answer: the target and its fallbacks. A key with a
+    // budget may use only priced models: an unpriced one would cost it nothing it could count.
+    long reserve = 0;
+    for (String model : candidates(request.model(), resolved)) {
+      Price price = prices.price(model);
+      if (price == null) {
+        if (key.budgetPicos() != null) throw unpriced(model);
+        continue;
+      }
+      reserve = Math.max(reserve, Cost.picos(price, worstCase));
+    }
     Refusal limited = limits.acquire(key, promptTokens);
     if (limited != null) throw refused(limited);
-    long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
-    // The worst case over the models that may answer: the target and its fallbacks.
-    long reserve = reserveFor(resolved, Usage.of(promptTokens, completion));
-    for (String fallback : fallbacks.getOrDefault(request.model(), List.of())) {
-      reserve = Math.max(reserve, reserveFor(aliases.getOrDefault(fallback, fallback), Usage.of(promptTokens, completion)));
-    }
-    Refusal broke = budgets.reserve(key, reserve);
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    Refusal broke = budgets.reserve(key, reserve, today);
     if (broke != null) {
       limits.settle(key, promptTokens, 0);
       throw refused(broke);
     }
     long reserved = reserve;
     return (cost, tokens) -> {
-      budgets.settle(key, reserved, cost);
+      budgets.settle(key, today, reserved, cost);
       limits.settle(key, promptTokens, tokens);
     };
   }
 
-  /** The cost of {@code usage} at {@code model}'s price; 0 for a model without one (it costs nothing known). */
-  private long reserveFor(String model, Usage usage) {
-    Price price = prices.price(model);
-    return price == null ? 0 : Cost.picos(price, usage);
+  /** The target (alias resolved) and its fallbacks, each resolved: every model that may answer. */
+  private List<String> candidates(String requested, String resolved) {
+    List<String> fallbackNames = fallbacks.getOrDefault(requested, List.of());
+    var all = new ArrayList<String>(1 + fallbackNames.size());
+    all.add(resolved);
+    for (String fallback : fallbackNames) all.add(aliases.getOrDefault(fallback, fallback));
+    return all;
+  }
+
+  private static GatewayException unpriced(String model) {
+    return new GatewayException(new GatewayError(ErrorType.PERMISSION,
+        "Model '" + model + "' has no price, and this virtual key has a budget: its cost could not be counted. "
+            + "The operator can price it under 'prices:' in sluice.yaml (0 is a price).",
+        "model", "model_not_priced", 0, null));
   }
 
   private static GatewayException refused(Refusal r) {

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link Budgets} in this process's memory. A key's spend in its current period is read from the
@@ -18,12 +21,16 @@ public final class InMemoryBudgets implements Budgets {
     long since(String keyId, LocalDate fromDay) throws Exception;
   }
 
+  /** One key's current period: what it spent (from the ledger, then counted here) and what is reserved. */
   private static final class State {
-    boolean loaded;
+    /** Null until the period's spend has been read from the ledger: only then does the key count as loaded. */
     LocalDate periodStart;
+    boolean loaded;
     long spent;
     long reserved;
   }
+
+  private static final Logger log = LoggerFactory.getLogger(InMemoryBudgets.class);
 
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
   private final Spent spent;
@@ -33,17 +40,26 @@ public final class InMemoryBudgets implements Budgets {
   }
 
   @Override
-  public Refusal reserve(VirtualKey key, long picos) {
+  public Refusal reserve(VirtualKey key, long picos, LocalDate today) {
     if (key.budgetPicos() == null) return null;
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
     State s = states.computeIfAbsent(key.id(), id -> new State());
     synchronized (s) {
       LocalDate start = key.period().start(today);
-      if (!s.loaded || !java.util.Objects.equals(s.periodStart, start)) {
-        // First sight of the key, or a new period: what it spent in this period so far is in the ledger.
-        s.loaded = true;
+      if (!s.loaded || !Objects.equals(s.periodStart, start)) {
+        // First sight of the key, or a new period: what it spent in this period so far is in the
+        // ledger. Reservations of the old period stay with it (they settle against it, see settle).
+        long spentSoFar;
+        try {
+          spentSoFar = spent.since(key.id(), start);
+        } catch (Exception e) {
+          // Not loaded: the next request reads again; until then the key is refused, never unchecked.
+          log.warn("cannot read what key {} spent: {}", key.id(), e.toString());
+          return UNCHECKABLE;
+        }
         s.periodStart = start;
-        s.spent = load(key.id(), start);
+        s.spent = spentSoFar;
+        s.reserved = 0;
+        s.loaded = true;
       }
       if (s.spent + s.reserved + picos > key.budgetPicos()) {
         LocalDate next = key.period().next(today);
@@ -59,21 +75,16 @@ public final class InMemoryBudgets implements Budgets {
   }
 
   @Override
-  public void settle(VirtualKey key, long reservedPicos, long actualPicos) {
+  public void settle(VirtualKey key, LocalDate reservedOn, long reservedPicos, long actualPicos) {
     if (key.budgetPicos() == null) return;
     State s = states.get(key.id());
     if (s == null) return;
     synchronized (s) {
+      // A request that began in an earlier period settles there: that period is over and its spend
+      // is the ledger's; the current period neither gains its cost nor loses its reservation.
+      if (!s.loaded || !Objects.equals(s.periodStart, key.period().start(reservedOn))) return;
       s.reserved = Math.max(0, s.reserved - reservedPicos);
       s.spent += actualPicos;
-    }
-  }
-
-  private long load(String keyId, LocalDate start) {
-    try {
-      return spent.since(keyId, start);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot read what key " + keyId + " spent: " + e.getMessage(), e);
     }
   }
 }

@@ -197,6 +197,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theLedgersJournalIsBesideTheLedgerUnlessTheEnvironmentSaysWhereAndHowBig() {
+    assertThat(ConfigLoader.load(null, Map.of()).accounting().journal()).isEqualTo(LedgerJournal.DEFAULT);
+    var journal = ConfigLoader.load(null, Map.of("SLUICE_LEDGER_JOURNAL", "/var/lib/sluice/ledger.journal",
+        "SLUICE_LEDGER_JOURNAL_MAX_BYTES", "1048576")).accounting().journal();
+    assertThat(journal.path()).isEqualTo(Path.of("/var/lib/sluice/ledger.journal"));
+    assertThat(journal.maxBytes()).isEqualTo(1_048_576);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_LEDGER_JOURNAL_MAX_BYTES", "64MB")))
+        .hasMessageContaining("SLUICE_LEDGER_JOURNAL_MAX_BYTES");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_LEDGER_JOURNAL_MAX_BYTES", "0")))
+        .hasMessageContaining("SLUICE_LEDGER_JOURNAL_MAX_BYTES");
+  }
+
+  @Test
   void refusesBadPricesAbortPoliciesAndDatabaseUrls() throws Exception {
     assertThatThrownBy(() -> ConfigLoader.load(yaml("prices: { m: { input: 1 } }"), Map.of()))
         .hasMessageContaining("prices.m: input and output are required");
@@ -208,5 +221,137 @@ class ConfigLoaderTest {
         .hasMessageContaining("SLUICE_DB_URL");
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_REQUIRE_AUTH", "maybe")))
         .hasMessageContaining("SLUICE_REQUIRE_AUTH");
+  }
+
+  @Test
+  void anEmptyValueIsAnErrorNamingItsKeyNotADefault() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("timeouts:"), Map.of())).hasMessageContaining("timeouts: expected a mapping");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("timeouts: { idle: ~ }"), Map.of()))
+        .hasMessageContaining("timeouts.idle: no value");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { fast: { target: sim/chat, fallbacks: [sim/echo, null] } }"),
+        Map.of())).hasMessageContaining("models.fast.fallbacks[1]: no value");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("providers: [{ name: x, base_url: 'http://x', api_key_env: }]"),
+        Map.of())).hasMessageContaining("providers[0].api_key_env");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { toy: }"), Map.of())).hasMessageContaining("models.toy");
+  }
+
+  @Test
+  void aValueOfTheWrongYamlTypeIsAnErrorNamingItsKey() throws Exception {
+    // YAML 1.2 types: yes is a word, a quoted number is text, and nothing is converted on the way.
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("circuit_breaker: { enabled: yes }"), Map.of()))
+        .hasMessageContaining("circuit_breaker.enabled: expected true or false");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { max_body_bytes: '1024' }"), Map.of()))
+        .hasMessageContaining("server.max_body_bytes: expected a whole number");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("providers: [{ name: 5, base_url: 'http://x' }]"), Map.of()))
+        .hasMessageContaining("providers[0].name: expected a string");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("providers: [{ name: x, base_url: 'http://x', models: [3] }]"), Map.of()))
+        .hasMessageContaining("providers[0].models[0]");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("retry: { attempts: 2.5 }"), Map.of()))
+        .hasMessageContaining("retry.attempts: expected a whole number");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("circuit_breaker: { failures: 99999999999 }"), Map.of()))
+        .hasMessageContaining("circuit_breaker.failures").hasMessageContaining("out of range");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { heartbeat: 5 }"), Map.of()))
+        .hasMessageContaining("server.heartbeat: expected a duration such as 500ms, 30s or 10m");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { toy: [sim/echo] }"), Map.of()))
+        .hasMessageContaining("models.toy: expected a mapping");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("prices: { m: { input: '0.1', output: 1 } }"), Map.of()))
+        .hasMessageContaining("prices.m.input: expected a number");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("- timeouts"), Map.of())).hasMessageContaining("the top level: expected a mapping");
+  }
+
+  @Test
+  void anUnknownKeyIsNamedWithItsPathAndTheKeysKnownThere() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("providers: [{ name: x, base_url: 'http://x', kinds: openai }]"),
+        Map.of())).hasMessageContaining("providers[0]: unknown key 'kinds'; known keys: [api_key_env, base_url, kind, models, name]");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("prices: { openai/gpt-4o: { input: 1, output: 2, cached: 1 } }"),
+        Map.of())).hasMessageContaining("prices.openai/gpt-4o: unknown key 'cached'").hasMessageContaining("cached_input");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("timeout: 1"), Map.of()))
+        .hasMessageContaining("unknown key 'timeout'").hasMessageContaining("timeouts").hasMessageContaining("circuit_breaker");
+  }
+
+  @Test
+  void anAliasRepeatsItsAnchoredNode() throws Exception {
+    SluiceConfig c = ConfigLoader.load(yaml("""
+        models:
+          fast: { target: openai/gpt-4o-mini, timeouts: &quick { first_token: 7s } }
+          small: { target: sim/echo, timeouts: *quick }
+        """), Map.of());
+    assertThat(c.timeoutsFor("small").firstToken()).isEqualTo(Duration.ofSeconds(7));
+  }
+
+  @Test
+  void aDuplicateKeyOrASecondDocumentIsAnError() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("timeouts: { connect: 1s, connect: 2s }"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'connect'");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("sim: { tokens_per_second: 1 }\n---\nsim: {}\n"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("single document");
+  }
+
+  @Test
+  void anEmptyFileMeansTheDefaults() throws Exception {
+    SluiceConfig defaults = ConfigLoader.load(null, Map.of());
+    assertThat(ConfigLoader.load(yaml(""), Map.of())).isEqualTo(defaults);
+    assertThat(ConfigLoader.load(yaml("# all defaults\n"), Map.of())).isEqualTo(defaults);
+    assertThat(ConfigLoader.load(yaml("~\n"), Map.of())).isEqualTo(defaults);
+  }
+
+  @Test
+  void aFileSavedWithAByteOrderMarkAndWindowsLineEndsReadsTheSame() throws Exception {
+    SluiceConfig c = ConfigLoader.load(yaml("\uFEFFsim:\r\n  tokens_per_second: 5\r\n"), Map.of());
+    assertThat(c.sim().tokensPerSecond()).isEqualTo(5);
+  }
+
+  @Test
+  void theFileIsTheOneNamedElseSluiceConfigAndAMissingOneIsAnError() throws Exception {
+    Path named = yaml("sim: { tokens_per_second: 5 }");
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(other, "sim: { tokens_per_second: 7 }");
+    assertThat(ConfigLoader.load(null, Map.of("SLUICE_CONFIG", other.toString())).sim().tokensPerSecond()).isEqualTo(7);
+    assertThat(ConfigLoader.load(named, Map.of("SLUICE_CONFIG", other.toString())).sim().tokensPerSecond()).isEqualTo(5);
+    Path missing = dir.resolve("missing.yaml");
+    assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of())).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cannot read " + missing);
+  }
+
+  @Test
+  void deadlinesMustBeMoreThanZeroAndDrainMaxNeedsTheDrainPolicy() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("timeouts: { idle: 0s }"), Map.of()))
+        .hasMessageContaining("timeouts.idle: must be more than zero");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { a: { target: sim/echo, drain_max: 2s } }"), Map.of()))
+        .hasMessageContaining("models.a.drain_max: only with on_client_abort: drain");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("models: { a: { target: sim/echo, on_client_abort: drain, drain_max: 0s } }"),
+        Map.of())).hasMessageContaining("models.a.drain_max: must be more than zero");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { heartbeat: 10x }"), Map.of()))
+        .hasMessageContaining("server.heartbeat: '10x' is not a duration");
+    assertThat(ConfigLoader.load(yaml("server: { heartbeat: 0s, drain_timeout: 1h }"), Map.of()))
+        .extracting(SluiceConfig::heartbeat, SluiceConfig::drainTimeout).containsExactly(Duration.ZERO, Duration.ofHours(1));
+  }
+
+  @Test
+  void aBlankEnvironmentVariableCountsAsUnset() throws Exception {
+    SluiceConfig c = ConfigLoader.load(yaml("redis: { url: 'redis://127.0.0.1:6390' }"),
+        Map.of("OPENAI_API_KEY", " ", "SLUICE_PORT", "", "SLUICE_REDIS_URL", " "));
+    assertThat(c.openAiApiKey()).isNull();
+    assertThat(c.port()).isEqualTo(8080);
+    assertThat(c.redis().url()).isEqualTo(URI.create("redis://127.0.0.1:6390"));
+  }
+
+  @Test
+  void readsTheAllowedOriginsAndHostsAndLetsTheEnvironmentWin() throws Exception {
+    Path file = yaml("""
+        server:
+          allowed_origins: [https://chat.example.com, "http://10.0.0.5:3000"]
+          allowed_hosts: [gateway.example.com]
+        """);
+    SluiceConfig c = ConfigLoader.load(file, Map.of());
+    assertThat(c.edge().allowedOrigins()).containsExactly("https://chat.example.com", "http://10.0.0.5:3000");
+    assertThat(c.edge().allowedHosts()).containsExactly("gateway.example.com");
+    SluiceConfig env = ConfigLoader.load(file, Map.of("SLUICE_ALLOWED_ORIGINS", "https://a.example, https://b.example"));
+    assertThat(env.edge().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+    assertThat(env.edge().allowedHosts()).containsExactly("gateway.example.com");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { allowed_origins: [https://chat.example.com/path] }"), Map.of()))
+        .hasMessageContaining("server.allowed_origins[0]");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_ALLOWED_HOSTS", "http://x.example")))
+        .hasMessageContaining("SLUICE_ALLOWED_HOSTS");
   }
 }

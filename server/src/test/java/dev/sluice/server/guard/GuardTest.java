@@ -1,5 +1,6 @@
 package dev.sluice.server.guard;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +10,7 @@ import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Message;
 import dev.sluice.stream.Role;
 import dev.sluice.usage.Cost;
+import dev.sluice.usage.Price;
 import dev.sluice.usage.PriceTable;
 import java.math.BigDecimal;
 import java.util.List;
@@ -57,5 +59,43 @@ class GuardTest {
     assertThatCode(() -> {
       for (int i = 0; i < 100; i++) g.admit(caller(open), REQUEST);
     }).doesNotThrowAnyException();
+  }
+
+  private static ChatRequest requestFor(String model) {
+    return new ChatRequest(model, List.of(Message.text(Role.USER, "hi")), List.of(), null, null, 10, List.of(), null, true,
+        false, null, null);
+  }
+
+  @Test
+  void refusesAKeyWithABudgetAModelWithNoPrice() {
+    Guard g = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
+        PriceTable.bundled(), Map.of(), Map.of());
+    assertThatThrownBy(() -> g.admit(caller(key("1")), requestFor("openai/o1-pro")))
+        .isInstanceOfSatisfying(GatewayException.class, e -> {
+          assertThat(e.error().httpStatus()).isEqualTo(403);
+          assertThat(e.error().code()).isEqualTo("model_not_priced");
+          assertThat(e.error().message()).contains("'openai/o1-pro' has no price");
+        });
+  }
+
+  @Test
+  void refusesAKeyWithABudgetWhenAFallbackHasNoPrice() {
+    Guard g = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
+        PriceTable.bundled(), Map.of(), Map.of("openai/gpt-4o-mini", List.of("compat/local-model")));
+    assertThatThrownBy(() -> g.admit(caller(key("1")), requestFor("openai/gpt-4o-mini")))
+        .isInstanceOfSatisfying(GatewayException.class,
+            e -> assertThat(e.error().message()).contains("'compat/local-model' has no price"));
+  }
+
+  @Test
+  void admitsAnUnpricedModelThatTheOperatorPricedAtZeroOrForAKeyWithoutABudget() {
+    var zero = new Price(BigDecimal.ZERO, BigDecimal.ZERO, null, null, null);
+    Guard priced = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
+        PriceTable.withOverrides(Map.of("compat/local-model", zero)), Map.of(), Map.of());
+    assertThatCode(() -> priced.admit(caller(key("0.000001")), requestFor("compat/local-model"))).doesNotThrowAnyException();
+    var noBudget = new VirtualKey("key_3", "k", "sk-sluice-...abcd", null, BudgetPeriod.MONTH, null, null, List.of(), 0, null);
+    Guard bundled = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
+        PriceTable.bundled(), Map.of(), Map.of());
+    assertThatCode(() -> bundled.admit(caller(noBudget), requestFor("compat/local-model"))).doesNotThrowAnyException();
   }
 }
