@@ -33,7 +33,7 @@ public final class UpstreamDecoderContract {
     decoder.endOfStream();
     List<StreamEvent> events = drain(decoder);
 
-    assertThat(decoder.terminated()).isTrue();
+    assertThat(decoder.decoded().terminated()).isTrue();
     assertThat(events).isNotEmpty();
     assertThat(events.getLast().isTerminal()).as("the last of %s", events).isTrue();
     assertThat(events.subList(0, events.size() - 1)).noneMatch(StreamEvent::isTerminal);
@@ -49,12 +49,12 @@ public final class UpstreamDecoderContract {
     // Nothing follows the terminal event, whatever else arrives.
     decoder.onEvent(SseEvent.message("{}"));
     decoder.endOfStream();
-    assertThat(decoder.poll()).isNull();
+    assertThat(decoder.decoded().poll()).isNull();
   }
 
   private static List<StreamEvent> drain(UpstreamDecoder decoder) {
     var events = new ArrayList<StreamEvent>();
-    for (StreamEvent e = decoder.poll(); e != null; e = decoder.poll()) events.add(e);
+    for (StreamEvent e = decoder.decoded().poll(); e != null; e = decoder.decoded().poll()) events.add(e);
     return events;
   }
 

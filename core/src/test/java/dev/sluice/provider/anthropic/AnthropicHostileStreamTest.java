@@ -7,6 +7,7 @@ import dev.sluice.stream.Finished;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
+import dev.sluice.testkit.ProviderTestSupport;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class AnthropicHostileStreamTest {
 
         """;
     var usage = new UsageReport(new Usage(Long.MAX_VALUE, 3, Long.MAX_VALUE, 1, 0, false));
-    assertThat(AnthropicTestSupport.decode(body.getBytes(StandardCharsets.UTF_8)))
+    assertThat(ProviderTestSupport.decode(AnthropicTestSupport.decoder(), body.getBytes(StandardCharsets.UTF_8)))
         .containsExactly(new Started("m", "c", 0), usage, usage, new Finished(FinishReason.STOP));
   }
 }

@@ -29,7 +29,7 @@ class OpenAiHostileStreamTest {
           {"index":null,"function":{"arguments":" "}}]}}]}"""));
     decoder.onEvent(SseEvent.message("[DONE]"));
     List<StreamEvent> events = new ArrayList<>();
-    for (StreamEvent e = decoder.poll(); e != null; e = decoder.poll()) events.add(e);
+    for (StreamEvent e = decoder.decoded().poll(); e != null; e = decoder.decoded().poll()) events.add(e);
     assertThat(events).hasSize(4).endsWith(new ToolCallDelta(0, "call_a", "f", "{}"), new ToolCallDelta(0, null, null, " "),
         new Finished(FinishReason.TOOL_CALLS));
   }
