@@ -29,6 +29,7 @@ import java.util.Map;
  * @param redis shared state across instances, or {@link RedisSettings#NONE}
  * @param drainTimeout on stop, how long open streams may run on before they are ended with an error
  * @param accounting the ledger, prices and virtual-key auth
+ * @param caps open connections, and model requests in flight per virtual key and per client address
  */
 public record SluiceConfig(
     String host,
@@ -54,7 +55,8 @@ public record SluiceConfig(
     ResumeSettings resume,
     RedisSettings redis,
     Duration drainTimeout,
-    Accounting accounting) {
+    Accounting accounting,
+    Caps caps) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -109,6 +111,7 @@ public record SluiceConfig(
     b.redis = redis;
     b.drainTimeout = drainTimeout;
     b.accounting = accounting;
+    b.caps = caps;
     return b;
   }
 
@@ -138,6 +141,7 @@ public record SluiceConfig(
     private RedisSettings redis = RedisSettings.NONE;
     private Duration drainTimeout = Duration.ofSeconds(20);
     private Accounting accounting = Accounting.DEFAULT;
+    private Caps caps = Caps.DEFAULT;
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -164,12 +168,13 @@ public record SluiceConfig(
     public Builder redis(RedisSettings value) { redis = value; return this; }
     public Builder drainTimeout(Duration value) { drainTimeout = value; return this; }
     public Builder accounting(Accounting value) { accounting = value; return this; }
+    public Builder caps(Caps value) { caps = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
           clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies,
-          resume, redis, drainTimeout, accounting);
+          resume, redis, drainTimeout, accounting, caps);
     }
   }
 
@@ -183,6 +188,6 @@ public record SluiceConfig(
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
         + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
         + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", resume=" + resume + ", redis=" + redis
-        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + "]";
+        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + ", caps=" + caps + "]";
   }
 }
