@@ -82,7 +82,7 @@ public final class BrowserEndpoint {
         RequestBodies.requireJson(exchange.request());
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
-      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), request));
+      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), exchange.clientAddress(), request));
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request);
     } catch (GatewayException e) {
@@ -91,7 +91,7 @@ public final class BrowserEndpoint {
     String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
-    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId));
+    ReplayLog replay = streams.newLog(streamId);
     EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The browser streams of this instance, by stream id: running ones, so that {@code DELETE
  * /api/streams/{id}} can abort one, and ended ones for the retention window, so that a client can
- * still replay them. One timer thread runs the grace periods and the expiries.
+ * still replay them. One timer thread runs the grace periods and the expiries. Their replay logs
+ * take their bytes from one {@link ReplayMemory}, bounded by {@code resume.max_total_log_bytes}.
  */
 public final class StreamRegistry implements AutoCloseable {
   private final ConcurrentHashMap<String, ResumableStream> streams = new ConcurrentHashMap<>();
@@ -22,9 +23,13 @@ public final class StreamRegistry implements AutoCloseable {
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().name("sluice-resume-timers").daemon().factory());
 
-  public StreamRegistry(ResumeSettings settings, SharedStreams shared) {
+  private final ReplayMemory memory;
+
+  /** @param logsFull told each time an append finds the replay logs' total full */
+  public StreamRegistry(ResumeSettings settings, SharedStreams shared, Runnable logsFull) {
     this.settings = settings;
     this.shared = shared;
+    this.memory = new ReplayMemory(settings.maxTotalLogBytes(), logsFull);
     if (shared != null) {
       // An abort asked on another instance: only the instance generating the stream finds it.
       shared.onCancel(id -> cancelHere(id, ABORTED));
@@ -33,9 +38,14 @@ public final class StreamRegistry implements AutoCloseable {
 
   private static final GatewayError ABORTED = GatewayError.of(ErrorType.CANCELLED, "aborted by the client");
 
-  /** Where a stream generated here mirrors its log, or null on a single instance. */
-  public SharedStreams.Mirror mirror(String streamId) {
-    return shared == null ? null : shared.mirror(streamId);
+  /** The replay log of a new stream generated here: under both caps, and mirrored when shared. */
+  public ReplayLog newLog(String streamId) {
+    return new ReplayLog(settings.logBytes(), shared == null ? null : shared.mirror(streamId), memory);
+  }
+
+  /** The bytes all replay logs here hold, and their bound. */
+  public ReplayMemory memory() {
+    return memory;
   }
 
   /** True if a client on another instance follows the stream (its grace period is not over). */
@@ -59,11 +69,17 @@ public final class StreamRegistry implements AutoCloseable {
 
   public void add(ResumableStream stream) {
     streams.put(stream.id(), stream);
-    // Kept for replay until the retention window after its end, then forgotten.
+    stream.log().register();
+    // Kept for replay until the retention window after its end, then forgotten, its log's bytes given back.
     stream.outcome().whenComplete((o, t) -> {
-      if (timers.isShutdown()) streams.remove(stream.id(), stream);
-      else timers.schedule(() -> streams.remove(stream.id(), stream), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
+      if (timers.isShutdown()) forget(stream);
+      else timers.schedule(() -> forget(stream), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
     });
+  }
+
+  private void forget(ResumableStream stream) {
+    streams.remove(stream.id(), stream);
+    stream.log().discard();
   }
 
   /** The stream, running or ended within its retention window; null if unknown or expired. */
