@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Auth is on once a key has been made (revoking every key does not turn it off), or when {@code SLUICE_REQUIRE_AUTH} is true;
  * until then the gateway runs open. The admin key ({@code SLUICE_ADMIN_KEY}) is accepted everywhere
- * and is not limited. Keys are cached by their secret's hash for a few seconds, so a request costs no
- * database read, and a key made by {@code sluice keys create} while the gateway runs is found on its
- * first use.
+ * and has no limits of its own (it counts under the per-client cap only). Keys are cached by their
+ * secret's hash for a few seconds, so a request costs no database read, and a key made by {@code
+ * sluice keys create} while the gateway runs is found on its first use.
  */
 public final class Guard {
   private static final Logger log = LoggerFactory.getLogger(Guard.class);

@@ -172,8 +172,10 @@ class ReplayMemoryTest {
     assertThat(seqOf(otherReader.next(0))).isEqualTo(1);
   }
 
-  @Test
-  void aReaderThatLeavesAWaitingGeneratorGivesItsLogsEventsForRoom() throws Exception {
+  /** A total of two events, each held for a reader that has not read it, and the append of a third waiting. */
+  private record Stuck(ReplayMemory memory, ReplayLog log, ReplayLog.Cursor reader, CompletableFuture<Void> append) {}
+
+  private Stuck stuck() throws Exception {
     ReplayMemory memory = memory(2L * EVENT);
     ReplayLog other = log(memory);
     other.follow(-1);
@@ -183,29 +185,27 @@ class ReplayMemoryTest {
     append(log, 0);
     CompletableFuture<Void> waiting = appendAsync(log, 1);
     awaitWaiting(memory);
-    reader.close();
-    waiting.get(5, TimeUnit.SECONDS);
-    assertThat(memory.held()).isEqualTo(2L * EVENT);
-    assertThatThrownBy(() -> log.follow(-1)).isInstanceOfSatisfying(ReplayLog.Gone.class,
+    return new Stuck(memory, log, reader, waiting);
+  }
+
+  @Test
+  void aReaderThatLeavesAWaitingGeneratorGivesItsLogsEventsForRoom() throws Exception {
+    Stuck stuck = stuck();
+    stuck.reader().close();
+    stuck.append().get(5, TimeUnit.SECONDS);
+    assertThat(stuck.memory().held()).isEqualTo(2L * EVENT);
+    assertThatThrownBy(() -> stuck.log().follow(-1)).isInstanceOfSatisfying(ReplayLog.Gone.class,
         g -> assertThat(g.firstKept()).isEqualTo(1));
-    assertThat(seqOf(log.follow(0).next(0))).isEqualTo(1);
+    assertThat(seqOf(stuck.log().follow(0).next(0))).isEqualTo(1);
   }
 
   @Test
   void aCancelledStreamNeverWaitsForRoom() throws Exception {
-    ReplayMemory memory = memory(2L * EVENT);
-    ReplayLog other = log(memory);
-    other.follow(-1);
-    append(other, 0);
-    ReplayLog log = log(memory);
-    ReplayLog.Cursor stalled = log.follow(-1);
-    append(log, 0);
-    CompletableFuture<Void> waiting = appendAsync(log, 1);
-    awaitWaiting(memory);
-    log.release();
-    waiting.get(5, TimeUnit.SECONDS);
-    assertThatThrownBy(() -> stalled.next(0)).isInstanceOf(ReplayLog.Gone.class);
-    assertThat(memory.peak()).isLessThanOrEqualTo(2L * EVENT);
+    Stuck stuck = stuck();
+    stuck.log().release();
+    stuck.append().get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> stuck.reader().next(0)).isInstanceOf(ReplayLog.Gone.class);
+    assertThat(stuck.memory().peak()).isLessThanOrEqualTo(2L * EVENT);
   }
 
   @Test
