@@ -129,18 +129,25 @@ public final class ReplayLog implements EventLog {
     try {
       while (true) {
         long seen;
+        long period;
         boolean mayWait;
         lock.lock();
         try {
           if (ended) throw new IOException("the replay log already ended");
           fitUnderOwnCap(sse.length);
+          boolean followed = !released && !readers.isEmpty();
+          if (!followed && memory.pressedByOthers(waiting)) {
+            // A stream with a client following waits for room: a log nobody follows keeps nothing new.
+            seq = letGo();
+            break;
+          }
           if (takeRoom(sse.length)) {
             seq = keep(sse);
             break;
           }
           // The total is full and this log cannot make room itself. A live reader is waited for;
           // without one (or once cancelled) the event goes at once, as the oldest of such a log would.
-          mayWait = !released && !readers.isEmpty() && memory.canHold(sse.length);
+          mayWait = followed && memory.canHold(sse.length);
           if (!askOthers && !mayWait) {
             seq = letGo();
             break;
@@ -150,14 +157,17 @@ public final class ReplayLog implements EventLog {
             waiting = true;
           }
           seen = memory.changes();
+          period = memory.period();
         } finally {
           lock.unlock();
         }
         if (askOthers) {
-          askOthers = memory.reclaim(sse.length, this) > 0;
-          if (askOthers) continue;
+          if (!memory.swept(period) && memory.reclaim(sse.length, this) > 0) continue;
+          memory.markSwept(period);
+          askOthers = false;
+          if (!mayWait) continue;
         }
-        if (mayWait && !memory.fits(sse.length)) memory.awaitChange(seen);
+        if (!memory.fits(sse.length)) memory.awaitChange(seen);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

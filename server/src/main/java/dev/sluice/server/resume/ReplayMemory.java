@@ -28,10 +28,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *       reader drops the events it leaves behind at once;
  *   <li>else (no client following, or the stream was cancelled) never waits: the event goes at once,
  *       as the oldest of a log without a reader would, and a resume from before it gets the error.
+ *       While some append waits, such a log keeps nothing new at all: room goes to the streams
+ *       someone follows.
  * </ol>
  *
  * <p>So nothing is dropped under a live reader, a slow client slows only its own stream, and the
- * total never exceeds the cap. A cap of 0 leaves the total unbounded (only counted).
+ * total never exceeds the cap. While the pressure lasts nothing becomes reclaimable without being
+ * given back at once, so one look through the logs per period of pressure is enough ({@link
+ * #swept}): the cost of a full total does not grow with the number of logs at every append. A cap
+ * of 0 leaves the total unbounded (only counted).
  */
 public final class ReplayMemory {
   private final long cap;
@@ -43,6 +48,10 @@ public final class ReplayMemory {
   private final AtomicLong registrations = new AtomicLong();
   /** Appends waiting for room now; while there are any, every change that frees bytes is announced. */
   private final AtomicInteger waiters = new AtomicInteger();
+  /** Periods of pressure (some append waiting, without a break) begun so far. */
+  private final AtomicLong periods = new AtomicLong();
+  /** The period in which a look through every log found nothing to give back; -1 before any. */
+  private volatile long sweptIn = -1;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   /** Bumped, under {@link #lock}, by every announced change; a waiter waits for it to move. */
@@ -111,6 +120,11 @@ public final class ReplayMemory {
     return waiters.get() > 0;
   }
 
+  /** Whether some append other than the caller's waits for room ({@code callerWaits}: the caller's does). */
+  boolean pressedByOthers(boolean callerWaits) {
+    return waiters.get() > (callerWaits ? 1 : 0);
+  }
+
   /** Wakes the waiting appends to look again: bytes came free, or a log's readers moved on. */
   void announceIfWaited() {
     if (waiters.get() == 0) return;
@@ -126,7 +140,7 @@ public final class ReplayMemory {
   /** An append found the total full and will look for room: counted, and told of changes from now on. */
   void startWaiting() {
     onFull.run();
-    waiters.incrementAndGet();
+    if (waiters.getAndIncrement() == 0) periods.incrementAndGet();
   }
 
   void stopWaiting() {
@@ -146,6 +160,25 @@ public final class ReplayMemory {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The current period of pressure, read by a waiting append before it looks through the logs. */
+  long period() {
+    return periods.get();
+  }
+
+  /**
+   * Whether the logs were already found with nothing to give back in {@code period}. While the
+   * pressure lasts nothing becomes reclaimable without being given back at once (readers drop what
+   * they leave behind, logs nobody follows keep nothing new), so a second look would find nothing.
+   */
+  boolean swept(long period) {
+    return sweptIn == period;
+  }
+
+  /** A look through every log, begun in {@code period} by a waiting append, found nothing to give back. */
+  void markSwept(long period) {
+    sweptIn = period;
   }
 
   /** Makes {@code log}'s events reclaimable by other logs; returns its registration, for {@link #unregister}. */

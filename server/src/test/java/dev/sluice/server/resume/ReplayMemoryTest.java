@@ -209,6 +209,19 @@ class ReplayMemoryTest {
   }
 
   @Test
+  void whileAStreamWaitsForRoomALogNobodyFollowsKeepsNothingNew() throws Exception {
+    Stuck stuck = stuck();
+    ReplayLog unfollowed = log(stuck.memory());
+    append(unfollowed, 0);
+    assertThat(unfollowed.bytes()).isZero();
+    assertThatThrownBy(() -> unfollowed.follow(-1)).isInstanceOfSatisfying(ReplayLog.Gone.class,
+        g -> assertThat(g.firstKept()).isEqualTo(1));
+    assertThat(stuck.append()).as("the followed stream still waits for its reader").isNotDone();
+    stuck.reader().next(0);
+    stuck.append().get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
   void aDiscardedLogGivesItsBytesBackAsItsReadersMoveOn() throws Exception {
     ReplayMemory memory = memory(0);
     ReplayLog log = log(memory);
