@@ -4,7 +4,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One circuit breaker per upstream model ({@code provider/model}), shared by all requests.
@@ -19,19 +22,43 @@ import java.util.concurrent.TimeUnit;
  * a failure is a {@linkplain RetryPolicy#retryable retryable} failure before that. Neither counts for
  * an attempt that ended by a cancel or by an error that is the request's fault (a 400 says nothing
  * about the upstream's health): its permission is released. Slow calls never open it: the
- * first-token deadline already turns a slow upstream into failures. Thread-safe.
+ * first-token deadline already turns a slow upstream into failures.
+ *
+ * <p>Breakers are made on first use, for whatever model a caller names (a provider answers any
+ * {@code openai/<name>}), so an idle one is forgotten: one not asked for {@link #IDLE_EVICTION} (and
+ * at least its cooldown) is removed by a sweep that runs with the attempts, at most once every
+ * {@link #SWEEP_EVERY}. A forgotten breaker starts closed if its model is asked for again, which is
+ * what its cooldown would have led to. Thread-safe.
  */
 public final class CircuitBreakers {
 
   /** The state of one breaker, as operators and tests see it. */
   public enum State { CLOSED, OPEN, HALF_OPEN, DISABLED }
 
+  /** How long a breaker nobody asks for is kept. */
+  static final Duration IDLE_EVICTION = Duration.ofMinutes(10);
+  /** How often, at most, the sweep looks for idle breakers. */
+  static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
+
   private final BreakerSettings settings;
   private final CircuitBreakerRegistry registry;
+  /** When each breaker was last asked for a permit, in {@link #clock} nanoseconds. */
+  private final ConcurrentHashMap<String, Long> lastUsed = new ConcurrentHashMap<>();
+  private final LongSupplier clock;
+  private final long idleNanos;
+  private final AtomicLong nextSweep;
 
   public CircuitBreakers(BreakerSettings settings) {
+    this(settings, System::nanoTime);
+  }
+
+  /** With {@code clock} ({@link System#nanoTime} in production) standing for the time. */
+  CircuitBreakers(BreakerSettings settings, LongSupplier clock) {
     if (settings == null) throw new IllegalArgumentException("settings are required");
     this.settings = settings;
+    this.clock = clock;
+    this.idleNanos = Math.max(IDLE_EVICTION.toNanos(), settings.cooldown().toNanos());
+    this.nextSweep = new AtomicLong(clock.getAsLong() + SWEEP_EVERY.toNanos());
     this.registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .slidingWindowSize(settings.failures())
@@ -55,7 +82,10 @@ public final class CircuitBreakers {
   /** The state of the breaker of {@code qualifiedModel} ({@code provider/model}); CLOSED for one never used. */
   public State state(String qualifiedModel) {
     if (!settings.enabled()) return State.DISABLED;
-    return switch (registry.circuitBreaker(qualifiedModel).getState()) {
+    // Looking does not make a breaker: only attempts do (and only those are ever swept).
+    var breaker = registry.find(qualifiedModel);
+    if (breaker.isEmpty()) return State.CLOSED;
+    return switch (breaker.get().getState()) {
       case OPEN, FORCED_OPEN -> State.OPEN;
       case HALF_OPEN -> State.HALF_OPEN;
       case CLOSED, DISABLED, METRICS_ONLY -> State.CLOSED;
@@ -65,8 +95,27 @@ public final class CircuitBreakers {
   /** A permit for one attempt on {@code qualifiedModel}, or null when its breaker is open. */
   Permit acquire(String qualifiedModel) {
     if (!settings.enabled()) return Permit.NONE;
+    long now = clock.getAsLong();
+    lastUsed.put(qualifiedModel, now);
+    sweepIfDue(now);
     CircuitBreaker breaker = registry.circuitBreaker(qualifiedModel);
     return breaker.tryAcquirePermission() ? new Permit(breaker, System.nanoTime()) : null;
+  }
+
+  /** How many breakers exist now. */
+  int size() {
+    return registry.getAllCircuitBreakers().size();
+  }
+
+  /** Forgets the breakers idle for longer than {@link #IDLE_EVICTION}; one caller sweeps at a time. */
+  private void sweepIfDue(long now) {
+    long due = nextSweep.get();
+    if (now - due < 0 || !nextSweep.compareAndSet(due, now + SWEEP_EVERY.toNanos())) return;
+    for (var entry : lastUsed.entrySet()) {
+      if (now - entry.getValue() > idleNanos && lastUsed.remove(entry.getKey(), entry.getValue())) {
+        registry.remove(entry.getKey());
+      }
+    }
   }
 
   /** One attempt's permission; exactly one of its methods is called, once. */

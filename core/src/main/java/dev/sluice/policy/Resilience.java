@@ -19,16 +19,8 @@ public final class Resilience implements AutoCloseable {
   private final RetryPolicy retry;
   private final CircuitBreakers breakers;
   private final ScheduledThreadPoolExecutor timer;
-  private final AttemptObserver observer;
 
   public Resilience(RetryPolicy retry, BreakerSettings breakerSettings) {
-    this(retry, breakerSettings, AttemptObserver.NONE);
-  }
-
-  /** @param observer sees every upstream attempt (telemetry); {@link AttemptObserver#NONE} for none */
-  public Resilience(RetryPolicy retry, BreakerSettings breakerSettings, AttemptObserver observer) {
-    if (observer == null) throw new IllegalArgumentException("observer is required");
-    this.observer = observer;
     if (retry == null) throw new IllegalArgumentException("retry is required");
     this.retry = retry;
     this.breakers = new CircuitBreakers(breakerSettings);
@@ -64,7 +56,12 @@ public final class Resilience implements AutoCloseable {
    * @param firstToken the deadline of each attempt for its first token, counted from its start
    */
   public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken) {
-    return open(request, candidates, firstToken, null, MidStream.FAIL);
+    return open(request, candidates, firstToken, AttemptListener.NONE);
+  }
+
+  /** {@link #open(ChatRequest, List, Duration)}, reporting its attempts to {@code listener}. */
+  public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken, AttemptListener listener) {
+    return open(request, candidates, firstToken, null, MidStream.FAIL, listener);
   }
 
   /** What a stream does when its upstream fails after the first token. */
@@ -75,7 +72,7 @@ public final class Resilience implements AutoCloseable {
      * Ask the chain for a continuation of the text sent so far and relay only the continuation, up
      * to {@link RetryPolicy#attempts()} times per stream. Text answers only: a stream that has sent a
      * tool call, a refusal or reasoning fails as with {@link #FAIL}. See {@code Continuation} for the
-     * request sent and its limits.
+     * request sent and its limits, and {@code ContinuingStream} for what is relayed.
      */
     CONTINUE
   }
@@ -91,6 +88,15 @@ public final class Resilience implements AutoCloseable {
    */
   public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken, Duration idle,
       MidStream midStream) {
+    return open(request, candidates, firstToken, idle, midStream, AttemptListener.NONE);
+  }
+
+  /**
+   * {@link #open(ChatRequest, List, Duration, Duration, MidStream)}, reporting its attempts to
+   * {@code listener} (the request's telemetry), on the stream's reading thread.
+   */
+  public EventStream open(ChatRequest request, List<Route> candidates, Duration firstToken, Duration idle,
+      MidStream midStream, AttemptListener listener) {
     if (request == null || candidates == null || candidates.isEmpty()) {
       throw new IllegalArgumentException("a request and at least one candidate route are required");
     }
@@ -98,12 +104,16 @@ public final class Resilience implements AutoCloseable {
       throw new IllegalArgumentException("firstToken must be positive");
     }
     if (midStream == null) throw new IllegalArgumentException("midStream is required");
-    boolean continues = midStream == MidStream.CONTINUE;
-    if (continues && (idle == null || idle.isNegative() || idle.isZero())) {
+    if (listener == null) throw new IllegalArgumentException("listener is required");
+    List<Route> chain = List.copyOf(candidates);
+    if (midStream == MidStream.FAIL) {
+      return new RetryingStream(request, chain, retry, breakers, timer, firstToken, null, listener);
+    }
+    if (idle == null || idle.isNegative() || idle.isZero()) {
       throw new IllegalArgumentException("idle must be positive for mid-stream failover");
     }
-    return new ResilientStream(request, List.copyOf(candidates), retry, breakers, timer, firstToken,
-        continues ? idle : null, continues, observer);
+    return new ContinuingStream(request,
+        asked -> new RetryingStream(asked, chain, retry, breakers, timer, firstToken, idle, listener), retry.attempts());
   }
 
   /** Stops the deadline scheduler; streams still running lose their first-token deadline. */

@@ -2,13 +2,13 @@ package dev.sluice.provider;
 
 import dev.sluice.sse.SseException;
 import dev.sluice.sse.SseParser;
+import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.StreamEvent;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One streaming HTTP call to an upstream that answers with Server-Sent Events: sends the request on
  * the first {@link #next()}, then reads the body in 8 KiB reads through an {@link SseParser} and the
- * provider's {@link UpstreamDecoder}. Providers supply the request, the decoder and the error
- * shapes; the I/O and the cancellation are here, once.
+ * upstream's {@link UpstreamDecoder}. The {@link HttpUpstream} plugs in what differs between wire
+ * formats (the endpoint and headers, the request writer, the decoder, the error mapper); the I/O and
+ * the cancellation are here, once, for every format.
  *
  * <p>Cancellation closes the upstream socket at once in both phases (measured on JDK 25, about 1 ms;
  * pinned by the providers' cancellation tests): while waiting for headers by cancelling the
@@ -34,12 +35,12 @@ import org.slf4j.LoggerFactory;
  * reading thread and closes the connection rather than pooling it. A lock orders the hand-over from
  * the future to the body, so a cancel in between is never lost.
  */
-public abstract class HttpEventStream extends AbstractEventStream {
+final class HttpEventStream extends AbstractEventStream {
   private static final Logger log = LoggerFactory.getLogger(HttpEventStream.class);
 
   private static final int READ_BUFFER_BYTES = 8 * 1024;
   /** Error bodies are read for their message only; a bigger one is cut here. */
-  public static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+  private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
   /**
    * After the upstream's terminator the HTTP body normally ends within microseconds. Reading on to its
    * end lets the JDK put the connection back in the pool (closing first would cancel the exchange and
@@ -48,8 +49,11 @@ public abstract class HttpEventStream extends AbstractEventStream {
   private static final long DRAIN_GRACE_MILLIS = 2_000;
   private static final int DRAIN_MAX_BYTES = 64 * 1024;
 
-  private final String upstream;
   private final HttpClient client;
+  private final HttpUpstream upstream;
+  private final ChatRequest request;
+  /** For messages and logs: the upstream's routing name. */
+  private final String name;
   private final Duration headersTimeout;
   private final UpstreamErrors errors;
 
@@ -67,35 +71,34 @@ public abstract class HttpEventStream extends AbstractEventStream {
   private byte[] buffer;
   private SseParser parser;
   private UpstreamDecoder decoder;
+  private DecodedEvents decoded;
 
-  /**
-   * @param upstream the provider's name, for messages and logs
-   * @param headersTimeout the request timeout the request was built with, for the error that names it
-   */
-  protected HttpEventStream(String upstream, HttpClient client, Duration headersTimeout, UpstreamErrors errors) {
-    this.upstream = upstream;
+  /** A call of {@code request} to {@code upstream} through {@code client}; nothing is sent before {@link #next()}. */
+  HttpEventStream(HttpClient client, HttpUpstream upstream, ChatRequest request) {
     this.client = client;
-    this.headersTimeout = headersTimeout;
-    this.errors = errors;
+    this.upstream = upstream;
+    this.request = request;
+    this.name = upstream.config().name();
+    this.headersTimeout = upstream.config().headersTimeout();
+    this.errors = upstream.errors();
   }
 
-  /** The upstream request; built on the reading thread when the stream opens. */
-  protected abstract HttpRequest request() throws GatewayException;
-
-  /** A new decoder for the body of a successful response. */
-  protected abstract UpstreamDecoder newDecoder();
-
-  /** A POST of a JSON body that asks for an event stream, with the version and timeout the upstream needs. */
-  protected final HttpRequest.Builder jsonPost(URI uri, URI baseUrl, byte[] json) {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-        .version(UpstreamHttp.versionFor(baseUrl))
+  /**
+   * The upstream request, built on the reading thread when the stream opens: a POST of the written
+   * body that asks for an event stream, with the protocol version and the timeout the upstream needs.
+   */
+  private HttpRequest httpRequest() throws GatewayException {
+    byte[] json = upstream.writer().write(request);
+    HttpRequest.Builder builder = HttpRequest.newBuilder(upstream.endpoint())
+        .version(UpstreamHttp.versionFor(upstream.config().baseUrl()))
         .timeout(headersTimeout)
         .header("Content-Type", "application/json")
         .header("Accept", "text/event-stream")
         .POST(HttpRequest.BodyPublishers.ofByteArray(json));
     // Trace propagation (traceparent), from the context current on this, the reading, thread.
     UpstreamHeaders.current().addTo(builder::header);
-    return builder;
+    upstream.headers().addTo(builder::header);
+    return builder.build();
   }
 
   @Override
@@ -106,8 +109,8 @@ public abstract class HttpEventStream extends AbstractEventStream {
     }
     while (true) {
       StreamEvent event;
-      while ((event = decoder.poll()) != null) out.add(event);
-      if (!out.isEmpty() || decoder.terminated()) return;
+      while ((event = decoded.poll()) != null) out.add(event);
+      if (!out.isEmpty() || decoded.terminated()) return;
       int n = body.read(buffer);
       try {
         if (n < 0) {
@@ -125,7 +128,7 @@ public abstract class HttpEventStream extends AbstractEventStream {
 
   /** Sends the request and waits for the headers; an error status or a non-stream body throws. */
   private void open() throws IOException, GatewayException {
-    HttpRequest httpRequest = request();
+    HttpRequest httpRequest = httpRequest();
     CompletableFuture<HttpResponse<InputStream>> future;
     synchronized (lock) {
       if (aborted) throw cancelled();
@@ -139,7 +142,7 @@ public abstract class HttpEventStream extends AbstractEventStream {
       future.cancel(true);
       Thread.currentThread().interrupt();
       throw new GatewayException(GatewayError.of(ErrorType.CANCELLED,
-          "interrupted while waiting for upstream '" + upstream + "'"), e);
+          "interrupted while waiting for upstream '" + name + "'"), e);
     } catch (ExecutionException e) {
       throw new GatewayException(errors.sendFailed(e.getCause(), headersTimeout), e.getCause());
     }
@@ -160,7 +163,8 @@ public abstract class HttpEventStream extends AbstractEventStream {
       throw new GatewayException(errors.notAStream(status, contentType, readErrorBody()));
     }
     buffer = new byte[READ_BUFFER_BYTES];
-    decoder = newDecoder();
+    decoder = upstream.decoders().apply(request.model());
+    decoded = decoder.decoded();
     parser = new SseParser(decoder);
   }
 
@@ -179,7 +183,7 @@ public abstract class HttpEventStream extends AbstractEventStream {
     if (e.getCause() instanceof InterruptedException) {
       // The JDK's body stream wraps an interrupt of the reading thread; keep the flag for the caller.
       Thread.currentThread().interrupt();
-      return GatewayError.of(ErrorType.CANCELLED, "interrupted while reading upstream '" + upstream + "'");
+      return GatewayError.of(ErrorType.CANCELLED, "interrupted while reading upstream '" + name + "'");
     }
     return errors.readFailed(e);
   }
@@ -204,7 +208,7 @@ public abstract class HttpEventStream extends AbstractEventStream {
       in = body;
     }
     if (in == null) return;
-    if (decoder != null && decoder.sawEnd() && !sawEof && cancelReason() == null) {
+    if (decoded != null && decoded.sawEnd() && !sawEof && cancelReason() == null) {
       drainThenClose(in);
     } else {
       closeQuietly(in, "release");
@@ -221,7 +225,7 @@ public abstract class HttpEventStream extends AbstractEventStream {
         while (left > 0 && (n = in.read(sink)) >= 0) left -= n;
       } catch (IOException e) {
         // The deadline closed it, or the connection broke after the terminator: the answer was complete.
-        log.debug("upstream '{}' body after its end not drained: {}", upstream, e.toString());
+        log.debug("upstream '{}' body after its end not drained: {}", name, e.toString());
       } finally {
         closeQuietly(in, "drain");
       }
@@ -233,7 +237,7 @@ public abstract class HttpEventStream extends AbstractEventStream {
       in.close();
     } catch (IOException e) {
       // Closing only releases the connection; failing to do so changes nothing for this stream.
-      log.debug("closing upstream '{}' body on {} failed: {}", upstream, when, e.toString());
+      log.debug("closing upstream '{}' body on {} failed: {}", name, when, e.toString());
     }
   }
 }

@@ -23,14 +23,17 @@ public abstract class UpstreamErrors {
 
   private final String provider;
   private final String apiKey;
+  private final String terminator;
 
   /**
    * @param provider the upstream's name, as messages name it
    * @param apiKey the key to scrub from upstream text, or null
+   * @param terminator what the wire format ends a whole stream with ({@code [DONE]}, {@code message_stop})
    */
-  protected UpstreamErrors(String provider, String apiKey) {
+  protected UpstreamErrors(String provider, String apiKey, String terminator) {
     this.provider = provider;
     this.apiKey = apiKey;
+    this.terminator = terminator;
   }
 
   /** The error for a non-2xx response, from its status, headers and (bounded) body. */
@@ -39,12 +42,20 @@ public abstract class UpstreamErrors {
   /** The error for a 2xx response that is not an event stream (an error page, a JSON error object). */
   public abstract GatewayError notAStream(int status, String contentType, String body);
 
-  /** A well-framed stream that stopped before its terminator. */
-  public abstract GatewayError truncated();
-
   /** The routing name of the provider these errors are about. */
   public final String provider() {
     return provider;
+  }
+
+  /** A well-framed stream that stopped before its terminator. */
+  public final GatewayError truncated() {
+    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' stream ended before " + terminator);
+  }
+
+  /** A 2xx response whose content type is not an event stream, and whose body says nothing the format reads. */
+  protected final GatewayError notAnEventStream(int status, String contentType) {
+    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' answered HTTP " + status
+        + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
   }
 
   /** A stream the upstream sent that cannot be read: {@code what} it was, quoting a bounded sample. */

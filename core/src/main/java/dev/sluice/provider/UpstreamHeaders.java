@@ -3,12 +3,14 @@ package dev.sluice.provider;
 import java.util.function.BiConsumer;
 
 /**
- * Extra headers for every upstream HTTP request, computed on the thread that builds it (the
- * request's reading thread). The server installs one that writes the W3C {@code traceparent} of the
- * trace context current on that thread, which keeps core free of any tracing library.
+ * Headers for an upstream HTTP request, computed on the thread that builds it (the request's reading
+ * thread). Each {@link HttpUpstream} has its own (its key, its API version); and every request gets
+ * the process-wide ones {@link #install}ed here: the server installs one that writes the W3C
+ * {@code traceparent} of the trace context current on that thread, which keeps core free of any
+ * tracing library.
  *
- * <p>Process-wide on purpose: trace propagation is a property of the process, and an implementation
- * must read only thread-local state (the current context), never per-server state.
+ * <p>Process-wide on purpose: trace propagation is a property of the process, and an installed
+ * implementation must read only thread-local state (the current context), never per-server state.
  */
 @FunctionalInterface
 public interface UpstreamHeaders {
@@ -16,10 +18,10 @@ public interface UpstreamHeaders {
   /** Adds nothing. */
   UpstreamHeaders NONE = sink -> { };
 
-  /** Calls {@code sink} with each header to add; never a credential (providers add their own). */
+  /** Calls {@code sink} with each header to add. */
   void addTo(BiConsumer<String, String> sink);
 
-  /** Installs the process-wide headers; {@link #NONE} removes them. */
+  /** Installs the process-wide headers, never a credential (each upstream adds its own); {@link #NONE} removes them. */
   static void install(UpstreamHeaders headers) {
     Holder.current = headers == null ? NONE : headers;
   }

@@ -26,6 +26,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real HTTP/1.1 server on 127.0.0.1, written on a raw {@link ServerSocket} so that tests control
@@ -47,8 +49,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   RecordedRequest request = upstream.awaitRequest(Duration.ofSeconds(5));
  * }
  * }</pre>
+ *
+ * <p>A test class that wants a fresh one for each test registers it on an instance field, and JUnit
+ * closes it after each test: {@code @RegisterExtension final FakeUpstream upstream = FakeUpstream.start();}
  */
-public final class FakeUpstream implements AutoCloseable {
+public final class FakeUpstream implements AutoCloseable, AfterEachCallback {
 
   /** The text the default script streams. */
   public static final String DEFAULT_TEXT = "Hello from fake upstream";
@@ -127,6 +132,12 @@ public final class FakeUpstream implements AutoCloseable {
   /** How many TCP connections the fake has accepted: shows whether clients reuse connections. */
   public int connectionCount() {
     return connectionCount.get();
+  }
+
+  /** Closes this upstream after the test it was registered for (see the class comment). */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   /** Stops accepting and closes every connection. Responses in progress end abruptly. */

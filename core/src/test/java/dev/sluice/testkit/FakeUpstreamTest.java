@@ -53,7 +53,7 @@ class FakeUpstreamTest {
 
     void post(String path, String body) throws IOException {
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Mixed-Case: v\r\n"
+      out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Mixed-Case: v\r\n"
           + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();

@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.provider.Provider;
+import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.provider.anthropic.AnthropicConfig;
 import dev.sluice.provider.anthropic.AnthropicProvider;
@@ -9,6 +10,7 @@ import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.config.CompatibleProvider;
 import dev.sluice.server.config.SluiceConfig;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,24 +30,28 @@ final class Providers {
     providers.add(new SimProvider(config.sim()));
     HttpClient http = UpstreamHttp.newClient(config.timeouts().connect());
     if (config.openAiApiKey() != null) {
-      providers.add(new OpenAiProvider(new OpenAiConfig("openai", config.openAiBaseUrl(), config.openAiApiKey(),
-          config.openAiModels(), config.timeouts().connect(), config.timeouts().headers()), http));
+      providers.add(new OpenAiProvider(new OpenAiConfig(upstream(config, "openai", config.openAiBaseUrl(),
+          config.openAiApiKey(), config.openAiModels())), http));
     }
     if (config.anthropicApiKey() != null) {
-      providers.add(new AnthropicProvider(new AnthropicConfig("anthropic", config.anthropicBaseUrl(),
-          config.anthropicApiKey(), config.anthropicModels(), config.timeouts().connect(), config.timeouts().headers()),
-          http));
+      providers.add(new AnthropicProvider(new AnthropicConfig(upstream(config, "anthropic", config.anthropicBaseUrl(),
+          config.anthropicApiKey(), config.anthropicModels())), http));
     }
     for (CompatibleProvider p : config.providers()) {
       String key = p.apiKeyEnv() == null ? null : env.get(p.apiKeyEnv());
+      UpstreamConfig upstream = upstream(config, p.name(), p.baseUrl(), key, p.models());
       if ("anthropic".equals(p.kind())) {
-        providers.add(new AnthropicProvider(new AnthropicConfig(p.name(), p.baseUrl(), key, p.models(),
-            config.timeouts().connect(), config.timeouts().headers()), http));
+        providers.add(new AnthropicProvider(new AnthropicConfig(upstream), http));
         continue;
       }
-      providers.add(new OpenAiProvider(new OpenAiConfig(p.name(), p.baseUrl(), key, p.models(),
-          config.timeouts().connect(), config.timeouts().headers()), http));
+      providers.add(new OpenAiProvider(new OpenAiConfig(upstream), http));
     }
     return providers;
+  }
+
+  /** An upstream with the configured timeouts. */
+  private static UpstreamConfig upstream(SluiceConfig config, String name, URI baseUrl, String key,
+      List<String> models) {
+    return new UpstreamConfig(name, baseUrl, key, models, config.timeouts().connect(), config.timeouts().headers());
   }
 }

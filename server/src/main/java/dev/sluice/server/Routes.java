@@ -17,6 +17,7 @@ import dev.sluice.server.guard.Guard;
 import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.Router;
+import dev.sluice.server.http.SiteCheck;
 import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.telemetry.Telemetry;
@@ -47,9 +48,11 @@ final class Routes implements Router {
   private final AdminEndpoint admin;
   private final String indexHtml;
   private final WebAssets assets = new WebAssets();
+  private final SiteCheck sites;
 
-  Routes(Gateway gateway) {
+  Routes(Gateway gateway, SiteCheck sites) {
     this.gateway = gateway;
+    this.sites = sites;
     this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsDialect());
     this.messages = new ApiEndpoint(gateway, new MessagesDialect());
     this.browser = new BrowserEndpoint(gateway);
@@ -70,6 +73,8 @@ final class Routes implements Router {
 
   private Outcome route(Exchange exchange, String method, String path) throws IOException {
     ClientChannel channel = exchange.channel();
+    GatewayError foreign = sites.refusal(exchange.request());
+    if (foreign != null) return refuse(exchange, path, foreign);
     if (path.startsWith("/v1/") || path.startsWith("/api/")) {
       Outcome refused = authenticate(exchange, path);
       if (refused != null) return refused;
@@ -159,14 +164,22 @@ final class Routes implements Router {
       exchange.account().caller(gateway.guard().authenticate(Guard.presented(exchange.request().getHeaders())));
       return null;
     } catch (GatewayException e) {
-      Outcome outcome = Outcome.rejected(e.error());
-      if (MODEL_ENDPOINTS.contains(path)) gateway.accountant().record(exchange.account(), outcome, null);
-      String body = path.equals("/v1/messages") ? AnthropicErrors.body(e.error())
-          : path.startsWith("/api/") ? BrowserStreamEncoder.errorData(e.error()) : OpenAiErrors.body(e.error());
       if (e.error().type() == ErrorType.AUTHENTICATION) exchange.response().getHeaders().put("WWW-Authenticate", "Bearer");
-      exchange.channel().respond(e.error().httpStatus(), "application/json", body);
-      return outcome;
+      return refuse(exchange, path, e.error());
     }
+  }
+
+  /**
+   * Answers a refusal before any endpoint ran, in the caller's dialect, and gives a model request
+   * its {@code rejected} row.
+   */
+  private Outcome refuse(Exchange exchange, String path, GatewayError error) throws IOException {
+    Outcome outcome = Outcome.rejected(error);
+    if (MODEL_ENDPOINTS.contains(path)) gateway.accountant().record(exchange.account(), outcome, null);
+    String body = path.equals("/v1/messages") ? AnthropicErrors.body(error)
+        : path.startsWith("/api/") ? BrowserStreamEncoder.errorData(error) : OpenAiErrors.body(error);
+    exchange.channel().respond(error.httpStatus(), "application/json", body);
+    return outcome;
   }
 
   private boolean allow(Exchange exchange, String method, String allowed, boolean openAi) throws IOException {

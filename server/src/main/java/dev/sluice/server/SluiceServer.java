@@ -1,7 +1,6 @@
 package dev.sluice.server;
 
 import dev.sluice.policy.Resilience;
-import dev.sluice.provider.EventStream;
 import dev.sluice.provider.Provider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.server.config.SluiceConfig;
@@ -14,6 +13,7 @@ import dev.sluice.server.guard.SharedLimits;
 import dev.sluice.server.guard.StreamCaps;
 import dev.sluice.server.http.ExchangeHandler;
 import dev.sluice.server.http.Gateway;
+import dev.sluice.server.http.SiteCheck;
 import dev.sluice.server.ledger.Accountant;
 import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
@@ -141,9 +141,10 @@ public final class SluiceServer implements AutoCloseable {
     }
     TokenCounter.warmUp();
     Database db = Database.open(config.accounting());
-    var resilience = new Resilience(config.retry(), config.circuitBreaker(), telemetry.attempts());
+    var resilience = new Resilience(config.retry(), config.circuitBreaker());
     telemetry.watch(resilience.breakers());
     var lifecycle = new Lifecycle();
+    telemetry.streamsOpen(lifecycle.openStreams()::count);
     var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
     var streams = new StreamRegistry(config.resume(), shared.streams(), () -> telemetry.capRefused("log_bytes"));
@@ -170,7 +171,8 @@ public final class SluiceServer implements AutoCloseable {
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);
-    server.setHandler(new ExchangeHandler(gateway, new Routes(gateway)));
+    var sites = new SiteCheck(config.host(), config.edge().allowedOrigins(), config.edge().allowedHosts());
+    server.setHandler(new ExchangeHandler(gateway, new Routes(gateway, sites)));
     // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
     // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
     // keep-alive connections, then throw a TimeoutException from stop().
@@ -276,12 +278,11 @@ public final class SluiceServer implements AutoCloseable {
   }
 
   private void drain() throws InterruptedException {
-    if (telemetry.awaitNoRequests(drainTimeout)) return;
-    List<EventStream> left = telemetry.openStreams();
+    if (lifecycle.requestsInFlight().awaitNone(drainTimeout)) return;
     log.warn("stopping: {} stream(s) still open after the drain timeout of {} ms; ending them with an error",
-        left.size(), drainTimeout.toMillis());
-    for (EventStream stream : left) stream.cancel(Lifecycle.SHUTTING_DOWN);
-    if (!telemetry.awaitNoRequests(CANCEL_GRACE)) {
+        lifecycle.openStreams().count(), drainTimeout.toMillis());
+    lifecycle.openStreams().cancelAll(Lifecycle.SHUTTING_DOWN);
+    if (!lifecycle.requestsInFlight().awaitNone(CANCEL_GRACE)) {
       log.warn("stopping: requests still running {} ms after the streams' cancel (clients not reading?); closing them",
           CANCEL_GRACE.toMillis());
     }

@@ -108,7 +108,7 @@ class BrowserEndpointTest {
     try (TestGateway gateway = TestGateway.start(b -> b, provider);
         var socket = new java.net.Socket("127.0.0.1", gateway.port())) {
       socket.setSoTimeout(5_000);
-      socket.getOutputStream().write("GET /api/chat/stream?prompt=x&model=sim/chat HTTP/1.1\r\nHost: x\r\n\r\n"
+      socket.getOutputStream().write("GET /api/chat/stream?prompt=x&model=sim/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
       RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
       var reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));

@@ -116,7 +116,7 @@ class ClientDisconnectTest {
     try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ZERO)
         .resume(new dev.sluice.server.config.ResumeSettings(grace, Duration.ofSeconds(5), 1 << 20)), provider)) {
       var socket = new Socket("127.0.0.1", gateway.port());
-      socket.getOutputStream().write(("GET /api/chat/stream?prompt=hi HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+      socket.getOutputStream().write(("GET /api/chat/stream?prompt=hi HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
       long closedAt = System.nanoTime();
@@ -139,7 +139,7 @@ class ClientDisconnectTest {
         String body = "{\"model\":\"sim/echo\",\"stream\":" + (i % 2 == 0)
             + ",\"messages\":[{\"role\":\"user\",\"content\":\"round " + i + "\"}]}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: " + bytes.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
         String response = RawHttp.readResponse(in);
         assertThat(response).startsWith("HTTP/1.1 200").contains("round").contains(String.valueOf(i));
@@ -159,7 +159,7 @@ class ClientDisconnectTest {
       InputStream in = socket.getInputStream();
       RawHttp.readUntil(in, "\"content\":\"");
       // A second request sent while the first still streams: the watch reads (and loses) its first byte.
-      socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] rest = in.readAllBytes(); // returns only when the server closes the connection
       String tail = new String(rest, StandardCharsets.UTF_8);
       assertThat(tail).contains("data: [DONE]").doesNotContain("HTTP/1.1 400").doesNotContain("HTTP/1.1 200");

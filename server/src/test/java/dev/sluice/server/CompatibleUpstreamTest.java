@@ -70,7 +70,7 @@ class CompatibleUpstreamTest {
     List<Provider> providers = Providers.fromConfig(config, Map.of("PROXY_KEY", "sk-proxy"));
     var byName = providers.stream().collect(java.util.stream.Collectors.toMap(Provider::name, p -> p));
     assertThat(byName.get("anthropic")).isInstanceOf(AnthropicProvider.class);
-    assertThat(((AnthropicProvider) byName.get("claude-proxy")).config().apiKey()).isEqualTo("sk-proxy");
+    assertThat(((AnthropicProvider) byName.get("claude-proxy")).config().upstream().apiKey()).isEqualTo("sk-proxy");
     assertThat(config.toString()).doesNotContain("sk-ant-env");
   }
 

@@ -54,7 +54,7 @@ class GracefulShutdownTest {
       assertThat(get(probe, "/readyz")).startsWith("HTTP/1.1 200");
       try (Socket stream = RawHttp.post(gateway.port(), "/v1/chat/completions",
           "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"" + words(12) + "\"}]}")) {
-        await(() -> gateway.server.telemetry().openStreams().size() == 1, "the stream to open");
+        await(() -> gateway.server.lifecycle().openStreams().count() == 1, "the stream to open");
         CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
           try {
             gateway.server.close();

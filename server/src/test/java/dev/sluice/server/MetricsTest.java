@@ -164,8 +164,10 @@ class MetricsTest {
         assertThat(scrape(gateway).sum("sluice_streams_open")).isEqualTo(1);
       }
       // The cancel is timed on the thread that saw the disconnect, the request counted on its own thread.
+      // A scrape reads its meters one by one: one that sees the request counted may still read the
+      // disconnect counter from just before its increment, so the wait is for all three.
       Scrape s = awaitScrape(gateway, x -> x.sum("sluice_requests_total") == 1
-          && x.sum("sluice_disconnect_cancel_seconds_count") == 1);
+          && x.sum("sluice_disconnect_cancel_seconds_count") == 1 && x.sum("sluice_client_disconnects_total") == 1);
       assertThat(s.sum("sluice_client_disconnects_total", "dialect", "openai")).isEqualTo(1);
       assertThat(s.sum("sluice_requests_total", "status", "aborted", "model", "sim/chat")).isEqualTo(1);
       assertThat(s.sum("sluice_disconnect_cancel_seconds_count")).isEqualTo(1);

@@ -26,6 +26,31 @@ final class RawHttp {
     return socket;
   }
 
+  /**
+   * Sends one request on its own connection ({@code Connection: close} is added to {@code head},
+   * the request line and headers without the blank line) and returns the whole response as text.
+   * For requests java.net.http will not send: a malformed query, a foreign Host.
+   */
+  static String exchange(int port, String head, byte[] body) throws IOException {
+    try (var socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write((head + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The status code of a response {@link #exchange} returned. */
+  static int status(String response) {
+    return Integer.parseInt(response.substring(9, 12));
+  }
+
+  /** The body of a response {@link #exchange} returned (chunk sizes included, if chunked). */
+  static String body(String response) {
+    return response.substring(response.indexOf("\r\n\r\n") + 4);
+  }
+
   /** Reads until {@code marker} has been seen. */
   static void readUntil(InputStream in, String marker) throws IOException {
     var seen = new ByteArrayOutputStream();

@@ -175,7 +175,7 @@ class ResilienceTest {
   @Test
   void aClientThatLeavesDuringABackoffEndsTheRetriesAtOnce() throws Exception {
     // A 1 s Retry-After keeps the request waiting; the client leaves during the wait. (That the wait
-    // itself ends within milliseconds of the cancel is ResilientStreamTest's, timed precisely.)
+    // itself ends within milliseconds of the cancel is RetryingStreamTest's, timed precisely.)
     start(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(30), Duration.ofSeconds(30)),
         FaultMatrixTest.NO_BREAKER);
     target.enqueue(Script.json(429, "{\"error\":{\"message\":\"slow down\"}}").header("retry-after", "1"));

@@ -53,7 +53,7 @@ class ResumeTest {
   }
 
   static String get(String path) {
-    return "GET " + path + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+    return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
   }
 
   private static HttpResponse<String> getWith(TestGateway gateway, String path, String lastEventId) throws Exception {
@@ -108,7 +108,7 @@ class ResumeTest {
     RecordingProvider provider = pacedSim();
     try (TestGateway gateway = gateway(provider, Duration.ofSeconds(5))) {
       String body = "{\"model\":\"sim/chat\",\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\"go on\"}]}";
-      List<BrowserEndpointTest.Event> first = readThenLeave(gateway, "POST /api/chat HTTP/1.1\r\nHost: x\r\n"
+      List<BrowserEndpointTest.Event> first = readThenLeave(gateway, "POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n"
           + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body, 3);
       String streamId = first.getFirst().data().get("stream").asText();
 
@@ -181,7 +181,7 @@ class ResumeTest {
       // sim/echo says the prompt back word by word: 4,000 words are far more than 64 KiB of events.
       String body = "{\"model\":\"sim/echo\",\"messages\":[{\"role\":\"user\",\"content\":\""
           + "word ".repeat(4_000) + "\"}]}";
-      String first = readThenLeave(gateway, "POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      String first = readThenLeave(gateway, "POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
           + "Content-Length: " + body.length() + "\r\n\r\n" + body, 1).getFirst().data().get("stream").asText();
       // With no client the generator runs on at full speed, dropping the oldest events past the cap.
       provider.awaitStream(Duration.ofSeconds(5)).closed.get(10, TimeUnit.SECONDS);
@@ -221,18 +221,18 @@ class ResumeTest {
   @Test
   void answersUnknownStreams404AndMalformedResumePoints400() throws Exception {
     try (TestGateway gateway = gateway(pacedSim(), Duration.ofSeconds(1))) {
-      HttpResponse<String> unknown = getWith(gateway, "/api/streams/st_0123456789abcdef", null);
+      HttpResponse<String> unknown = getWith(gateway, "/api/streams/st_0123456789abcdef0123456789abcdef", null);
       assertThat(unknown.statusCode()).isEqualTo(404);
       assertThat(Json.MAPPER.readTree(unknown.body()).at("/error/type").asText()).isEqualTo("not_found_error");
-      assertThat(getWith(gateway, STREAM, "st_0123456789abcdef:3").statusCode()).isEqualTo(404);
+      assertThat(getWith(gateway, STREAM, "st_0123456789abcdef0123456789abcdef:3").statusCode()).isEqualTo(404);
 
-      for (String bad : List.of("nonsense", "st_0123456789abcdef", "st_0123456789abcdef:-1", "st_0123:2", "st_0123456789abcdef:x")) {
+      for (String bad : List.of("nonsense", "st_0123456789abcdef0123456789abcdef", "st_0123456789abcdef0123456789abcdef:-1", "st_0123:2", "st_0123456789abcdef0123456789abcdef:x")) {
         HttpResponse<String> r = getWith(gateway, STREAM, bad);
         assertThat(r.statusCode()).as(bad).isEqualTo(400);
         assertThat(Json.MAPPER.readTree(r.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
       }
-      assertThat(getWith(gateway, "/api/streams/st_0123456789abcdef?after=x", null).statusCode()).isEqualTo(400);
-      assertThat(getWith(gateway, "/api/streams/st_0123456789abcdef", "st_fedcba9876543210:1").statusCode()).isEqualTo(400);
+      assertThat(getWith(gateway, "/api/streams/st_0123456789abcdef0123456789abcdef?after=x", null).statusCode()).isEqualTo(400);
+      assertThat(getWith(gateway, "/api/streams/st_0123456789abcdef0123456789abcdef", "st_fedcba9876543210fedcba9876543210:1").statusCode()).isEqualTo(400);
     }
   }
 

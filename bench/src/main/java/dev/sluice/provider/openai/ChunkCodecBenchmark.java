@@ -74,7 +74,7 @@ public class ChunkCodecBenchmark {
     decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrorMapper("openai", "sk-bench"));
     event = new SseEvent(SseEvent.DEFAULT_TYPE, CHUNK, "");
     decoder.onEvent(event); // the first chunk also yields Started; measure the steady state after it
-    while (decoder.poll() != null) {
+    while (decoder.decoded().poll() != null) {
       // drained
     }
     encoder = new OpenAiStreamEncoder(false);
@@ -89,7 +89,7 @@ public class ChunkCodecBenchmark {
   public void decodeChunk(Blackhole bh) {
     decoder.onEvent(event);
     StreamEvent e;
-    while ((e = decoder.poll()) != null) bh.consume(e);
+    while ((e = decoder.decoded().poll()) != null) bh.consume(e);
   }
 
   @Benchmark

@@ -8,6 +8,7 @@ import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Message;
+import dev.sluice.stream.ModelName;
 import dev.sluice.stream.Role;
 import dev.sluice.stream.Sampling;
 import dev.sluice.stream.ToolCall;
@@ -60,7 +61,7 @@ public final class AnthropicRequestDecoder {
             + "has no counterpart for it.");
       }
     }
-    String model = requiredString(root, "model", "model");
+    String model = ModelName.check(requiredString(root, "model", "model"));
     JsonNode max = root.get("max_tokens");
     if (max == null || max.isNull()) throw invalid("max_tokens", "max_tokens: Field required");
     if (!max.isIntegralNumber() || !max.canConvertToInt()) throw wrongType("max_tokens", "an integer", max);

@@ -7,6 +7,7 @@ import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Message;
+import dev.sluice.stream.ModelName;
 import dev.sluice.stream.Role;
 import dev.sluice.stream.Sampling;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class BrowserRequestDecoder {
     if (prompt == null || prompt.isBlank()) {
       throw new GatewayException(GatewayError.invalid("prompt", "The 'prompt' query parameter is required."));
     }
-    String model = query.getOrDefault("model", "");
+    String model = ModelName.check(query.getOrDefault("model", ""));
     Integer maxTokens = positiveInt(query.get("max_tokens"), "max_tokens");
     return new ChatRequest(model.isBlank() ? DEFAULT_MODEL : model, List.of(Message.text(Role.USER, prompt)),
         List.of(), null, Sampling.DEFAULT, maxTokens, List.of(), null, true, false, null, null);
@@ -53,7 +54,7 @@ public final class BrowserRequestDecoder {
     String model = DEFAULT_MODEL;
     if (modelNode != null && !modelNode.isNull()) {
       if (!modelNode.isTextual()) throw new GatewayException(GatewayError.invalid("model", "'model' must be a string."));
-      if (!modelNode.asText().isBlank()) model = modelNode.asText();
+      if (!modelNode.asText().isBlank()) model = ModelName.check(modelNode.asText());
     }
     JsonNode messages = root.get("messages");
     if (messages == null || !messages.isArray() || messages.isEmpty()) {

@@ -8,6 +8,7 @@ import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Message;
+import dev.sluice.stream.ModelName;
 import dev.sluice.stream.Role;
 import dev.sluice.stream.Sampling;
 import dev.sluice.stream.ToolCall;
@@ -41,7 +42,7 @@ public final class OpenAiRequestDecoder {
     if (root == null || !root.isObject()) {
       throw new GatewayException(GatewayError.invalid(null, "The request body must be a JSON object."));
     }
-    String model = requiredString(root, "model");
+    String model = ModelName.check(requiredString(root, "model"));
     JsonNode messagesNode = root.get("messages");
     if (messagesNode == null || messagesNode.isNull()) throw missing("messages");
     if (!messagesNode.isArray()) throw wrongType("messages", "an array", messagesNode);

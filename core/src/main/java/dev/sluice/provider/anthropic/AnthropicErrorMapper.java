@@ -1,15 +1,17 @@
 package dev.sluice.provider.anthropic;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import static dev.sluice.provider.JsonReading.FACTORY;
+import static dev.sluice.provider.JsonReading.skip;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.sluice.json.Json;
 import dev.sluice.provider.UpstreamErrors;
 import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
 import java.net.http.HttpHeaders;
+import java.util.Optional;
 
 /**
  * Turns what an Anthropic upstream says about a failure into a {@link GatewayError}: a non-2xx response
@@ -19,11 +21,8 @@ import java.net.http.HttpHeaders;
  */
 final class AnthropicErrorMapper extends UpstreamErrors {
 
-  static final JsonFactory FACTORY = Json.newFactory();
-
-
   AnthropicErrorMapper(String provider, String apiKey) {
-    super(provider, apiKey);
+    super(provider, apiKey, "message_stop");
   }
 
   /** Anthropic's error object: {@code error.type} and {@code error.message}; either may be null. */
@@ -36,7 +35,7 @@ final class AnthropicErrorMapper extends UpstreamErrors {
   public GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Body b = parse(body);
     String detail = b.message() != null ? b.message() : body == null || body.isBlank() ? "no error message" : body.strip();
-    String requestId = headers.firstValue("request-id").or(() -> java.util.Optional.ofNullable(b.requestId()))
+    String requestId = headers.firstValue("request-id").or(() -> Optional.ofNullable(b.requestId()))
         .map(id -> " [request " + clean(id) + "]").orElse("");
     String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
     String message = "upstream '" + provider() + "' returned HTTP " + status + requestId + type + ": " + clean(detail);
@@ -49,8 +48,7 @@ final class AnthropicErrorMapper extends UpstreamErrors {
   public GatewayError notAStream(int status, String contentType, String body) {
     Body b = parse(body);
     if (b.type() != null || b.message() != null) return midStream(b);
-    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' answered HTTP " + status
-        + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
+    return notAnEventStream(status, contentType);
   }
 
   /**
@@ -63,15 +61,6 @@ final class AnthropicErrorMapper extends UpstreamErrors {
     return new GatewayError(typeOf(b.type()), "upstream '" + provider() + "' failed mid-stream" + type + ": "
         + clean(detail), null, cleanOrNull(b.type()), 0, null);
   }
-
-
-  /** A well-framed stream that stopped before {@code message_stop}. */
-  @Override
-  public GatewayError truncated() {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' stream ended before message_stop");
-  }
-
-
 
   /** The canonical type of an Anthropic {@code error.type}; an unknown or missing one is an upstream error. */
   static ErrorType typeOf(String anthropicType) {
@@ -118,7 +107,7 @@ final class AnthropicErrorMapper extends UpstreamErrors {
               else p.skipChildren();
             }
           }
-          case "request_id" -> requestId = t == JsonToken.VALUE_STRING ? p.getText() : skip(p);
+          case "request_id" -> requestId = t == JsonToken.VALUE_STRING ? p.getText() : skip(p, null);
           default -> p.skipChildren();
         }
       }
@@ -128,14 +117,4 @@ final class AnthropicErrorMapper extends UpstreamErrors {
     }
     return new Body(type, message, requestId);
   }
-
-  private static String skip(JsonParser p) throws IOException {
-    p.skipChildren();
-    return null;
-  }
-
-
-
-
-
 }

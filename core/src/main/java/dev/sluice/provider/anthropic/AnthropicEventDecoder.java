@@ -1,11 +1,14 @@
 package dev.sluice.provider.anthropic;
 
-import static dev.sluice.provider.anthropic.AnthropicErrorMapper.FACTORY;
+import static dev.sluice.provider.JsonReading.isObject;
+import static dev.sluice.provider.JsonReading.serialize;
+import static dev.sluice.provider.JsonReading.skip;
+import static dev.sluice.provider.JsonReading.string;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.sluice.provider.DecodedEvents;
+import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.sse.SseEvent;
 import dev.sluice.stream.Failed;
@@ -13,14 +16,11 @@ import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.Started;
-import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 
 /**
@@ -59,14 +59,8 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
 
   private final String requestedModel;
   private final AnthropicErrorMapper errors;
-  private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(8);
+  private final DecodedEvents decoded = new DecodedEvents();
 
-  private boolean started;
-  private boolean terminated;
-  private boolean sawStop;
-  private boolean sawToolCall;
-  private FinishReason finish;
-  private boolean sawUsage;
   private long input, cacheRead, cacheWrite, output, reasoning;
 
   private final HashMap<Integer, Block> blocks = new HashMap<>();
@@ -78,28 +72,16 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     this.errors = errors;
   }
 
-  /** The next decoded event, or null when the events decoded so far have all been taken. */
+  /** The events decoded so far; the upstream's terminator is {@code message_stop}. */
   @Override
-  public StreamEvent poll() {
-    return ready.poll();
-  }
-
-  /** True once a terminal event has been queued; later input is ignored. */
-  @Override
-  public boolean terminated() {
-    return terminated;
-  }
-
-  /** True once {@code message_stop} arrived. */
-  @Override
-  public boolean sawEnd() {
-    return sawStop;
+  public DecodedEvents decoded() {
+    return decoded;
   }
 
   /** The HTTP body ended: without {@code message_stop} the answer is incomplete, whatever came before. */
   @Override
   public void endOfStream() {
-    if (!terminated) fail(errors.truncated());
+    if (!decoded.terminated()) decoded.fail(errors.truncated());
   }
 
   /** One event's fields of interest; which are set depends on its type. */
@@ -116,30 +98,17 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
 
   @Override
   public void onEvent(SseEvent event) {
-    if (terminated) return;
+    if (decoded.terminated()) return;
     String data = event.data();
     if ("error".equals(event.type())) {
-      fail(errors.midStream(AnthropicErrorMapper.parse(data)));
+      decoded.fail(errors.midStream(AnthropicErrorMapper.parse(data)));
       return;
     }
     if (data.isBlank()) return;
     Fields f = new Fields();
-    try (JsonParser p = FACTORY.createParser(data)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        fail(errors.malformed("an event whose data is not a JSON object", data));
-        return;
-      }
-      readEvent(p, f);
-      if (p.nextToken() != null) {
-        fail(errors.malformed("an event with data after its JSON object", data));
-        return;
-      }
-    } catch (JsonProcessingException e) {
-      fail(errors.malformed("a malformed event (" + e.getOriginalMessage() + ")", data));
-      return;
-    } catch (IOException e) {
-      // Parsing a String does no I/O; Jackson declares it anyway.
-      fail(errors.malformed("an unreadable event (" + e.getMessage() + ")", data));
+    GatewayError malformed = JsonReading.readObject(data, "event", errors, p -> readEvent(p, f));
+    if (malformed != null) {
+      decoded.fail(malformed);
       return;
     }
     String type = f.type != null ? f.type : event.type();
@@ -153,17 +122,15 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
       }
       case "message_delta" -> {
         if (!requireStarted(type, data)) return;
-        if (f.stopReason != null) finish = finishReason(f.stopReason);
+        if (f.stopReason != null) decoded.holdFinish(finishReason(f.stopReason));
         takeUsage(f);
       }
       case "message_stop" -> {
         if (!requireStarted(type, data)) return;
-        sawStop = true;
-        if (sawUsage) ready.add(new UsageReport(usage()));
-        ready.add(new Finished(finish != null ? finish : sawToolCall ? FinishReason.TOOL_CALLS : FinishReason.STOP));
-        terminated = true;
+        decoded.markEnd();
+        decoded.finish();
       }
-      case "error" -> fail(errors.midStream(f.error != null ? f.error : AnthropicErrorMapper.Body.EMPTY));
+      case "error" -> decoded.fail(errors.midStream(f.error != null ? f.error : AnthropicErrorMapper.Body.EMPTY));
       // content_block_stop carries nothing to relay; ping is a keep-alive; newer types are skipped.
       default -> { }
     }
@@ -181,41 +148,40 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   }
 
   private boolean requireStarted(String type, String data) {
-    if (started) return true;
-    fail(errors.malformed(type + " before message_start", data));
+    if (decoded.started()) return true;
+    decoded.fail(errors.malformed(type + " before message_start", data));
     return false;
   }
 
   private void messageStart(Fields f) {
-    if (started) return; // A repeated message_start adds nothing a client could see.
-    started = true;
-    ready.add(new Started(
+    if (decoded.started()) return; // A repeated message_start adds nothing a client could see.
+    decoded.add(new Started(
         f.messageId != null && !f.messageId.isEmpty() ? f.messageId : "msg_sluice_" + Long.toHexString(System.nanoTime()),
         f.messageModel != null && !f.messageModel.isEmpty() ? f.messageModel : requestedModel,
         System.currentTimeMillis() / 1000));
-    if (takeUsage(f)) ready.add(new UsageReport(usage()));
+    if (takeUsage(f)) decoded.add(new UsageReport(usage()));
   }
 
   private void blockStart(Fields f, String data) {
     if (f.index < 0) {
-      fail(errors.malformed("content_block_start without an index", data));
+      decoded.fail(errors.malformed("content_block_start without an index", data));
       return;
     }
     String type = f.blockType == null ? "" : f.blockType;
     switch (type) {
       case "text" -> {
         blocks.put(f.index, Block.TEXT);
-        if (f.blockText != null && !f.blockText.isEmpty()) ready.add(TextDelta.content(f.blockText));
+        if (f.blockText != null && !f.blockText.isEmpty()) decoded.add(TextDelta.content(f.blockText));
       }
       case "thinking" -> {
         blocks.put(f.index, Block.THINKING);
         if (f.blockText != null && !f.blockText.isEmpty()) {
-          ready.add(new TextDelta(TextDelta.Channel.REASONING, f.blockText));
+          decoded.add(new TextDelta(TextDelta.Channel.REASONING, f.blockText));
         }
       }
       case "tool_use" -> {
         if (f.blockId == null || f.blockName == null) {
-          fail(errors.malformed("a tool_use block without its id or name", data));
+          decoded.fail(errors.malformed("a tool_use block without its id or name", data));
           return;
         }
         blocks.put(f.index, Block.TOOL);
@@ -223,8 +189,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
         callByBlock.put(f.index, call);
         // The input is {} when it streams as input_json_delta; a whole input here stands for itself.
         String input = f.blockInput == null || f.blockInput.equals("{}") ? "" : f.blockInput;
-        ready.add(new ToolCallDelta(call, f.blockId, f.blockName, input));
-        sawToolCall = true;
+        decoded.add(new ToolCallDelta(call, f.blockId, f.blockName, input));
       }
       default -> blocks.put(f.index, Block.OTHER);
     }
@@ -234,20 +199,20 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     String type = f.deltaType == null ? "" : f.deltaType;
     switch (type) {
       case "text_delta" -> {
-        if (f.deltaText != null && !f.deltaText.isEmpty()) ready.add(TextDelta.content(f.deltaText));
+        if (f.deltaText != null && !f.deltaText.isEmpty()) decoded.add(TextDelta.content(f.deltaText));
       }
       case "thinking_delta" -> {
         if (f.deltaText != null && !f.deltaText.isEmpty()) {
-          ready.add(new TextDelta(TextDelta.Channel.REASONING, f.deltaText));
+          decoded.add(new TextDelta(TextDelta.Channel.REASONING, f.deltaText));
         }
       }
       case "input_json_delta" -> {
         Integer call = callByBlock.get(f.index);
         if (call == null) {
-          fail(errors.malformed("input_json_delta for block " + f.index + ", which is not a tool_use block", data));
+          decoded.fail(errors.malformed("input_json_delta for block " + f.index + ", which is not a tool_use block", data));
           return;
         }
-        if (f.deltaText != null && !f.deltaText.isEmpty()) ready.add(new ToolCallDelta(call, null, null, f.deltaText));
+        if (f.deltaText != null && !f.deltaText.isEmpty()) decoded.add(new ToolCallDelta(call, null, null, f.deltaText));
       }
       // signature_delta, citations_delta and newer delta types carry nothing the canonical stream holds.
       default -> { }
@@ -257,24 +222,17 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   /** Merges the counts an event reported; true if it reported any. */
   private boolean takeUsage(Fields f) {
     if (!f.usage) return false;
-    sawUsage = true;
     if (f.input >= 0) input = f.input;
     if (f.cacheRead >= 0) cacheRead = f.cacheRead;
     if (f.cacheWrite >= 0) cacheWrite = f.cacheWrite;
     if (f.output >= 0) output = f.output;
     if (f.reasoning >= 0) reasoning = Math.min(f.reasoning, output);
+    decoded.usage(usage());
     return true;
   }
 
   private Usage usage() {
     return new Usage(input + cacheRead + cacheWrite, output, cacheRead, cacheWrite, Math.min(reasoning, output), false);
-  }
-
-  private void fail(GatewayError error) {
-    // Tokens the upstream already accounted for were used even though the stream failed.
-    if (sawUsage) ready.add(new UsageReport(usage()));
-    ready.add(new Failed(error));
-    terminated = true;
   }
 
   // ---- reading ----
@@ -284,59 +242,59 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
       String field = p.currentName();
       JsonToken t = p.nextToken();
       switch (field) {
-        case "type" -> f.type = text(p, t);
-        case "index" -> f.index = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skipInt(p);
+        case "type" -> f.type = string(p, t);
+        case "index" -> f.index = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skip(p, -1);
         case "message" -> {
-          if (!object(p, t)) break;
+          if (!isObject(p, t)) break;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String m = p.currentName();
             JsonToken v = p.nextToken();
             switch (m) {
-              case "id" -> f.messageId = text(p, v);
-              case "model" -> f.messageModel = text(p, v);
+              case "id" -> f.messageId = string(p, v);
+              case "model" -> f.messageModel = string(p, v);
               case "usage" -> readUsage(p, v, f);
               default -> p.skipChildren(); // content (always empty here), role, stop_reason, ...
             }
           }
         }
         case "content_block" -> {
-          if (!object(p, t)) break;
+          if (!isObject(p, t)) break;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String m = p.currentName();
             JsonToken v = p.nextToken();
             switch (m) {
-              case "type" -> f.blockType = text(p, v);
-              case "id" -> f.blockId = text(p, v);
-              case "name" -> f.blockName = text(p, v);
-              case "text", "thinking" -> f.blockText = text(p, v);
-              case "input" -> f.blockInput = v == JsonToken.START_OBJECT ? serialize(p) : skipText(p);
+              case "type" -> f.blockType = string(p, v);
+              case "id" -> f.blockId = string(p, v);
+              case "name" -> f.blockName = string(p, v);
+              case "text", "thinking" -> f.blockText = string(p, v);
+              case "input" -> f.blockInput = v == JsonToken.START_OBJECT ? serialize(p) : skip(p, null);
               default -> p.skipChildren();
             }
           }
         }
         case "delta" -> {
-          if (!object(p, t)) break;
+          if (!isObject(p, t)) break;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String m = p.currentName();
             JsonToken v = p.nextToken();
             switch (m) {
-              case "type" -> f.deltaType = text(p, v);
-              case "text", "partial_json", "thinking" -> f.deltaText = text(p, v);
-              case "stop_reason" -> f.stopReason = text(p, v);
+              case "type" -> f.deltaType = string(p, v);
+              case "text", "partial_json", "thinking" -> f.deltaText = string(p, v);
+              case "stop_reason" -> f.stopReason = string(p, v);
               default -> p.skipChildren(); // stop_sequence, signature, citation, ...
             }
           }
         }
         case "usage" -> readUsage(p, t, f);
         case "error" -> {
-          if (!object(p, t)) break;
+          if (!isObject(p, t)) break;
           String type = null, message = null;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String m = p.currentName();
             JsonToken v = p.nextToken();
             switch (m) {
-              case "type" -> type = text(p, v);
-              case "message" -> message = text(p, v);
+              case "type" -> type = string(p, v);
+              case "message" -> message = string(p, v);
               default -> p.skipChildren();
             }
           }
@@ -348,7 +306,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   }
 
   private static void readUsage(JsonParser p, JsonToken t, Fields f) throws IOException {
-    if (!object(p, t)) return;
+    if (!isObject(p, t)) return;
     f.usage = true;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String m = p.currentName();
@@ -359,7 +317,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
         case "cache_creation_input_tokens" -> f.cacheWrite = count(p, v);
         case "output_tokens" -> f.output = count(p, v);
         case "output_tokens_details" -> {
-          if (!object(p, v)) break;
+          if (!isObject(p, v)) break;
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String d = p.currentName();
             JsonToken dv = p.nextToken();
@@ -377,35 +335,5 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) return Math.max(0, p.getValueAsLong());
     p.skipChildren();
     return -1;
-  }
-
-  private static String text(JsonParser p, JsonToken t) throws IOException {
-    if (t == JsonToken.VALUE_STRING) return p.getText();
-    p.skipChildren();
-    return null;
-  }
-
-  private static boolean object(JsonParser p, JsonToken t) throws IOException {
-    if (t == JsonToken.START_OBJECT) return true;
-    p.skipChildren();
-    return false;
-  }
-
-  private static int skipInt(JsonParser p) throws IOException {
-    p.skipChildren();
-    return -1;
-  }
-
-  private static String skipText(JsonParser p) throws IOException {
-    p.skipChildren();
-    return null;
-  }
-
-  private static String serialize(JsonParser p) throws IOException {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.copyCurrentStructure(p);
-    }
-    return out.toString();
   }
 }

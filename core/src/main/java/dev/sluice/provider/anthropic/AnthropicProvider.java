@@ -1,11 +1,10 @@
 package dev.sluice.provider.anthropic;
 
-import dev.sluice.provider.EventStream;
-import dev.sluice.provider.Provider;
+import dev.sluice.provider.HttpProvider;
+import dev.sluice.provider.HttpUpstream;
+import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.provider.UpstreamHttp;
-import dev.sluice.stream.ChatRequest;
 import java.net.http.HttpClient;
-import java.util.List;
 
 /**
  * The adapter for the Anthropic Messages API: a canonical request becomes
@@ -28,44 +27,34 @@ import java.util.List;
  * event, a malformed event, a broken connection, a body that ends before {@code message_stop}, or a
  * cancel.
  *
- * <p>Thread-safe and shared by all requests; each {@link #stream} is read by one thread and may be
- * cancelled from any.
+ * <p>The I/O, timeouts and cancellation are those of every {@link HttpProvider}; this class plugs in
+ * the Messages endpoint, the key and version headers, the writer, the decoder and {@link AnthropicErrorMapper}.
  */
-public final class AnthropicProvider implements Provider {
-
-  private final AnthropicConfig config;
-  private final HttpClient client;
+public final class AnthropicProvider extends HttpProvider<AnthropicConfig> {
 
   /** A provider that sends through {@code client}, the gateway's one shared client ({@link UpstreamHttp#newClient}). */
   public AnthropicProvider(AnthropicConfig config, HttpClient client) {
-    if (config == null || client == null) throw new IllegalArgumentException("config and client are required");
-    this.config = config;
-    this.client = client;
+    super(config, messages(config), client);
   }
 
-  /** A provider with a client of its own, built with {@link AnthropicConfig#connectTimeout()}. */
+  /** A provider with a client of its own, built with the configuration's connect timeout. */
   public static AnthropicProvider standalone(AnthropicConfig config) {
-    return new AnthropicProvider(config, UpstreamHttp.newClient(config.connectTimeout()));
+    return new AnthropicProvider(config, UpstreamHttp.newClient(config.upstream().connectTimeout()));
   }
 
-  /** The configuration this provider was built with. */
-  public AnthropicConfig config() {
-    return config;
-  }
-
-  @Override
-  public String name() {
-    return config.name();
-  }
-
-  @Override
-  public List<String> models() {
-    return config.models();
-  }
-
-  @Override
-  public EventStream stream(ChatRequest request) {
-    if (request == null) throw new IllegalArgumentException("request is required");
-    return new AnthropicEventStream(config, client, request);
+  /** What Messages plugs into the shared stream: the endpoint, version and key headers, writer, decoder and errors. */
+  private static HttpUpstream messages(AnthropicConfig config) {
+    if (config == null) throw new IllegalArgumentException("config is required");
+    UpstreamConfig upstream = config.upstream();
+    String key = upstream.apiKey();
+    var errors = new AnthropicErrorMapper(upstream.name(), key);
+    return new HttpUpstream(upstream, config.messagesUri(),
+        header -> {
+          header.accept("anthropic-version", AnthropicConfig.API_VERSION);
+          if (key != null) header.accept("x-api-key", key);
+        },
+        request -> AnthropicRequestWriter.write(request, config.defaultMaxTokens()),
+        model -> new AnthropicEventDecoder(model, errors),
+        errors);
   }
 }

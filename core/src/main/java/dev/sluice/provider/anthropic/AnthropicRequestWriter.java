@@ -1,10 +1,8 @@
 package dev.sluice.provider.anthropic;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.sluice.provider.RequestJson;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.GatewayError;
@@ -16,7 +14,6 @@ import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
 import dev.sluice.stream.ToolDefinition;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -66,8 +63,7 @@ final class AnthropicRequestWriter {
    */
   static byte[] write(ChatRequest request, int defaultMaxTokens) throws GatewayException {
     refuseUnsupported(request);
-    ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
-    try (JsonGenerator g = AnthropicErrorMapper.FACTORY.createGenerator(bytes)) {
+    return RequestJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("model", request.model());
       g.writeNumberField("max_tokens", request.maxTokens() != null ? request.maxTokens() : defaultMaxTokens);
@@ -92,11 +88,7 @@ final class AnthropicRequestWriter {
       }
       g.writeBooleanField("stream", true);
       g.writeEndObject();
-    } catch (IOException e) {
-      // The generator writes to memory; only a bug gets here.
-      throw new UncheckedIOException("cannot write the upstream request body", e);
-    }
-    return bytes.toByteArray();
+    });
   }
 
   private static void refuseUnsupported(ChatRequest request) throws GatewayException {
@@ -137,10 +129,7 @@ final class AnthropicRequestWriter {
         g.writeArrayFieldStart("system");
         any = true;
       }
-      g.writeStartObject();
-      g.writeStringField("type", "text");
-      g.writeStringField("text", m.text());
-      g.writeEndObject();
+      RequestJson.writeTextPart(g, m.text());
     }
     if (any) g.writeEndArray();
   }
@@ -211,13 +200,10 @@ final class AnthropicRequestWriter {
   }
 
   private static void writePart(JsonGenerator g, ContentPart part, int i) throws IOException, GatewayException {
-    g.writeStartObject();
     switch (part) {
-      case ContentPart.Text t -> {
-        g.writeStringField("type", "text");
-        g.writeStringField("text", t.text());
-      }
+      case ContentPart.Text t -> RequestJson.writeTextPart(g, t.text());
       case ContentPart.Image image -> {
+        g.writeStartObject();
         g.writeStringField("type", "image");
         g.writeObjectFieldStart("source");
         String url = image.url();
@@ -233,9 +219,9 @@ final class AnthropicRequestWriter {
           throw unsupported("messages[" + i + "].content", "Anthropic takes images as base64 data: URIs or http(s) URLs.");
         }
         g.writeEndObject();
+        g.writeEndObject();
       }
     }
-    g.writeEndObject();
   }
 
   private static void writeTools(JsonGenerator g, List<ToolDefinition> tools) throws IOException, GatewayException {
@@ -271,22 +257,10 @@ final class AnthropicRequestWriter {
     g.writeEndObject();
   }
 
-  /**
-   * Copies one JSON object token by token, so a malformed or non-object value becomes a clear client
-   * error here instead of an upstream 400 that does not name the field.
-   */
+  /** Copies one JSON value that must be an object: Anthropic takes tool schemas and inputs as objects only. */
   private static void copyObject(JsonGenerator g, String json, String param) throws IOException, GatewayException {
-    try (JsonParser p = AnthropicErrorMapper.FACTORY.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new GatewayException(GatewayError.invalid(param, param + " must be a JSON object for Anthropic."));
-      }
-      g.copyCurrentStructure(p);
-      if (p.nextToken() != null) {
-        throw new GatewayException(GatewayError.invalid(param, param + " holds more than one JSON value"));
-      }
-    } catch (JsonProcessingException e) {
-      throw new GatewayException(GatewayError.invalid(param, param + " is not valid JSON: " + e.getOriginalMessage()), e);
-    }
+    RequestJson.copyValue(g, json, param,
+        first -> first != JsonToken.START_OBJECT ? param + " must be a JSON object for Anthropic." : null);
   }
 
   private static GatewayException unsupported(String param, String message) {

@@ -1,14 +1,14 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.JsonReading.FACTORY;
-import static dev.sluice.provider.openai.JsonReading.isObject;
-import static dev.sluice.provider.openai.JsonReading.number;
-import static dev.sluice.provider.openai.JsonReading.scalar;
+import static dev.sluice.provider.JsonReading.isObject;
+import static dev.sluice.provider.JsonReading.number;
+import static dev.sluice.provider.JsonReading.scalar;
+import static dev.sluice.provider.JsonReading.serialize;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.sluice.provider.DecodedEvents;
+import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.sse.SseEvent;
 import dev.sluice.stream.Failed;
@@ -22,8 +22,6 @@ import dev.sluice.stream.ToolCallDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -32,7 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Decodes the events of one Chat Completions stream into canonical events, with Jackson's streaming
  * parser (no tree per chunk). Fed by an {@link dev.sluice.sse.SseParser} on the reading thread; the
- * stream drains {@link #poll}.
+ * stream drains its {@link DecodedEvents}, which also holds the finish reason and usage for the end.
  *
  * <p>Order and ending, following OpenAI's framing: the first chunk gives one {@link Started}; deltas
  * follow; a {@code finish_reason} is held, because OpenAI sends the usage chunk after it; at
@@ -54,14 +52,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
 
   private final String requestedModel;
   private final OpenAiErrorMapper errors;
-  private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(8);
-
-  private boolean started;
-  private boolean terminated;
-  private boolean sawDone;
-  private boolean sawToolCall;
-  private FinishReason finish;
-  private Usage usage;
+  private final DecodedEvents decoded = new DecodedEvents();
 
   private final HashMap<String, Integer> callById = new HashMap<>();
   private final HashMap<Integer, Integer> callByIndex = new HashMap<>();
@@ -69,10 +60,17 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
   private int nextCall;
   private int currentCall = -1;
 
+  /** Scratch for the chunk being read: its top-level fields, reset for each chunk. */
+  private String chunkId;
+  private String chunkModel;
+  private long chunkCreated;
+  private OpenAiErrorMapper.Fields chunkError;
   /** Scratch for the choice being read: its TextDeltas and Fragments, applied only if it is choice 0. */
   private final ArrayList<Object> choiceItems = new ArrayList<>();
   /** Scratch for the chunk being read: its events, released only if the whole chunk parses. */
   private final ArrayList<StreamEvent> chunkEvents = new ArrayList<>();
+  /** Made once: a chunk read allocates no reader. */
+  private final JsonReading.ObjectReader chunkReader = this::readChunk;
 
   private record Fragment(Integer index, String id, String name, String arguments) {}
 
@@ -81,30 +79,18 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     this.errors = errors;
   }
 
-  /** The next decoded event, or null when the events decoded so far have all been taken. */
+  /** The events decoded so far; the upstream's terminator is {@code [DONE]}. */
   @Override
-  public StreamEvent poll() {
-    return ready.poll();
-  }
-
-  /** True once a terminal event has been queued; later input is ignored. */
-  @Override
-  public boolean terminated() {
-    return terminated;
-  }
-
-  /** True once {@code [DONE]} arrived. */
-  @Override
-  public boolean sawEnd() {
-    return sawDone;
+  public DecodedEvents decoded() {
+    return decoded;
   }
 
   @Override
   public void onEvent(SseEvent event) {
-    if (terminated) return;
+    if (decoded.terminated()) return;
     String type = event.type();
     if ("error".equals(type)) {
-      fail(errors.midStream(OpenAiErrorMapper.parseBody(event.data())));
+      decoded.fail(errors.midStream(OpenAiErrorMapper.parseBody(event.data())));
       return;
     }
     // Chat Completions never names its events; a named one (a proxy's ping, say) is not a chunk.
@@ -119,92 +105,70 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     decodeChunk(data);
   }
 
-  /** The HTTP body ended. */
+  /** The HTTP body ended: after a finish_reason the answer is whole and only the usage chunk may be missing. */
   @Override
   public void endOfStream() {
-    if (terminated) return;
-    if (finish != null) {
-      complete(finish);
+    if (decoded.terminated()) return;
+    if (decoded.holdsFinish()) {
+      decoded.finish();
     } else {
-      fail(errors.truncated());
+      decoded.fail(errors.truncated());
     }
   }
 
   private void done() {
-    sawDone = true;
-    if (!started) {
-      fail(errors.malformed("[DONE] before any chunk", null));
+    decoded.markEnd();
+    if (!decoded.started()) {
+      decoded.fail(errors.malformed("[DONE] before any chunk", null));
       return;
     }
-    // A server that omits finish_reason but said [DONE] has still finished; say why as best we can.
-    complete(finish != null ? finish : sawToolCall ? FinishReason.TOOL_CALLS : FinishReason.STOP);
-  }
-
-  private void complete(FinishReason reason) {
-    if (usage != null) ready.add(new UsageReport(usage));
-    ready.add(new Finished(reason));
-    terminated = true;
-  }
-
-  private void fail(GatewayError error) {
-    // Tokens the upstream already accounted for were used even though the stream failed.
-    if (usage != null) ready.add(new UsageReport(usage));
-    ready.add(new Failed(error));
-    terminated = true;
+    // A server that omits finish_reason but said [DONE] has still finished; the end says why as best it can.
+    decoded.finish();
   }
 
   private void decodeChunk(String data) {
     chunkEvents.clear();
-    String id = null;
-    String model = null;
-    long created = -1;
-    OpenAiErrorMapper.Fields error = null;
-    try (JsonParser p = FACTORY.createParser(data)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        fail(errors.malformed("a chunk that is not a JSON object", data));
-        return;
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (field) {
-          case "id" -> id = scalar(p, t);
-          case "model" -> model = scalar(p, t);
-          case "created" -> created = number(p, t, -1);
-          case "choices" -> readChoices(p, t);
-          case "usage" -> {
-            if (isObject(p, t)) usage = readUsage(p);
-          }
-          case "error" -> error = OpenAiErrorMapper.readErrorValue(p);
-          // object, system_fingerprint, service_tier, obfuscation, moderation and anything newer.
-          default -> p.skipChildren();
-        }
-      }
-      if (p.nextToken() != null) {
-        fail(errors.malformed("a chunk with data after its JSON object", data));
-        return;
-      }
-    } catch (JsonProcessingException e) {
-      fail(errors.malformed("a malformed chunk (" + e.getOriginalMessage() + ")", data));
-      return;
-    } catch (IOException e) {
-      // Parsing a String does no I/O; Jackson declares it anyway.
-      fail(errors.malformed("an unreadable chunk (" + e.getMessage() + ")", data));
+    chunkId = null;
+    chunkModel = null;
+    chunkCreated = -1;
+    chunkError = null;
+    GatewayError malformed = JsonReading.readObject(data, "chunk", errors, chunkReader);
+    if (malformed != null) {
+      decoded.fail(malformed);
       return;
     }
-    if (error != null && says(error)) {
-      fail(errors.midStream(error));
+    if (chunkError != null && says(chunkError)) {
+      decoded.fail(errors.midStream(chunkError));
       return;
     }
-    if (!started) {
-      started = true;
-      ready.add(new Started(
-          id != null && !id.isEmpty() ? id : "chatcmpl-sluice-" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
-          model != null && !model.isEmpty() ? model : requestedModel,
+    if (!decoded.started()) {
+      decoded.add(new Started(
+          chunkId != null && !chunkId.isEmpty() ? chunkId
+              : "chatcmpl-sluice-" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
+          chunkModel != null && !chunkModel.isEmpty() ? chunkModel : requestedModel,
           errors.provider(),
-          created >= 0 ? created : System.currentTimeMillis() / 1000));
+          chunkCreated >= 0 ? chunkCreated : System.currentTimeMillis() / 1000));
     }
-    ready.addAll(chunkEvents);
+    decoded.addAll(chunkEvents);
+  }
+
+  private void readChunk(JsonParser p) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "id" -> chunkId = scalar(p, t);
+        case "model" -> chunkModel = scalar(p, t);
+        case "created" -> chunkCreated = number(p, t, -1);
+        case "choices" -> readChoices(p, t);
+        case "usage" -> {
+          if (isObject(p, t)) decoded.usage(readUsage(p));
+        }
+        case "error" -> chunkError = OpenAiErrorMapper.readErrorValue(p);
+        // object, system_fingerprint, service_tier, obfuscation, moderation and anything newer.
+        default -> p.skipChildren();
+      }
+    }
   }
 
   /** Python's SDK raises only for a truthy {@code error}: an empty object or string says nothing. */
@@ -250,7 +214,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
         addToolDelta((Fragment) item);
       }
     }
-    if (finishReason != null && !finishReason.isEmpty()) finish = FinishReason.fromOpenAi(finishReason);
+    if (finishReason != null && !finishReason.isEmpty()) decoded.holdFinish(FinishReason.fromOpenAi(finishReason));
   }
 
   private void readDelta(JsonParser p) throws IOException {
@@ -309,7 +273,11 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         switch (field) {
-          case "index" -> index = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : skipNull(p);
+          // Not a conditional: int and Integer would unbox the null of a skipped index.
+          case "index" -> {
+            if (v == JsonToken.VALUE_NUMBER_INT) index = p.getIntValue();
+            else p.skipChildren();
+          }
           case "id" -> id = scalar(p, v);
           case "function" -> {
             if (!isObject(p, v)) break;
@@ -344,7 +312,6 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     String openingId = opened ? id : null;
     if (!opened && name == null && arguments.isEmpty()) return;
     chunkEvents.add(new ToolCallDelta(call, openingId, name, arguments));
-    sawToolCall = true;
   }
 
   /** The canonical index of the call a fragment belongs to, opening a new call when it starts one. */
@@ -410,19 +377,5 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     // A negative count is upstream garbage; zero is the honest "unknown" for a count.
     return new Usage(Math.max(0, prompt), Math.max(0, completion), Math.max(0, cached), Math.max(0, cacheWrite),
         Math.max(0, reasoning), false);
-  }
-
-  private static Integer skipNull(JsonParser p) throws IOException {
-    p.skipChildren();
-    return null;
-  }
-
-  /** Some servers send tool arguments as an object instead of a JSON string; the canonical form is text. */
-  private static String serialize(JsonParser p) throws IOException {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.copyCurrentStructure(p);
-    }
-    return out.toString();
   }
 }

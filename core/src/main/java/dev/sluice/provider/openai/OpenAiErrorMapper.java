@@ -1,7 +1,7 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.JsonReading.FACTORY;
-import static dev.sluice.provider.openai.JsonReading.scalar;
+import static dev.sluice.provider.JsonReading.FACTORY;
+import static dev.sluice.provider.JsonReading.scalar;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -23,7 +23,7 @@ import java.util.Locale;
 final class OpenAiErrorMapper extends UpstreamErrors {
 
   OpenAiErrorMapper(String provider, String apiKey) {
-    super(provider, apiKey);
+    super(provider, apiKey, "[DONE]");
   }
 
   /**
@@ -65,8 +65,7 @@ final class OpenAiErrorMapper extends UpstreamErrors {
       return new GatewayError(typeOf(f), "upstream '" + provider() + "' answered HTTP " + status + " with an error: "
           + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
     }
-    return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' answered HTTP " + status
-        + " with content type '" + clean(contentType) + "' instead of an event stream", null, null, status, null);
+    return notAnEventStream(status, contentType);
   }
 
   /** The error for an error object (or {@code event: error} data) in the middle of a stream. */
@@ -75,20 +74,6 @@ final class OpenAiErrorMapper extends UpstreamErrors {
     int status = f.status() >= 400 && f.status() <= 599 ? f.status() : 0;
     return new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
         cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
-  }
-
-  /**
-   * A stream that cannot be decoded. {@code what} describes the fault (it may quote the JSON parser,
-   * which quotes upstream text); {@code sample} is the upstream text at fault, or null.
-   */
-
-
-
-
-  /** A well-framed stream that stopped before its terminator. */
-  @Override
-  public GatewayError truncated() {
-    return GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream '" + provider() + "' stream ended before [DONE]");
   }
 
   /**
@@ -188,9 +173,4 @@ final class OpenAiErrorMapper extends UpstreamErrors {
     }
     return ErrorType.UPSTREAM_ERROR;
   }
-
-
-
-
-
 }

@@ -1,11 +1,10 @@
 package dev.sluice.provider.openai;
 
-import dev.sluice.provider.EventStream;
-import dev.sluice.provider.Provider;
+import dev.sluice.provider.HttpProvider;
+import dev.sluice.provider.HttpUpstream;
+import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.provider.UpstreamHttp;
-import dev.sluice.stream.ChatRequest;
 import java.net.http.HttpClient;
-import java.util.List;
 
 /**
  * The adapter for OpenAI Chat Completions and the servers that copy it (Ollama, vLLM, LiteLLM and
@@ -27,50 +26,40 @@ import java.util.List;
  *       {@code finish_reason}, a timeout before the headers, or a cancel.
  * </ul>
  *
- * <p>Thread-safe and shared by all requests; each {@link #stream} is read by one thread and may be
- * cancelled from any.
+ * <p>The I/O, timeouts and cancellation are those of every {@link HttpProvider}; this class plugs in
+ * the Chat Completions endpoint, the bearer key, {@link OpenAiRequestWriter}, {@link OpenAiChunkDecoder}
+ * and {@link OpenAiErrorMapper}.
  */
-public final class OpenAiProvider implements Provider {
-
-  private final OpenAiConfig config;
-  private final HttpClient client;
+public final class OpenAiProvider extends HttpProvider<OpenAiConfig> {
 
   /**
    * A provider that sends through {@code client}, the gateway's one shared client
-   * ({@link UpstreamHttp#newClient}); its connect timeout applies, not {@link OpenAiConfig#connectTimeout()}.
+   * ({@link UpstreamHttp#newClient}); its connect timeout applies, not the configuration's.
    */
   public OpenAiProvider(OpenAiConfig config, HttpClient client) {
-    if (config == null || client == null) throw new IllegalArgumentException("config and client are required");
-    this.config = config;
-    this.client = client;
+    super(config, chatCompletions(config), client);
   }
 
   /**
-   * A provider with a client of its own, built with {@link OpenAiConfig#connectTimeout()}: for using
+   * A provider with a client of its own, built with the configuration's connect timeout: for using
    * the core as a library with a single upstream. A gateway shares one client instead.
    */
   public static OpenAiProvider standalone(OpenAiConfig config) {
-    return new OpenAiProvider(config, UpstreamHttp.newClient(config.connectTimeout()));
+    return new OpenAiProvider(config, UpstreamHttp.newClient(config.upstream().connectTimeout()));
   }
 
-  /** The configuration this provider was built with. */
-  public OpenAiConfig config() {
-    return config;
-  }
-
-  @Override
-  public String name() {
-    return config.name();
-  }
-
-  @Override
-  public List<String> models() {
-    return config.models();
-  }
-
-  @Override
-  public EventStream stream(ChatRequest request) {
-    if (request == null) throw new IllegalArgumentException("request is required");
-    return new OpenAiEventStream(config, client, request);
+  /** What Chat Completions plugs into the shared stream: the endpoint, bearer key, writer, decoder and errors. */
+  private static HttpUpstream chatCompletions(OpenAiConfig config) {
+    if (config == null) throw new IllegalArgumentException("config is required");
+    UpstreamConfig upstream = config.upstream();
+    String key = upstream.apiKey();
+    var errors = new OpenAiErrorMapper(upstream.name(), key);
+    return new HttpUpstream(upstream, config.chatCompletionsUri(),
+        header -> {
+          if (key != null) header.accept("Authorization", "Bearer " + key);
+        },
+        request -> OpenAiRequestWriter.write(request, config.maxTokensParameter()),
+        model -> new OpenAiChunkDecoder(model, errors),
+        errors);
   }
 }

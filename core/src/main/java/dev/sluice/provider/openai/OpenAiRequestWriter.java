@@ -1,12 +1,9 @@
 package dev.sluice.provider.openai;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.sluice.provider.RequestJson;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
-import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.Message;
 import dev.sluice.stream.Role;
@@ -15,7 +12,6 @@ import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
 import dev.sluice.stream.ToolDefinition;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Writes the Chat Completions request body for a canonical request, with Jackson's streaming
@@ -35,8 +31,7 @@ final class OpenAiRequestWriter {
    *     not one JSON value
    */
   static byte[] write(ChatRequest request, String maxTokensParameter) throws GatewayException {
-    ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
-    try (JsonGenerator g = JsonReading.FACTORY.createGenerator(bytes)) {
+    return RequestJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("model", request.model());
       writeMessages(g, request);
@@ -68,11 +63,7 @@ final class OpenAiRequestWriter {
       g.writeBooleanField("include_usage", true);
       g.writeEndObject();
       g.writeEndObject();
-    } catch (IOException e) {
-      // The generator writes to memory; only a bug gets here.
-      throw new UncheckedIOException("cannot write the upstream request body", e);
-    }
-    return bytes.toByteArray();
+    });
   }
 
   private static void writeMessages(JsonGenerator g, ChatRequest request) throws IOException {
@@ -126,21 +117,18 @@ final class OpenAiRequestWriter {
     }
     g.writeArrayFieldStart("content");
     for (ContentPart part : m.content()) {
-      g.writeStartObject();
       switch (part) {
-        case ContentPart.Text t -> {
-          g.writeStringField("type", "text");
-          g.writeStringField("text", t.text());
-        }
+        case ContentPart.Text t -> RequestJson.writeTextPart(g, t.text());
         case ContentPart.Image image -> {
+          g.writeStartObject();
           g.writeStringField("type", "image_url");
           g.writeObjectFieldStart("image_url");
           g.writeStringField("url", image.url());
           if (image.detail() != null) g.writeStringField("detail", image.detail());
           g.writeEndObject();
+          g.writeEndObject();
         }
       }
-      g.writeEndObject();
     }
     g.writeEndArray();
   }
@@ -181,19 +169,8 @@ final class OpenAiRequestWriter {
     }
   }
 
-  /**
-   * Copies one JSON value token by token rather than writing it raw, so a malformed value becomes a
-   * clear client error here instead of an unparseable body upstream.
-   */
+  /** Copies one JSON value of any kind, which OpenAI passes on as it is. */
   private static void copyRaw(JsonGenerator g, String json, String param) throws IOException, GatewayException {
-    try (JsonParser p = JsonReading.FACTORY.createParser(json)) {
-      if (p.nextToken() == null) throw new GatewayException(GatewayError.invalid(param, param + " is empty"));
-      g.copyCurrentStructure(p);
-      if (p.nextToken() != null) {
-        throw new GatewayException(GatewayError.invalid(param, param + " holds more than one JSON value"));
-      }
-    } catch (JsonProcessingException e) {
-      throw new GatewayException(GatewayError.invalid(param, param + " is not valid JSON: " + e.getOriginalMessage()), e);
-    }
+    RequestJson.copyValue(g, json, param, first -> first == null ? param + " is empty" : null);
   }
 }

@@ -1,6 +1,5 @@
 package dev.sluice.provider.anthropic;
 
-import static dev.sluice.provider.anthropic.AnthropicTestSupport.DEADLINE;
 import static dev.sluice.provider.anthropic.AnthropicTestSupport.hello;
 import static dev.sluice.provider.anthropic.AnthropicTestSupport.provider;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,15 +9,16 @@ import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.Usage;
+import dev.sluice.stream.UsageReport;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
 import dev.sluice.testkit.Transcript.Call;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -56,21 +56,11 @@ class AnthropicFixtureStreamTest {
             FinishReason.TOOL_CALLS, new Usage(700, 61, 200, 0, 0, false)));
   }
 
-  private FakeUpstream upstream;
-
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
-  }
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
   private Transcript run(Script script) {
-    upstream.enqueue(script);
-    return Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+    return ProviderTestSupport.run(upstream, provider(upstream), hello(), script);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -109,7 +99,7 @@ class AnthropicFixtureStreamTest {
   void messageStartGivesAnEarlyUsageReportAndTheFinalOneReplacesIt() {
     Transcript t = run(Script.fromFixture("fixtures/anthropic/text.sse"));
     List<StreamEvent> events = t.events();
-    assertThat(events.get(1)).isEqualTo(new dev.sluice.stream.UsageReport(new Usage(25, 1, 0, 0, 0, false)));
+    assertThat(events.get(1)).isEqualTo(new UsageReport(new Usage(25, 1, 0, 0, 0, false)));
     assertThat(t.usageReports()).isEqualTo(2);
   }
 

@@ -1,9 +1,10 @@
 package dev.sluice.provider.anthropic;
 
-import static dev.sluice.provider.anthropic.AnthropicTestSupport.DEADLINE;
-import static dev.sluice.provider.anthropic.AnthropicTestSupport.KEY;
 import static dev.sluice.provider.anthropic.AnthropicTestSupport.hello;
 import static dev.sluice.provider.anthropic.AnthropicTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
+import static dev.sluice.testkit.ProviderTestSupport.assertCancelEndsTheBlockedNextAndTheConnection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,49 +13,36 @@ import dev.sluice.provider.EventStream;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.ErrorType;
-import dev.sluice.stream.Failed;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.Message;
 import dev.sluice.stream.Role;
 import dev.sluice.stream.Sampling;
 import dev.sluice.stream.Started;
-import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
 import dev.sluice.stream.ToolDefinition;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The request the provider sends, and how it reads error statuses, broken streams and cancels. */
 class AnthropicProviderTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private FakeUpstream upstream;
-
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
-  }
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
   private Transcript run(ChatRequest request, Script script) {
-    upstream.enqueue(script);
-    return Transcript.drain(provider(upstream).stream(request), DEADLINE);
+    return ProviderTestSupport.run(upstream, provider(upstream), request, script);
   }
 
   @Test
@@ -171,7 +159,7 @@ class AnthropicProviderTest {
   @Test
   void aBodyThatEndsBeforeMessageStopFails() {
     byte[] body = Script.fixtureBytes("fixtures/anthropic/text.sse");
-    String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    String text = new String(body, StandardCharsets.UTF_8);
     // Everything up to and including message_delta (end_turn), without message_stop.
     String cut = text.substring(0, text.indexOf("event: message_stop"));
     Transcript t = run(hello(), Script.sseBody(cut));
@@ -197,38 +185,15 @@ class AnthropicProviderTest {
     assertThat(stream.next()).isInstanceOf(Started.class);
     stream.next(); // the early usage report
     assertThat(stream.next()).isEqualTo(TextDelta.content("Hello"));
-    RecordedRequest request = upstream.awaitRequest(DEADLINE);
-    StreamEvent[] got = new StreamEvent[1];
-    CompletableFuture<Void> returned = CompletableFuture.runAsync(() -> {
-      got[0] = stream.next();
-      got[0] = got[0] instanceof TextDelta ? stream.next() : got[0];
-    });
-    Thread.sleep(50);
-    GatewayError reason = GatewayError.of(ErrorType.CANCELLED, "client left");
-    long cancelledAt = System.nanoTime();
-    stream.cancel(reason);
-    returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(got[0]).isEqualTo(new Failed(reason));
-    assertThat(Duration.ofNanos(goneAt - cancelledAt)).isLessThan(Duration.ofMillis(500));
-    assertThat(stream.next()).isNull();
+
+    assertCancelEndsTheBlockedNextAndTheConnection(stream, upstream);
   }
 
   @Test
   void cancelWhileWaitingForHeadersClosesTheUpstreamConnectionAtOnce() throws Exception {
     upstream.enqueue(Script.fromFixture("fixtures/anthropic/text.sse").hangBeforeHeaders());
     EventStream stream = provider(upstream).stream(hello());
-    StreamEvent[] got = new StreamEvent[1];
-    CompletableFuture<Void> returned = CompletableFuture.runAsync(() -> got[0] = stream.next());
-    RecordedRequest request = upstream.awaitRequest(DEADLINE);
-    Thread.sleep(50);
-    assertThat(returned).isNotDone();
-    GatewayError reason = GatewayError.of(ErrorType.CANCELLED, "client left");
-    long cancelledAt = System.nanoTime();
-    stream.cancel(reason);
-    returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(got[0]).isEqualTo(new Failed(reason));
-    assertThat(Duration.ofNanos(goneAt - cancelledAt)).isLessThan(Duration.ofMillis(500));
+
+    assertCancelEndsTheBlockedNextAndTheConnection(stream, upstream);
   }
 }

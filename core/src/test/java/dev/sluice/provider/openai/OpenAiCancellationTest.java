@@ -1,8 +1,12 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.OpenAiTestSupport.DEADLINE;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT_LEFT;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.assertCancelEndsTheBlockedNextAndTheConnection;
+import static dev.sluice.testkit.ProviderTestSupport.assertPrompt;
+import static dev.sluice.testkit.ProviderTestSupport.nextInBackground;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.provider.EventStream;
@@ -19,9 +23,8 @@ import dev.sluice.testkit.Transcript;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A cancel closes the upstream connection at once, in every phase, and the blocked reader returns
@@ -32,60 +35,15 @@ import org.junit.jupiter.api.Test;
  */
 class OpenAiCancellationTest {
 
-  /** Generous: this checks that the socket really closes, promptly; it is no benchmark (measured on
-   * loopback: median about 1 ms, worst of 20 about 2.5 ms, in both phases). */
-  private static final Duration PROMPT = Duration.ofMillis(500);
-  private static final GatewayError CLIENT_LEFT = GatewayError.of(ErrorType.CANCELLED, "client disconnected");
-
-  private FakeUpstream upstream;
-
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
-  }
-
-  /** Calls next() on another thread, completing with the event and the nanoTime it returned. */
-  private static CompletableFuture<long[]> nextInBackground(EventStream stream, StreamEvent[] got) {
-    CompletableFuture<long[]> done = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try {
-        got[0] = stream.next();
-        done.complete(new long[] {System.nanoTime()});
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
-      }
-    });
-    return done;
-  }
-
-  private static void assertPrompt(long fromNanos, long toNanos, String what) {
-    assertThat(Duration.ofNanos(toNanos - fromNanos)).as(what).isLessThan(PROMPT);
-  }
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
   @Test
   void cancelWhileWaitingForHeadersClosesTheUpstreamConnectionAndReturnsTheReason() throws Exception {
     upstream.enqueue(Script.openAiText("never").hangBeforeHeaders());
     EventStream stream = provider(upstream).stream(hello());
-    StreamEvent[] got = new StreamEvent[1];
-    CompletableFuture<long[]> returned = nextInBackground(stream, got);
-    RecordedRequest request = upstream.awaitRequest(DEADLINE);
-    Thread.sleep(50); // let next() settle into waiting for the headers
-    assertThat(returned).isNotDone();
 
-    long cancelledAt = System.nanoTime();
-    stream.cancel(CLIENT_LEFT);
-
-    long returnedAt = returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)[0];
-    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(got[0]).isEqualTo(new Failed(CLIENT_LEFT));
-    assertPrompt(cancelledAt, returnedAt, "next() returned after the cancel");
-    assertPrompt(cancelledAt, goneAt, "upstream saw the connection close after the cancel");
-    assertThat(stream.next()).isNull();
+    assertCancelEndsTheBlockedNextAndTheConnection(stream, upstream);
   }
 
   @Test
@@ -94,21 +52,8 @@ class OpenAiCancellationTest {
     EventStream stream = provider(upstream).stream(hello());
     assertThat(stream.next()).isInstanceOf(Started.class);
     assertThat(stream.next()).isEqualTo(TextDelta.content("Hello"));
-    RecordedRequest request = upstream.awaitRequest(DEADLINE);
-    StreamEvent[] got = new StreamEvent[1];
-    CompletableFuture<long[]> returned = nextInBackground(stream, got);
-    Thread.sleep(50); // let next() block in the body read
-    assertThat(returned).isNotDone();
 
-    long cancelledAt = System.nanoTime();
-    stream.cancel(CLIENT_LEFT);
-
-    long returnedAt = returned.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)[0];
-    long goneAt = request.clientGone().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    assertThat(got[0]).isEqualTo(new Failed(CLIENT_LEFT));
-    assertPrompt(cancelledAt, returnedAt, "next() returned after the cancel");
-    assertPrompt(cancelledAt, goneAt, "upstream saw the connection close after the cancel");
-    assertThat(stream.next()).isNull();
+    assertCancelEndsTheBlockedNextAndTheConnection(stream, upstream);
   }
 
   @Test

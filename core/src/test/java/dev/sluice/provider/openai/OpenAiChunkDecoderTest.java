@@ -33,7 +33,7 @@ class OpenAiChunkDecoderTest {
     decoder.endOfStream();
     List<StreamEvent> out = new ArrayList<>();
     StreamEvent e;
-    while ((e = decoder.poll()) != null) out.add(e);
+    while ((e = decoder.decoded().poll()) != null) out.add(e);
     return out;
   }
 
@@ -61,6 +61,17 @@ class OpenAiChunkDecoderTest {
 
     assertThat(t.toolCalls()).containsExactly(new Call(0, "a", "f", "{\"x\":1}"), new Call(1, "b", "g", "{}"));
     assertThat(t.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+  }
+
+  @Test
+  void aToolCallIndexThatIsNotANumberCountsAsAbsent() {
+    // A null or quoted index once unboxed to a NullPointerException that ended the stream as a broken connection.
+    Transcript t = Transcript.of(decode(
+        tool("{\"index\":null,\"id\":\"a\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}"),
+        tool("{\"index\":\"1\",\"id\":\"b\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}"),
+        "[DONE]"));
+
+    assertThat(t.toolCalls()).containsExactly(new Call(0, "a", "f", "{}"), new Call(1, "b", "g", "{}"));
   }
 
   @Test
@@ -241,6 +252,6 @@ class OpenAiChunkDecoderTest {
 
     assertThat(events).containsExactly(new Started("c1", "m", "t", 5), TextDelta.content("x"),
         new Finished(FinishReason.STOP));
-    assertThat(decoder.sawEnd()).isTrue();
+    assertThat(decoder.decoded().sawEnd()).isTrue();
   }
 }

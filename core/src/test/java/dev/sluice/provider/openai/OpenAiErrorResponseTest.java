@@ -1,43 +1,33 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.OpenAiTestSupport.DEADLINE;
-import static dev.sluice.provider.openai.OpenAiTestSupport.KEY;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.provider.UpstreamErrors;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** An upstream that answers with an error instead of a stream gives one typed Failed, before any Started. */
 class OpenAiErrorResponseTest {
 
-  private FakeUpstream upstream;
-
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
-  }
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
   private GatewayError failureFor(Script script) {
-    upstream.enqueue(script);
-    Transcript t = Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+    Transcript t = ProviderTestSupport.run(upstream, provider(upstream), hello(), script);
     assertThat(t.events()).as("nothing but the failure").hasSize(1);
     return t.failure();
   }
@@ -88,7 +78,7 @@ class OpenAiErrorResponseTest {
 
   @Test
   void aKeyWhereTheMessageIsCutLeavesNoPartOfItBehind() {
-    String body = "x".repeat(dev.sluice.provider.UpstreamErrors.MAX_MESSAGE_CHARS - 10) + KEY + " more text";
+    String body = "x".repeat(UpstreamErrors.MAX_MESSAGE_CHARS - 10) + KEY + " more text";
 
     GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), body));
 
@@ -161,7 +151,7 @@ class OpenAiErrorResponseTest {
     GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), huge));
 
     assertThat(e.message()).startsWith("upstream 'test' returned HTTP 500: xxx");
-    assertThat(e.message().length()).isLessThan(dev.sluice.provider.UpstreamErrors.MAX_MESSAGE_CHARS + 100);
+    assertThat(e.message().length()).isLessThan(UpstreamErrors.MAX_MESSAGE_CHARS + 100);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.OpenAiTestSupport.DEADLINE;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,15 +11,15 @@ import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
 import dev.sluice.testkit.Transcript.Call;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -60,21 +59,11 @@ class OpenAiFixtureStreamTest {
             "I'm sorry, I can't assist with that request.", List.of(), FinishReason.STOP, 79, 11));
   }
 
-  private FakeUpstream upstream;
-
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
-  }
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
   private Transcript run(Script script) {
-    upstream.enqueue(script);
-    return Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+    return ProviderTestSupport.run(upstream, provider(upstream), hello(), script);
   }
 
   @ParameterizedTest(name = "{0}")

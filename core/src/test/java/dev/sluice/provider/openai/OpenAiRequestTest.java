@@ -1,14 +1,16 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.OpenAiTestSupport.CLIENT;
-import static dev.sluice.provider.openai.OpenAiTestSupport.DEADLINE;
-import static dev.sluice.provider.openai.OpenAiTestSupport.KEY;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
+import static dev.sluice.testkit.ProviderTestSupport.upstreamConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.ErrorType;
@@ -25,26 +27,16 @@ import dev.sluice.testkit.Transcript;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the provider sends: the HTTP request line and headers, and the JSON body mapped from the canonical request. */
 class OpenAiRequestTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private FakeUpstream upstream;
-
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
-  }
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
   private RecordedRequest send(OpenAiProvider provider, ChatRequest request) {
     Transcript t = Transcript.drain(provider.stream(request), DEADLINE);
@@ -193,8 +185,8 @@ class OpenAiRequestTest {
 
   @Test
   void noKeyMeansNoAuthorizationHeader() {
-    OpenAiConfig keyless = new OpenAiConfig("local", upstream.baseUrl(), null, List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(5));
+    OpenAiConfig keyless = new OpenAiConfig(new UpstreamConfig("local", upstream.baseUrl(), null, List.of(),
+        Duration.ofSeconds(2), Duration.ofSeconds(5)));
 
     RecordedRequest r = send(new OpenAiProvider(keyless, CLIENT), hello());
 
@@ -203,8 +195,8 @@ class OpenAiRequestTest {
 
   @Test
   void theOutputCapGoesAsMaxCompletionTokensWhenConfiguredSo() {
-    OpenAiConfig config = new OpenAiConfig("azure", upstream.baseUrl(), KEY, List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(5), OpenAiConfig.MaxTokensField.MAX_COMPLETION_TOKENS);
+    OpenAiConfig config = new OpenAiConfig(upstreamConfig("azure", upstream.baseUrl(), List.of()),
+        OpenAiConfig.MaxTokensField.MAX_COMPLETION_TOKENS);
     ChatRequest request = new ChatRequest("o3", List.of(Message.text(Role.USER, "Hi")), null, null, null, 100,
         null, null, true, false, null, null);
 
@@ -217,12 +209,12 @@ class OpenAiRequestTest {
   @Test
   void theOutputCapFieldIsMaxCompletionTokensForOpenAiItselfAndMaxTokensForCompatibleServers() {
     Duration s = Duration.ofSeconds(1);
-    assertThat(new OpenAiConfig("openai", URI.create("https://api.openai.com/v1"), KEY, null, s, s)
-        .maxTokensParameter()).isEqualTo("max_completion_tokens");
-    assertThat(new OpenAiConfig("ollama", URI.create("http://127.0.0.1:11434/v1"), null, null, s, s)
-        .maxTokensParameter()).isEqualTo("max_tokens");
-    assertThat(new OpenAiConfig("openai", URI.create("https://api.openai.com/v1"), KEY, null, s, s,
-        OpenAiConfig.MaxTokensField.MAX_TOKENS).maxTokensParameter()).isEqualTo("max_tokens");
+    UpstreamConfig openAi = new UpstreamConfig("openai", URI.create("https://api.openai.com/v1"), KEY, null, s, s);
+    UpstreamConfig ollama = new UpstreamConfig("ollama", URI.create("http://127.0.0.1:11434/v1"), null, null, s, s);
+    assertThat(new OpenAiConfig(openAi).maxTokensParameter()).isEqualTo("max_completion_tokens");
+    assertThat(new OpenAiConfig(ollama).maxTokensParameter()).isEqualTo("max_tokens");
+    assertThat(new OpenAiConfig(openAi, OpenAiConfig.MaxTokensField.MAX_TOKENS).maxTokensParameter())
+        .isEqualTo("max_tokens");
   }
 
   @Test
@@ -252,8 +244,8 @@ class OpenAiRequestTest {
 
   @Test
   void configurationNormalisesTheBaseUrlAndNeverPrintsTheKey() {
-    OpenAiConfig config = new OpenAiConfig("openai", URI.create("https://api.openai.com/v1/"), KEY, null,
-        Duration.ofSeconds(1), Duration.ofSeconds(1));
+    OpenAiConfig config = new OpenAiConfig(new UpstreamConfig("openai", URI.create("https://api.openai.com/v1/"), KEY,
+        null, Duration.ofSeconds(1), Duration.ofSeconds(1)));
 
     assertThat(config.chatCompletionsUri()).isEqualTo(URI.create("https://api.openai.com/v1/chat/completions"));
     assertThat(config.toString()).doesNotContain(KEY).contains("[redacted]");

@@ -1,12 +1,13 @@
 package dev.sluice.provider.openai;
 
-import static dev.sluice.provider.openai.OpenAiTestSupport.CLIENT;
-import static dev.sluice.provider.openai.OpenAiTestSupport.DEADLINE;
-import static dev.sluice.provider.openai.OpenAiTestSupport.KEY;
 import static dev.sluice.provider.openai.OpenAiTestSupport.hello;
 import static dev.sluice.provider.openai.OpenAiTestSupport.provider;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT;
+import static dev.sluice.testkit.ProviderTestSupport.DEADLINE;
+import static dev.sluice.testkit.ProviderTestSupport.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.GatewayError;
@@ -14,6 +15,7 @@ import dev.sluice.stream.Started;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.testkit.FakeUpstream;
+import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
 import dev.sluice.testkit.Transcript;
@@ -24,9 +26,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A stream that breaks after a 200: every way ends in exactly one Failed, after what was decoded so far. */
 class OpenAiStreamFailureTest {
@@ -34,21 +35,16 @@ class OpenAiStreamFailureTest {
   private static final String HEAD = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
       + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}";
 
-  private FakeUpstream upstream;
+  @RegisterExtension
+  final FakeUpstream upstream = FakeUpstream.start();
 
-  @BeforeEach
-  void start() {
-    upstream = FakeUpstream.start();
-  }
-
-  @AfterEach
-  void stop() {
-    upstream.close();
+  private static OpenAiProvider withHeadersTimeout(URI baseUrl, Duration headersTimeout) {
+    return new OpenAiProvider(new OpenAiConfig(new UpstreamConfig("test", baseUrl, KEY, List.of(), Duration.ofSeconds(2),
+        headersTimeout)), CLIENT);
   }
 
   private Transcript run(Script script) {
-    upstream.enqueue(script);
-    return Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
+    return ProviderTestSupport.run(upstream, provider(upstream), hello(), script);
   }
 
   @Test
@@ -169,11 +165,10 @@ class OpenAiStreamFailureTest {
   @Test
   void noHeadersWithinTheHeadersTimeoutFailsAsATimeoutAndClosesTheConnection() throws Exception {
     upstream.enqueue(Script.openAiText("late").hangBeforeHeaders());
-    OpenAiConfig config = new OpenAiConfig("test", upstream.baseUrl(), KEY, List.of(), Duration.ofSeconds(2),
-        Duration.ofMillis(300));
+    OpenAiProvider provider = withHeadersTimeout(upstream.baseUrl(), Duration.ofMillis(300));
     long start = System.nanoTime();
 
-    GatewayError e = Transcript.drain(new OpenAiProvider(config, CLIENT).stream(hello()), DEADLINE).failure();
+    GatewayError e = Transcript.drain(provider.stream(hello()), DEADLINE).failure();
 
     assertThat(e.type()).isEqualTo(ErrorType.UPSTREAM_TIMEOUT);
     assertThat(e.code()).isEqualTo("headers");
@@ -186,10 +181,9 @@ class OpenAiStreamFailureTest {
   @Test
   void theHeadersTimeoutDoesNotLimitASlowBody() {
     upstream.enqueue(Script.openAiText("slow", " but", " fine").chunkDelay(Duration.ofMillis(150)));
-    OpenAiConfig config = new OpenAiConfig("test", upstream.baseUrl(), KEY, List.of(), Duration.ofSeconds(2),
-        Duration.ofMillis(300));
+    OpenAiProvider provider = withHeadersTimeout(upstream.baseUrl(), Duration.ofMillis(300));
 
-    Transcript t = Transcript.drain(new OpenAiProvider(config, CLIENT).stream(hello()), DEADLINE);
+    Transcript t = Transcript.drain(provider.stream(hello()), DEADLINE);
 
     assertThat(t.content()).isEqualTo("slow but fine");
     assertThat(t.finishReason()).isEqualTo(FinishReason.STOP);
@@ -201,10 +195,9 @@ class OpenAiStreamFailureTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       closedPort = URI.create("http://127.0.0.1:" + s.getLocalPort() + "/v1");
     }
-    OpenAiConfig config = new OpenAiConfig("test", closedPort, KEY, List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(2));
+    OpenAiProvider provider = withHeadersTimeout(closedPort, Duration.ofSeconds(2));
 
-    GatewayError e = Transcript.drain(new OpenAiProvider(config, CLIENT).stream(hello()), DEADLINE).failure();
+    GatewayError e = Transcript.drain(provider.stream(hello()), DEADLINE).failure();
 
     assertThat(e.type()).isEqualTo(ErrorType.UPSTREAM_ERROR);
     assertThat(e.code()).isEqualTo("connect");

@@ -1,33 +1,24 @@
 package dev.sluice.provider.openai;
 
-import dev.sluice.provider.UpstreamHttp;
+import static dev.sluice.testkit.ProviderTestSupport.CLIENT;
+import static dev.sluice.testkit.ProviderTestSupport.upstreamConfig;
+
 import dev.sluice.stream.ChatRequest;
-import dev.sluice.stream.Message;
-import dev.sluice.stream.Role;
 import dev.sluice.testkit.FakeUpstream;
-import java.net.http.HttpClient;
-import java.time.Duration;
+import dev.sluice.testkit.ProviderTestSupport;
 import java.util.List;
 
-/** What the OpenAI provider tests share: one HTTP client, as in the gateway, and small builders. */
+/** The OpenAI provider as its tests build it (the rest is in {@link ProviderTestSupport}). */
 final class OpenAiTestSupport {
-
-  static final String KEY = "sk-test-0123456789abcdef";
-  static final Duration DEADLINE = Duration.ofSeconds(10);
-  static final HttpClient CLIENT = UpstreamHttp.newClient(Duration.ofSeconds(2));
 
   private OpenAiTestSupport() {}
 
-  static OpenAiConfig config(FakeUpstream upstream) {
-    return new OpenAiConfig("test", upstream.baseUrl(), KEY, List.of("gpt-4o"), Duration.ofSeconds(2),
-        Duration.ofSeconds(5));
-  }
-
+  /** Provider {@code test}, serving {@code gpt-4o}, at {@code upstream}. */
   static OpenAiProvider provider(FakeUpstream upstream) {
-    return new OpenAiProvider(config(upstream), CLIENT);
+    return new OpenAiProvider(new OpenAiConfig(upstreamConfig("test", upstream.baseUrl(), List.of("gpt-4o"))), CLIENT);
   }
 
   static ChatRequest hello() {
-    return ChatRequest.of("gpt-4o", List.of(Message.text(Role.USER, "Hello")));
+    return ProviderTestSupport.hello("gpt-4o");
   }
 }

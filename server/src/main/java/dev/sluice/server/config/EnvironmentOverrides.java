@@ -1,7 +1,10 @@
 package dev.sluice.server.config;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The environment variables, which win over {@code sluice.yaml}: provider keys and base URLs, where
@@ -27,6 +30,18 @@ final class EnvironmentOverrides {
     String redis = value(env, "SLUICE_REDIS_URL");
     if (redis != null) b.redis(new RedisSettings(Checks.redisUrl(redis, "SLUICE_REDIS_URL"), current.redis().onFailure()));
     b.accounting(accounting(current.accounting(), env));
+    String origins = value(env, "SLUICE_ALLOWED_ORIGINS");
+    String hosts = value(env, "SLUICE_ALLOWED_HOSTS");
+    b.edge(new EdgeSettings(
+        origins == null ? current.edge().allowedOrigins() : list(origins, "SLUICE_ALLOWED_ORIGINS", EdgeSettings::origin),
+        hosts == null ? current.edge().allowedHosts() : list(hosts, "SLUICE_ALLOWED_HOSTS", EdgeSettings::host)));
+  }
+
+  /** A comma-separated list, each item checked. */
+  private static List<String> list(String value, String name, BiFunction<String, String, String> check) {
+    var items = new ArrayList<String>();
+    for (String item : value.split(",")) if (!item.isBlank()) items.add(check.apply(item, name));
+    return items;
   }
 
   /** {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY} and {@code SLUICE_REQUIRE_AUTH} over the file's settings. */

@@ -30,6 +30,7 @@ import java.util.Map;
  * @param drainTimeout on stop, how long open streams may run on before they are ended with an error
  * @param accounting the ledger, prices and virtual-key auth
  * @param caps open connections, and model requests in flight per virtual key and per client address
+ * @param edge the origins and host names served besides the gateway's own (cross-site checks)
  */
 public record SluiceConfig(
     String host,
@@ -56,7 +57,8 @@ public record SluiceConfig(
     RedisSettings redis,
     Duration drainTimeout,
     Accounting accounting,
-    Caps caps) {
+    Caps caps,
+    EdgeSettings edge) {
 
   public static final List<String> OPENAI_MODELS = List.of(
       "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
@@ -112,6 +114,7 @@ public record SluiceConfig(
     b.drainTimeout = drainTimeout;
     b.accounting = accounting;
     b.caps = caps;
+    b.edge = edge;
     return b;
   }
 
@@ -142,6 +145,7 @@ public record SluiceConfig(
     private Duration drainTimeout = Duration.ofSeconds(20);
     private Accounting accounting = Accounting.DEFAULT;
     private Caps caps = Caps.DEFAULT;
+    private EdgeSettings edge = EdgeSettings.DEFAULT;
 
     public Builder host(String value) { host = value; return this; }
     public Builder port(int value) { port = value; return this; }
@@ -169,12 +173,13 @@ public record SluiceConfig(
     public Builder drainTimeout(Duration value) { drainTimeout = value; return this; }
     public Builder accounting(Accounting value) { accounting = value; return this; }
     public Builder caps(Caps value) { caps = value; return this; }
+    public Builder edge(EdgeSettings value) { edge = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
           clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies,
-          resume, redis, drainTimeout, accounting, caps);
+          resume, redis, drainTimeout, accounting, caps, edge);
     }
   }
 
@@ -188,6 +193,6 @@ public record SluiceConfig(
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
         + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
         + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", resume=" + resume + ", redis=" + redis
-        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + ", caps=" + caps + "]";
+        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + ", caps=" + caps + ", edge=" + edge + "]";
   }
 }

@@ -29,6 +29,16 @@ import org.slf4j.LoggerFactory;
  * {@code DELETE /admin/keys/{id}} revokes one. Errors in OpenAI's shape.
  */
 public final class AdminEndpoint {
+  /**
+   * The largest budget a key may have. Spend is counted in whole pico-dollars in a {@code long} (and
+   * in Redis's doubles for shared budgets), so a budget must stay far below 9.2 million USD.
+   */
+  static final BigDecimal MAX_BUDGET_USD = BigDecimal.valueOf(1_000_000);
+  /** Bounds on what an admin names: a key's name and its model list become rows and log fields. */
+  private static final int MAX_NAME_CHARS = 200;
+  private static final int MAX_MODELS = 100;
+  private static final int MAX_MODEL_CHARS = 256;
+
   private static final Logger log = LoggerFactory.getLogger(AdminEndpoint.class);
   private static final long MAX_BODY = 64 * 1024;
   private final Guard guard;
@@ -76,8 +86,9 @@ public final class AdminEndpoint {
     }
     if (body == null || !body.isObject()) throw new GatewayException(GatewayError.invalid(null, "Expected a JSON object."));
     JsonNode name = body.get("name");
-    if (name == null || !name.isTextual() || name.asText().isBlank()) {
-      throw new GatewayException(GatewayError.invalid("name", "name: a non-empty string is required"));
+    if (name == null || !name.isTextual() || name.asText().isBlank() || !storable(name.asText(), MAX_NAME_CHARS)) {
+      throw new GatewayException(GatewayError.invalid("name",
+          "name: a non-empty string of at most " + MAX_NAME_CHARS + " characters, without control characters, is required"));
     }
     BigDecimal budget = null;
     if (body.hasNonNull("budget_usd")) {
@@ -87,8 +98,9 @@ public final class AdminEndpoint {
       } catch (NumberFormatException e) {
         budget = null;
       }
-      if (budget == null || budget.signum() < 0) {
-        throw new GatewayException(GatewayError.invalid("budget_usd", "budget_usd: expected a non-negative amount"));
+      if (budget == null || budget.signum() < 0 || budget.compareTo(MAX_BUDGET_USD) > 0) {
+        throw new GatewayException(GatewayError.invalid("budget_usd",
+            "budget_usd: expected a non-negative amount of at most " + MAX_BUDGET_USD.toPlainString() + " USD"));
       }
     }
     BudgetPeriod period = BudgetPeriod.MONTH;
@@ -103,9 +115,13 @@ public final class AdminEndpoint {
     var models = new ArrayList<String>();
     if (body.hasNonNull("models")) {
       if (!body.get("models").isArray()) throw new GatewayException(GatewayError.invalid("models", "models: expected a list of model names"));
+      if (body.get("models").size() > MAX_MODELS) {
+        throw new GatewayException(GatewayError.invalid("models", "models: at most " + MAX_MODELS + " names"));
+      }
       for (JsonNode m : body.get("models")) {
-        if (!m.isTextual() || m.asText().isBlank() || m.asText().contains(",")) {
-          throw new GatewayException(GatewayError.invalid("models", "models: expected model names"));
+        if (!m.isTextual() || m.asText().isBlank() || m.asText().contains(",") || !storable(m.asText(), MAX_MODEL_CHARS)) {
+          throw new GatewayException(GatewayError.invalid("models",
+              "models: expected model names of at most " + MAX_MODEL_CHARS + " characters, without commas or control characters"));
         }
         models.add(m.asText());
       }
@@ -118,6 +134,11 @@ public final class AdminEndpoint {
       g.writeStringField("key", created.secret());
       g.writeEndObject();
     }));
+  }
+
+  /** True if {@code value} fits {@code maxChars} and holds no control character (a NUL breaks PostgreSQL text). */
+  private static boolean storable(String value, int maxChars) {
+    return value.length() <= maxChars && value.chars().noneMatch(Character::isISOControl);
   }
 
   private static long positive(JsonNode n, String param) throws GatewayException {

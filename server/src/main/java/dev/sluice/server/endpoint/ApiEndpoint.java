@@ -2,7 +2,6 @@ package dev.sluice.server.endpoint;
 
 import dev.sluice.dialect.StreamContext;
 import dev.sluice.dialect.StreamEncoder;
-import dev.sluice.provider.EventStream;
 import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.RequestBodies;
@@ -62,7 +61,7 @@ public final class ApiEndpoint {
       request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), exchange.clientAddress(), request));
       exchange.watch().watchReads();
-      call = gateway.upstreams().open(request);
+      call = gateway.upstreams().open(request, exchange.telemetry().attempts());
     } catch (GatewayException e) {
       return reject(gateway, exchange, request, e.error(), dialect::respondError);
     }
@@ -78,21 +77,20 @@ public final class ApiEndpoint {
   }
 
   /**
-   * The relay of one call, with its usage meter and watchdog deadlines, its upstream cancelled the
-   * moment the client leaves. Every streaming endpoint, API or browser, starts its relay here.
+   * The relay of one call, with its usage meter, watchdog deadlines and listeners, its upstream
+   * cancelled the moment the client leaves.
    */
-  public static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
+  private static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
       StreamContext context) {
-    EventStream source = exchange.telemetry().observe(call.source(), request.model(), request.stream());
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
-        .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, request.model()));
+    var relay = new StreamRelay(call.source(), new UsageMeter(request), context, call.watchdog(),
+        gateway.config().heartbeat(), RelayListeners.of(gateway, exchange, request.model(), request.stream()));
     var policy = gateway.config().modelPolicies().get(request.model());
     if (policy != null && policy.drain() != null) {
       // on_client_abort: drain — read on to learn the real usage; the relay cancels at its cap.
       relay.drainOnAbort(policy.drain());
       exchange.watch().onGone(relay::clientGone);
     } else {
-      exchange.watch().onGone(() -> source.cancel(GatewayError.clientDisconnected("connection closed")));
+      exchange.watch().onGone(() -> relay.cancel(GatewayError.clientDisconnected("connection closed")));
     }
     return relay;
   }

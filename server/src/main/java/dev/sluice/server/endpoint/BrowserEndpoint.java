@@ -5,6 +5,7 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.dialect.browser.BrowserRequestDecoder;
 import dev.sluice.dialect.browser.BrowserStreamEncoder;
 import dev.sluice.provider.EventStream;
+import dev.sluice.server.guard.Caller;
 import dev.sluice.server.http.Exchange;
 import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.QueryParameters;
@@ -16,6 +17,8 @@ import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.ResumableStream;
 import dev.sluice.server.resume.ResumePoint;
+import dev.sluice.server.resume.StreamAccess;
+import dev.sluice.server.resume.StreamIds;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.stream.ChatRequest;
@@ -24,13 +27,9 @@ import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
-import dev.sluice.stream.Usage;
 import dev.sluice.usage.UsageMeter;
-import io.opentelemetry.context.Context;
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +58,12 @@ public final class BrowserEndpoint {
 
   /** A new stream, or the resume of one when the request names a last event id. */
   public Outcome stream(Exchange exchange, boolean eventSource) throws IOException {
-    Map<String, String> query = QueryParameters.of(exchange.request());
+    Map<String, String> query;
+    try {
+      query = QueryParameters.of(exchange.request());
+    } catch (GatewayException e) {
+      return ApiEndpoint.reject(gateway, exchange, null, e.error(), responder(eventSource));
+    }
     String lastEventId = lastEventId(exchange, query);
     if (lastEventId != null) {
       // A resume, not a new stream: a bad resume point is a real 400 even to EventSource, which
@@ -84,21 +88,21 @@ public final class BrowserEndpoint {
       }
       exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), exchange.clientAddress(), request));
       exchange.watch().watchReads();
-      call = gateway.upstreams().open(request);
+      call = gateway.upstreams().open(request, exchange.telemetry().attempts());
     } catch (GatewayException e) {
       return ApiEndpoint.reject(gateway, exchange, request, e.error(), responder(eventSource));
     }
-    String streamId = "st_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    String streamId = StreamIds.next();
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
-    ReplayLog replay = streams.newLog(streamId);
-    EventStream source = exchange.telemetry().observe(call.source(), request.model(), true);
+    StreamAccess owner = access(exchange.account().caller());
+    ReplayLog replay = streams.newLog(streamId, owner.owner());
+    EventStream source = call.source();
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
-    String model = request.model();
     // The row is committed before the terminal event enters the log, so before any reader can send it.
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat())
-        .beforeEnd(outcome -> gateway.accountant().record(exchange.account(), outcome, model));
+    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat(),
+        RelayListeners.of(gateway, exchange, request.model(), true));
     // Priced by the model that answered, which may be a fallback; sim answers cost nothing.
     var browser = new BrowserStreamEncoder(context, gateway.accountant().prices()::usd);
     // The stream stops being abortable as its terminal event is logged: a client that saw the end
@@ -107,11 +111,10 @@ public final class BrowserEndpoint {
       if (event instanceof Finished || event instanceof Failed) stream.ending();
       browser.encode(event, sink);
     };
-    streams.add(stream);
+    streams.add(stream, owner.owner());
     ReplayLog.Cursor cursor = attachFromStart(stream);
-    // The generator carries the request's trace context, so its upstream attempts nest under the request.
-    Thread.ofVirtual().name("sluice-generate-" + streamId)
-        .start(Context.current().wrap(() -> generate(stream, relay, encoder)));
+    // Its upstream attempts still nest under the request's span: their listener carries its trace context.
+    Thread.ofVirtual().name("sluice-generate-" + streamId).start(() -> generate(stream, relay, encoder));
     deliver(exchange, stream.id(), cursor, () -> stream.detach(cursor), eventSource);
     // The generation's outcome (its ledger row) belongs to the request that started it, whenever it ends.
     return stream.outcome().join();
@@ -119,9 +122,9 @@ public final class BrowserEndpoint {
 
   /** {@code GET /api/streams/{id}}: replays from {@code Last-Event-ID}, {@code ?lastEventId=}, {@code ?after=}, or the start. */
   public void resume(Exchange exchange, String streamId) throws IOException {
-    Map<String, String> query = QueryParameters.of(exchange.request());
     ResumePoint point;
     try {
+      Map<String, String> query = QueryParameters.of(exchange.request());
       String lastEventId = lastEventId(exchange, query);
       if (lastEventId != null) {
         point = ResumePoint.parse(lastEventId);
@@ -143,7 +146,7 @@ public final class BrowserEndpoint {
   public void abort(Exchange exchange, String streamId) throws IOException {
     boolean found;
     try {
-      found = gateway.streams().abort(streamId);
+      found = gateway.streams().abort(streamId, access(exchange.account().caller()));
     } catch (GatewayException e) {
       respondJson(exchange.channel(), e.error());
       return;
@@ -158,7 +161,9 @@ public final class BrowserEndpoint {
   /** Follows a known stream from a resume point: 404 if the stream is unknown here or expired. */
   private void follow(Exchange exchange, ResumePoint point, boolean eventSource) throws IOException {
     exchange.watch().watchReads();
-    ResumableStream stream = gateway.streams().get(point.streamId());
+    // A stream another caller owns is, to this one, no stream at all (404).
+    StreamAccess access = access(exchange.account().caller());
+    ResumableStream stream = gateway.streams().get(point.streamId(), access);
     Follower follower;
     Runnable detach;
     try {
@@ -167,7 +172,7 @@ public final class BrowserEndpoint {
         follower = cursor;
         detach = () -> stream.detach(cursor);
       } else {
-        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq());
+        follower = gateway.streams().followElsewhere(point.streamId(), point.afterSeq(), access);
         detach = follower == null ? null : follower::close;
       }
     } catch (ReplayLog.Gone gone) {
@@ -186,6 +191,15 @@ public final class BrowserEndpoint {
     deliver(exchange, point.streamId(), follower, detach, eventSource);
   }
 
+  /** What {@code caller} may reach of the browser streams: the ones it started (the admin key: all). */
+  private static StreamAccess access(Caller caller) {
+    return switch (caller) {
+      case Caller.Key(var key) -> StreamAccess.ofKey(key.id());
+      case Caller.Admin() -> StreamAccess.ADMIN;
+      case Caller.Open() -> StreamAccess.ANYONE;
+    };
+  }
+
   private static ReplayLog.Cursor attachFromStart(ResumableStream stream) {
     try {
       return stream.attach(-1);
@@ -202,7 +216,7 @@ public final class BrowserEndpoint {
       result = relay.log(encoder, replay);
     } catch (RuntimeException | Error e) {
       log.error("stream {} failed", stream.id(), e);
-      result = new Outcome("failed", null, GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."), Usage.NONE, null, 0, -1);
+      result = Outcome.failed(GatewayError.of(ErrorType.INTERNAL, "Sluice failed this stream."));
     }
     try {
       if (stream.running()) {
@@ -215,8 +229,14 @@ public final class BrowserEndpoint {
     } catch (IOException | RuntimeException e) {
       log.debug("stream {}: could not log its end: {}", stream.id(), e.toString());
     } finally {
-      replay.end(null);
-      stream.finished(result);
+      try {
+        replay.end(null);
+      } catch (RuntimeException e) {
+        // The log's mirror failed (Redis): the stream still ends here, or its request would wait forever.
+        log.warn("stream {}: could not end its replay log: {}", stream.id(), e.toString());
+      } finally {
+        stream.finished(result);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import dev.sluice.server.http.QueryParameters;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.GatewayException;
 import dev.sluice.usage.Cost;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -36,7 +37,13 @@ public final class UsageEndpoint {
    * @param keyId only this key's rows (a virtual key sees its own), or null for all
    */
   public void handle(Exchange exchange, String keyId) throws IOException {
-    Map<String, String> params = QueryParameters.of(exchange.request());
+    Map<String, String> params;
+    try {
+      params = QueryParameters.of(exchange.request());
+    } catch (GatewayException e) {
+      respond(exchange, e.error());
+      return;
+    }
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate to;
     LocalDate from;

@@ -9,7 +9,6 @@ import dev.sluice.server.relay.Outcome;
 import dev.sluice.server.telemetry.RequestTelemetry;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
-import dev.sluice.stream.Usage;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HexFormat;
@@ -23,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The entry of every request: gives it an {@code x-request-id}, its client channel, its disconnect
- * watch, its telemetry and its ledger account, then hands the {@link Exchange} to the {@link Router}.
+ * watch, its telemetry and its ledger account, counts it in flight for the lifecycle, then hands the
+ * {@link Exchange} to the {@link Router}.
  * Runs blocking, one virtual thread per request. An unexpected exception becomes a 500 in the
  * caller's dialect with the request id, never a stack trace, and a model request keeps its row.
  */
@@ -53,6 +53,8 @@ public final class ExchangeHandler extends Handler.Abstract {
     String path = Request.getPathInContext(request);
     String method = request.getMethod();
     Outcome outcome = null;
+    // Counted out in the finally below: a graceful stop waits for every request in flight.
+    gateway.lifecycle().requestsInFlight().begin();
     try {
       outcome = router.route(exchange);
       if (watch.strayBytes()) {
@@ -66,8 +68,8 @@ public final class ExchangeHandler extends Handler.Abstract {
       if (router.isModelEndpoint(path)) {
         // Whatever the failure, the request keeps its ledger row (a no-op if the relay wrote it).
         try {
-          gateway.accountant().record(exchange.account(), new Outcome("failed", null,
-              GatewayError.of(ErrorType.INTERNAL, "the gateway failed"), Usage.NONE, null, 0, -1), null);
+          gateway.accountant().record(exchange.account(),
+              Outcome.failed(GatewayError.of(ErrorType.INTERNAL, "the gateway failed")), null);
         } catch (RuntimeException e) {
           t.addSuppressed(e);
         }
@@ -87,8 +89,12 @@ public final class ExchangeHandler extends Handler.Abstract {
       callback.failed(t);
     } finally {
       watch.disarm();
-      // Metrics, the span's end and the one access line (sluice.access, structured).
-      telemetry.end(outcome, response.getStatus(), exchange.account().keyId(), costOf(outcome), channel.bytesWritten());
+      try {
+        // Metrics, the span's end and the one access line (sluice.access, structured).
+        telemetry.end(outcome, response.getStatus(), exchange.account().keyId(), costOf(outcome), channel.bytesWritten());
+      } finally {
+        gateway.lifecycle().requestsInFlight().end();
+      }
     }
     return true;
   }

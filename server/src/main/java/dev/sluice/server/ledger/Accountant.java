@@ -44,6 +44,6 @@ public final class Accountant {
         System.currentTimeMillis(), outcome.ttftMillis(), outcome.usage(), cost, outcome.retries(),
         outcome.finishReason() == null ? null : outcome.finishReason().openAi(),
         outcome.error() == null ? null : outcome.error().type().name().toLowerCase(java.util.Locale.ROOT),
-        outcome.status()));
+        outcome.status().word()));
   }
 }

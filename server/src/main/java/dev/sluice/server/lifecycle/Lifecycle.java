@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's readiness and its stop: the dependency checks {@code GET /readyz} runs, the draining
- * flag a graceful stop raises first, and the hooks that run last (the ledger flushes its queue).
- * Components register here as they start; registration order is run order. Thread-safe.
+ * flag a graceful stop raises first, the requests in flight and the open streams it drains, and the
+ * hooks that run last (the ledger flushes its queue). Components register here as they start;
+ * registration order is run order. Thread-safe.
  */
 public final class Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
@@ -29,7 +30,19 @@ public final class Lifecycle {
 
   private final Map<String, ReadinessCheck> checks = new LinkedHashMap<>();
   private final List<Map.Entry<String, Runnable>> stopHooks = new ArrayList<>();
+  private final RequestsInFlight requestsInFlight = new RequestsInFlight();
+  private final OpenStreams openStreams = new OpenStreams();
   private volatile boolean draining;
+
+  /** The requests being handled now: the HTTP entry counts each one in and out. */
+  public RequestsInFlight requestsInFlight() {
+    return requestsInFlight;
+  }
+
+  /** The streams being relayed now: every relay reports to this listener. */
+  public OpenStreams openStreams() {
+    return openStreams;
+  }
 
   /** Adds a dependency {@code /readyz} checks; a second check of the same name replaces the first. */
   public synchronized void readinessCheck(String name, ReadinessCheck check) {

@@ -31,7 +31,6 @@ public final class ClientChannel implements EventSink {
   private final ReentrantLock lock = new ReentrantLock();
   private final SseWriter writer = new SseWriter();
   private volatile boolean committed;
-  private volatile boolean writing;
   private volatile long lastWriteNanos = System.nanoTime();
   private IOException failure;
   /** Run once, in order, just before the last write; added to by whoever must let go first. */
@@ -77,12 +76,14 @@ public final class ClientChannel implements EventSink {
   }
 
   /**
-   * Whether an idle timeout now means the client stopped accepting data: true only while a write is
-   * blocked. A stream that waits for its upstream is idle by design, and the watchdog's deadlines,
-   * not the connection's idle timeout, bound that wait.
+   * Whether an idle timeout Jetty asks about means the client stopped accepting data: never. Jetty
+   * itself fails a write that is pending when the timeout expires, and asks only when none is: a
+   * stream that waits for its upstream is idle by design (the watchdog's deadlines, not the
+   * connection's idle timeout, bound that wait), and a write that begins as Jetty asks was not
+   * refused by the client (answering "a write is in progress" failed such a write at once).
    */
   public boolean idleTimeoutIsFatal(Throwable timeout) {
-    return writing;
+    return false;
   }
 
   /** {@link System#nanoTime()} of the last completed write (or of creation). */
@@ -240,7 +241,6 @@ public final class ClientChannel implements EventSink {
     // the wait for a slow first token too, and fail a write that began just as it expired (seen:
     // a 900 ms first token cut by a 300 ms write timeout whose third expiry met the write).
     if (endPoint instanceof IdleTimeout idle) idle.notIdle();
-    writing = true;
     bytesWritten += bytes.remaining();
     writesInProgress.incrementAndGet();
     try (Blocker.Callback callback = Blocker.callback()) {
@@ -251,7 +251,6 @@ public final class ClientChannel implements EventSink {
       failure = e;
       throw e;
     } finally {
-      writing = false;
       writesInProgress.decrementAndGet();
     }
   }

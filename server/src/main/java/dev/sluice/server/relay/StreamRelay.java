@@ -10,6 +10,7 @@ import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
@@ -18,6 +19,10 @@ import dev.sluice.stream.UsageReport;
 import dev.sluice.usage.UsageMeter;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * response with its HTTP status; after, the dialect's in-stream error, never a normal end. A client
  * that goes away (seen by the {@link DisconnectWatch} or a failed write) cancels the upstream and
  * nothing more is written.
+ *
+ * <p>What happens is reported to one {@link RelayListener} (telemetry, the ledger, the lifecycle's
+ * open streams); nothing wraps the upstream stream to watch it.
  */
 public final class StreamRelay {
   private static final Logger log = LoggerFactory.getLogger(StreamRelay.class);
@@ -46,8 +54,7 @@ public final class StreamRelay {
   private final StreamContext context;
   private final Timeouts timeouts;
   private final Duration heartbeat;
-  /** Told the outcome once, before the stream's final event is written: the ledger's durable write. */
-  private Consumer<Outcome> beforeEnd = outcome -> { };
+  private final RelayListener listener;
   private boolean ended;
   /** With {@code on_client_abort: drain}: how long to read on after the client left; null cancels at once. */
   private Duration drain;
@@ -56,22 +63,15 @@ public final class StreamRelay {
   /** The running loop's watchdog. */
   private StreamWatchdog watchdog;
 
-  public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat) {
+  /** @param listener told what happens, on the relay's thread (see {@link RelayListener} for the order) */
+  public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat,
+      RelayListener listener) {
     this.source = source;
     this.meter = meter;
     this.context = context;
     this.timeouts = timeouts;
     this.heartbeat = heartbeat;
-  }
-
-  /**
-   * Sets what learns the outcome just before the final event (or error) is written, or right after
-   * the client left: the ledger records the row there, so a row is durable before its client can see
-   * the end. Called exactly once per relay, on the relay's thread.
-   */
-  public StreamRelay beforeEnd(Consumer<Outcome> hook) {
-    this.beforeEnd = hook;
-    return this;
+    this.listener = listener;
   }
 
   /**
@@ -84,9 +84,17 @@ public final class StreamRelay {
     return this;
   }
 
-  /** The client left (seen by the disconnect watch); with drain the relay reads on, else see {@code cancel}. */
+  /** The client left (seen by the disconnect watch); with drain the relay reads on, else see {@link #cancel}. */
   public void clientGone() {
     clientGone = true;
+  }
+
+  /**
+   * Ends the stream from any thread: cancels the upstream, so the relay reads {@code Failed(reason)}
+   * next and ends the stream with it (the client left, a deadline, a stop past its drain).
+   */
+  public void cancel(GatewayError reason) {
+    source.cancel(reason);
   }
 
   /** Relays as a stream of Server-Sent Events in one dialect. */
@@ -152,7 +160,7 @@ public final class StreamRelay {
   }
 
   /** What a failure is told to: a sink for an in-stream error, or whoever answers one before the first byte. */
-  private record Target(EventSink sink, java.util.function.BooleanSupplier committed, Finisher finish,
+  private record Target(EventSink sink, BooleanSupplier committed, Finisher finish,
       EarlyFailure early) {
     static Target of(ClientChannel channel, ErrorResponder early) {
       return new Target(channel, channel::committed, channel::finish, error -> early.respond(error, channel));
@@ -183,26 +191,25 @@ public final class StreamRelay {
    * @param heartbeats the channel to send heartbeats to while quiet, or null for a whole response
    */
   private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, Target target) {
-    var watchdog = new StreamWatchdog(timeouts, heartbeat, source, heartbeats);
+    var watchdog = new StreamWatchdog(timeouts, heartbeat, this::cancel, heartbeats);
     this.watchdog = watchdog;
     watchdog.start();
     long askedAt = System.nanoTime();
     try {
+      listener.streamStarted(this);
       StreamEvent event;
-      while ((event = source.next()) != null) {
-        watchdog.onEvent();
-        meter.observe(event);
+      while ((event = read()) != null) {
         if (clientGone) {
           GatewayError gone = GatewayError.clientDisconnected("connection closed");
-          if (event instanceof Finished) return end("aborted", null, gone, meter.usage());
-          if (event.isTerminal()) return end("aborted", null, gone, meter.unfinishedUsage());
+          if (event instanceof Finished) return end(Outcome.Status.ABORTED, null, gone, meter.usage());
+          if (event.isTerminal()) return end(Outcome.Status.ABORTED, null, gone, meter.unfinishedUsage());
           return drained(gone);
         }
         context.upstreamFirstToken(System.nanoTime() - askedAt);
         if (event instanceof Failed failed) return fail(failed.error(), inStream, target);
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
         if (event instanceof Finished finished) {
-          Outcome done = end("completed", finished.reason(), null, meter.usage());
+          Outcome done = end(Outcome.Status.COMPLETED, finished.reason(), null, meter.usage());
           if (!meter.reported()) delivery.deliver(new UsageReport(done.usage()));
           delivery.deliver(event);
           delivery.complete();
@@ -216,11 +223,26 @@ public final class StreamRelay {
     } finally {
       if (!ended) {
         // An unexpected exception: the row still says how the request ended.
-        end("failed", null, GatewayError.of(ErrorType.INTERNAL, "the relay failed"), meter.unfinishedUsage());
+        end(Outcome.Status.FAILED, null, GatewayError.of(ErrorType.INTERNAL, "the relay failed"), meter.unfinishedUsage());
       }
       watchdog.stop();
-      source.close();
+      try {
+        source.close();
+      } finally {
+        listener.streamClosed(this);
+      }
     }
+  }
+
+  /** The upstream's next event, told to the watchdog, the meter and the listener; null after the terminal one. */
+  private StreamEvent read() {
+    StreamEvent event = source.next();
+    if (event == null) return null;
+    if (event instanceof TextDelta || event instanceof ToolCallDelta) listener.chunkRead(System.nanoTime());
+    else if (event instanceof Started started) listener.upstreamStarted(started);
+    watchdog.onEvent();
+    meter.observe(event);
+    return event;
   }
 
   /**
@@ -229,18 +251,16 @@ public final class StreamRelay {
    */
   private Outcome drained(GatewayError reason) {
     GatewayError capReached = GatewayError.clientDisconnected("drain limit of " + drain.toMillis() + " ms reached");
-    var timer = java.util.concurrent.CompletableFuture.delayedExecutor(drain.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-    var cap = java.util.concurrent.CompletableFuture.runAsync(() -> source.cancel(capReached), timer);
+    var timer = CompletableFuture.delayedExecutor(drain.toNanos(), TimeUnit.NANOSECONDS);
+    var cap = CompletableFuture.runAsync(() -> cancel(capReached), timer);
     watchdog.stopHeartbeats();
     try {
       StreamEvent event;
-      while ((event = source.next()) != null) {
-        watchdog.onEvent();
-        meter.observe(event);
-        if (event instanceof Finished) return end("aborted", null, reason, meter.usage());
+      while ((event = read()) != null) {
+        if (event instanceof Finished) return end(Outcome.Status.ABORTED, null, reason, meter.usage());
         if (event.isTerminal()) break;
       }
-      return end("aborted", null, reason, meter.unfinishedUsage());
+      return end(Outcome.Status.ABORTED, null, reason, meter.unfinishedUsage());
     } finally {
       cap.cancel(false);
     }
@@ -248,23 +268,18 @@ public final class StreamRelay {
 
   /** Milliseconds with two decimals, or {@code -1} when unknown (no token was ever sent). */
   private static String millis(double ms) {
-    return ms < 0 ? "-1" : String.format(java.util.Locale.ROOT, "%.2f", ms);
+    return ms < 0 ? "-1" : String.format(Locale.ROOT, "%.2f", ms);
   }
 
   private Outcome aborted(IOException clientGone) {
     GatewayError reason = GatewayError.clientDisconnected(String.valueOf(clientGone.getMessage()));
     if (drain != null) return drained(reason);
-    source.cancel(reason);
-    return end("aborted", null, reason, meter.unfinishedUsage());
+    cancel(reason);
+    return end(Outcome.Status.ABORTED, null, reason, meter.unfinishedUsage());
   }
 
   private Outcome fail(GatewayError error, StreamEncoder encoder, Target target) {
-    String status = switch (error.type()) {
-      case CANCELLED -> "aborted";
-      case UPSTREAM_TIMEOUT -> "timeout";
-      default -> "failed";
-    };
-    Outcome outcome = end(status, null, error, meter.unfinishedUsage());
+    Outcome outcome = end(Outcome.Status.ofFailure(error), null, error, meter.unfinishedUsage());
     if (!error.clientGone()) {
       try {
         if (!target.committed().getAsBoolean()) {
@@ -280,13 +295,13 @@ public final class StreamRelay {
     return outcome;
   }
 
-  /** The outcome, told to {@link #beforeEnd} once; called before anything says the stream ended. */
-  private Outcome end(String status, FinishReason reason, GatewayError error, Usage usage) {
+  /** The outcome, told to the listener once; called before anything says the stream ended. */
+  private Outcome end(Outcome.Status status, FinishReason reason, GatewayError error, Usage usage) {
     double ttft = context.ttftMillis();
     var outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
         ttft < 0 ? -1 : Math.round(ttft));
     ended = true;
-    beforeEnd.accept(outcome);
+    listener.streamEnding(outcome);
     return outcome;
   }
 }

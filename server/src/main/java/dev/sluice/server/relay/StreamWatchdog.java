@@ -1,12 +1,12 @@
 package dev.sluice.server.relay;
 
-import dev.sluice.provider.EventStream;
 import dev.sluice.server.config.Timeouts;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Enforces one stream's deadlines — first token, idle between events, total — and sends heartbeat
@@ -18,22 +18,55 @@ import java.util.concurrent.locks.LockSupport;
  * the upstream with a typed {@code upstream_timeout} error naming the deadline.
  */
 final class StreamWatchdog implements Runnable {
+
+  /** The deadlines, by the code their timeout error carries. */
+  enum Deadline {
+    FIRST_TOKEN("first_token", "no first token from the upstream within "),
+    IDLE("idle", "the upstream sent nothing for "),
+    TOTAL("total", "the stream exceeded its total deadline of ");
+
+    private final String code;
+    private final String what;
+
+    Deadline(String code, String what) {
+      this.code = code;
+      this.what = what;
+    }
+
+    Duration limit(Timeouts timeouts) {
+      return switch (this) {
+        case FIRST_TOKEN -> timeouts.firstToken();
+        case IDLE -> timeouts.idle();
+        case TOTAL -> timeouts.total();
+      };
+    }
+
+    GatewayError error(Timeouts timeouts) {
+      return new GatewayError(ErrorType.UPSTREAM_TIMEOUT, "Upstream timed out: " + what + limit(timeouts).toMillis()
+          + " ms.", null, code, 0, null);
+    }
+  }
+
   private final Timeouts timeouts;
   private final long heartbeatNanos;
-  private final EventStream source;
+  private final Consumer<GatewayError> cancel;
   private final ClientChannel channel;
   private final long startNanos;
   private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
   private volatile long lastEventNanos;
   private volatile boolean sawEvent;
+  private volatile boolean heartbeatsOff;
   private volatile boolean stopped;
   private volatile Thread thread;
 
-  /** @param channel the client to send heartbeats to, or null for a response that is not a stream */
-  StreamWatchdog(Timeouts timeouts, Duration heartbeat, EventStream source, ClientChannel channel) {
+  /**
+   * @param cancel cancels the stream's upstream, with the reason
+   * @param channel the client to send heartbeats to, or null for a response that is not a stream
+   */
+  StreamWatchdog(Timeouts timeouts, Duration heartbeat, Consumer<GatewayError> cancel, ClientChannel channel) {
     this.timeouts = timeouts;
     this.heartbeatNanos = channel == null || heartbeat.isZero() ? 0 : heartbeat.toNanos();
-    this.source = source;
+    this.cancel = cancel;
     this.channel = channel;
     this.startNanos = System.nanoTime();
   }
@@ -59,8 +92,6 @@ final class StreamWatchdog implements Runnable {
     heartbeatsOff = true;
   }
 
-  private volatile boolean heartbeatsOff;
-
   void stop() {
     stopped = true;
     Thread t = thread;
@@ -71,23 +102,16 @@ final class StreamWatchdog implements Runnable {
   public void run() {
     while (!stopped) {
       long now = System.nanoTime();
-      long deadline;
-      String expired;
-      if (!sawEvent) {
-        deadline = startNanos + timeouts.firstToken().toNanos();
-        expired = "first_token";
-      } else {
-        deadline = lastEventNanos + timeouts.idle().toNanos();
-        expired = "idle";
-      }
+      Deadline next = sawEvent ? Deadline.IDLE : Deadline.FIRST_TOKEN;
+      long deadline = (sawEvent ? lastEventNanos : startNanos) + next.limit(timeouts).toNanos();
       long total = startNanos + timeouts.total().toNanos();
       // On a tie the total deadline is the one that binds (a policy stream's first-token one is the total).
       if (total - deadline <= 0) {
         deadline = total;
-        expired = "total";
+        next = Deadline.TOTAL;
       }
       if (now - deadline >= 0) {
-        source.cancel(timeout(expired));
+        cancel.accept(next.error(timeouts));
         return;
       }
       long wake = deadline;
@@ -109,26 +133,11 @@ final class StreamWatchdog implements Runnable {
     Thread.ofVirtual().name("sluice-heartbeat").start(() -> {
       try {
         if (!stopped && !channel.heartbeat()) {
-          source.cancel(GatewayError.clientDisconnected("heartbeat write failed"));
+          cancel.accept(GatewayError.clientDisconnected("heartbeat write failed"));
         }
       } finally {
         heartbeatInFlight.set(false);
       }
     });
-  }
-
-  private GatewayError timeout(String deadline) {
-    Duration limit = switch (deadline) {
-      case "first_token" -> timeouts.firstToken();
-      case "idle" -> timeouts.idle();
-      default -> timeouts.total();
-    };
-    String what = switch (deadline) {
-      case "first_token" -> "no first token from the upstream within ";
-      case "idle" -> "the upstream sent nothing for ";
-      default -> "the stream exceeded its total deadline of ";
-    };
-    return new GatewayError(ErrorType.UPSTREAM_TIMEOUT, "Upstream timed out: " + what + limit.toMillis() + " ms.",
-        null, deadline, 0, null);
   }
 }

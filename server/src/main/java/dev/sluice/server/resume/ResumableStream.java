@@ -5,6 +5,7 @@ import dev.sluice.server.relay.Outcome;
 import dev.sluice.stream.GatewayError;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -94,8 +95,16 @@ public final class ResumableStream {
   }
 
   private void startGrace(long mine) {
-    if (grace.isZero()) expire(mine);
-    else timers.schedule(() -> expire(mine), grace.toNanos(), TimeUnit.NANOSECONDS);
+    if (grace.isZero()) {
+      expire(mine);
+      return;
+    }
+    try {
+      timers.schedule(() -> expire(mine), grace.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException stopped) {
+      // The registry closed its timers: the gateway stops, and no client will resume.
+      cancel(GatewayError.clientDisconnected("the gateway is stopping; no client can resume"));
+    }
   }
 
   /** The grace period that began at {@code mine} is over: cancel, unless a client came back (here or elsewhere). */

@@ -13,7 +13,7 @@ public record ResumePoint(String streamId, long afterSeq) {
   /** Parses {@code <streamId>:<seq>}; a 400 for anything else. */
   public static ResumePoint parse(String lastEventId) throws GatewayException {
     int colon = lastEventId.lastIndexOf(':');
-    if (colon > 0 && validId(lastEventId.substring(0, colon))) {
+    if (colon > 0 && StreamIds.isValid(lastEventId.substring(0, colon))) {
       long seq = seq(lastEventId.substring(colon + 1));
       if (seq >= 0) return new ResumePoint(lastEventId.substring(0, colon), seq);
     }
@@ -23,23 +23,13 @@ public record ResumePoint(String streamId, long afterSeq) {
 
   /** {@code ?after=<seq>} of {@code GET /api/streams/{id}}, or the start when absent. */
   public static ResumePoint after(String streamId, String after) throws GatewayException {
-    if (!validId(streamId)) {
+    if (!StreamIds.isValid(streamId)) {
       throw new GatewayException(GatewayError.invalid("id", "'" + shorten(streamId) + "' is not a stream id."));
     }
     if (after == null || after.isBlank()) return new ResumePoint(streamId, -1);
     long seq = seq(after.trim());
     if (seq < 0) throw new GatewayException(GatewayError.invalid("after", "after must be an event seq (a whole number)."));
     return new ResumePoint(streamId, seq);
-  }
-
-  /** Stream ids are {@code st_} and 16 lowercase hex digits. */
-  static boolean validId(String id) {
-    if (id.length() != 19 || !id.startsWith("st_")) return false;
-    for (int i = 3; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) return false;
-    }
-    return true;
   }
 
   /** The seq, or -1 when not a whole number of at most 18 digits. */

@@ -10,8 +10,8 @@ import java.util.function.Consumer;
  */
 public interface SharedStreams extends AutoCloseable {
 
-  /** Where the generator of {@code streamId} on this instance mirrors its log. */
-  Mirror mirror(String streamId);
+  /** Where the generator of {@code streamId} on this instance mirrors its log; {@code owner} is kept with it. */
+  Mirror mirror(String streamId, String owner);
 
   /** Receives one stream's log as the generator writes it; failures are the mirror's own to report. */
   interface Mirror {
@@ -27,17 +27,18 @@ public interface SharedStreams extends AutoCloseable {
   /**
    * Follows the shared log of a stream generated on another instance, after {@code afterSeq}.
    *
-   * @return null if no instance knows the stream (unknown, or expired)
+   * @return null if no instance knows the stream (unknown, or expired) or {@code access} does not reach it
    * @throws GatewayException (503) if the shared state cannot be reached
    */
-  Follower follow(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException;
+  Follower follow(String streamId, long afterSeq, StreamAccess access) throws ReplayLog.Gone, GatewayException;
 
   /**
-   * Asks every instance to abort {@code streamId}; false if it runs nowhere.
+   * Asks every instance to abort {@code streamId}; false if it runs nowhere, or {@code access} does
+   * not reach it.
    *
    * @throws GatewayException (503) if the shared state cannot be reached
    */
-  boolean cancel(String streamId) throws GatewayException;
+  boolean cancel(String streamId, StreamAccess access) throws GatewayException;
 
   /** Runs {@code abort} with the id of each stream some instance was asked to abort. */
   void onCancel(Consumer<String> abort);

@@ -14,9 +14,15 @@ import java.util.concurrent.TimeUnit;
  * /api/streams/{id}} can abort one, and ended ones for the retention window, so that a client can
  * still replay them. One timer thread runs the grace periods and the expiries. Their replay logs
  * take their bytes from one {@link ReplayMemory}, bounded by {@code resume.max_total_log_bytes}.
+ *
+ * <p>Each stream is owned by the caller that started it ({@link StreamAccess}); a caller that does
+ * not own a stream finds nothing under its id, here or (through Redis) on another instance.
  */
 public final class StreamRegistry implements AutoCloseable {
-  private final ConcurrentHashMap<String, ResumableStream> streams = new ConcurrentHashMap<>();
+  /** A stream with the owner tag of the caller that started it. */
+  private record Owned(ResumableStream stream, String owner) {}
+
+  private final ConcurrentHashMap<String, Owned> streams = new ConcurrentHashMap<>();
   private final ResumeSettings settings;
   /** Other instances' streams and aborts (Redis), or null on a single instance. */
   private final SharedStreams shared;
@@ -38,9 +44,12 @@ public final class StreamRegistry implements AutoCloseable {
 
   private static final GatewayError ABORTED = GatewayError.of(ErrorType.CANCELLED, "aborted by the client");
 
-  /** The replay log of a new stream generated here: under both caps, and mirrored when shared. */
-  public ReplayLog newLog(String streamId) {
-    return new ReplayLog(settings.logBytes(), shared == null ? null : shared.mirror(streamId), memory);
+  /**
+   * The replay log of a new stream generated here for {@code owner}: under both caps, and mirrored
+   * (with its owner) when shared.
+   */
+  public ReplayLog newLog(String streamId, String owner) {
+    return new ReplayLog(settings.logBytes(), shared == null ? null : shared.mirror(streamId, owner), memory);
   }
 
   /** The bytes all replay logs here hold, and their bound. */
@@ -53,9 +62,13 @@ public final class StreamRegistry implements AutoCloseable {
     return shared != null && shared.followedElsewhere(streamId);
   }
 
-  /** Follows a stream generated on another instance; null if none knows it (or on a single instance). */
-  public Follower followElsewhere(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException {
-    return shared == null ? null : shared.follow(streamId, afterSeq);
+  /**
+   * Follows a stream generated on another instance; null if none knows it, {@code access} does not
+   * reach it, or on a single instance.
+   */
+  public Follower followElsewhere(String streamId, long afterSeq, StreamAccess access)
+      throws ReplayLog.Gone, GatewayException {
+    return shared == null ? null : shared.follow(streamId, afterSeq, access);
   }
 
   public ResumeSettings settings() {
@@ -67,42 +80,52 @@ public final class StreamRegistry implements AutoCloseable {
     return timers;
   }
 
-  public void add(ResumableStream stream) {
-    streams.put(stream.id(), stream);
+  /** Registers a stream started by the caller whose owner tag is {@code owner} ({@link StreamAccess#owner}). */
+  public void add(ResumableStream stream, String owner) {
+    var owned = new Owned(stream, owner);
+    streams.put(stream.id(), owned);
     stream.log().register();
     // Kept for replay until the retention window after its end, then forgotten, its log's bytes given back.
     stream.outcome().whenComplete((o, t) -> {
-      if (timers.isShutdown()) forget(stream);
-      else timers.schedule(() -> forget(stream), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
+      if (timers.isShutdown()) forget(owned);
+      else timers.schedule(() -> forget(owned), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
     });
   }
 
-  private void forget(ResumableStream stream) {
-    streams.remove(stream.id(), stream);
-    stream.log().discard();
+  private void forget(Owned owned) {
+    streams.remove(owned.stream().id(), owned);
+    owned.stream().log().discard();
   }
 
-  /** The stream, running or ended within its retention window; null if unknown or expired. */
-  public ResumableStream get(String streamId) {
-    return streams.get(streamId);
+  /**
+   * The stream, running or ended within its retention window; null if unknown, expired, or not
+   * reachable with {@code access}.
+   */
+  public ResumableStream get(String streamId, StreamAccess access) {
+    Owned owned = streams.get(streamId);
+    return owned != null && access.permits(owned.owner()) ? owned.stream() : null;
   }
 
-  /** Aborts the stream, here or (with Redis) on the instance generating it; false if it runs nowhere. */
-  public boolean abort(String streamId) throws GatewayException {
-    if (cancelHere(streamId, ABORTED)) return true;
-    return streams.get(streamId) == null && shared != null && shared.cancel(streamId);
+  /**
+   * Aborts the stream, here or (with Redis) on the instance generating it; false if it runs
+   * nowhere that {@code access} reaches.
+   */
+  public boolean abort(String streamId, StreamAccess access) throws GatewayException {
+    Owned owned = streams.get(streamId);
+    if (owned != null) return access.permits(owned.owner()) && owned.stream().cancel(ABORTED);
+    return shared != null && shared.cancel(streamId, access);
   }
 
   private boolean cancelHere(String streamId, GatewayError reason) {
-    ResumableStream stream = streams.get(streamId);
-    return stream != null && stream.cancel(reason);
+    Owned owned = streams.get(streamId);
+    return owned != null && owned.stream().cancel(reason);
   }
 
   /** Cancels every running stream (the gateway stops) and the timers. */
   @Override
   public void close() {
     GatewayError stopping = GatewayError.of(ErrorType.UPSTREAM_OVERLOADED, "Sluice is shutting down; retry.");
-    for (ResumableStream s : streams.values()) s.cancel(stopping);
+    for (Owned s : streams.values()) s.stream().cancel(stopping);
     timers.shutdownNow();
   }
 }

@@ -29,6 +29,7 @@ final class RedisMirror implements SharedStreams.Mirror {
   private final String streamId;
   private final String key;
   private final String running;
+  private final String ownerKey;
   private final long maxEntries;
   private final Duration runningTtl;
   private final Duration retention;
@@ -36,16 +37,19 @@ final class RedisMirror implements SharedStreams.Mirror {
   private RedisFuture<?> last;
   private int sinceSync;
 
-  RedisMirror(RedisAsyncCommands<String, String> redis, String streamId, long maxEntries, Duration runningTtl,
-      Duration retention) {
+  RedisMirror(RedisAsyncCommands<String, String> redis, String streamId, String owner, long maxEntries,
+      Duration runningTtl, Duration retention) {
     this.redis = redis;
     this.streamId = streamId;
     this.key = RedisStreams.logKey(streamId);
     this.running = RedisStreams.runningKey(streamId);
+    this.ownerKey = RedisStreams.ownerKey(streamId);
     this.maxEntries = maxEntries;
     this.runningTtl = runningTtl;
     this.retention = retention;
-    // Known to every instance from the start, so an abort asked elsewhere finds it even before its first event.
+    // Known to every instance from the start, so an abort asked elsewhere finds it even before its
+    // first event; its owner first, so that no instance ever sees it running without one.
+    watch(redis.set(ownerKey, owner, SetArgs.Builder.px(runningTtl)));
     watch(redis.set(running, "1", SetArgs.Builder.px(runningTtl)));
   }
 
@@ -73,6 +77,7 @@ final class RedisMirror implements SharedStreams.Mirror {
       }
       watch(redis.xadd(key, XAddArgs.Builder.maxlen(maxEntries), body));
       watch(redis.pexpire(key, retention));
+      watch(redis.pexpire(ownerKey, retention));
     }
     redis.del(running).whenComplete((n, failure) -> {
       if (failure != null) log.debug("stream {}: could not clear its running mark ({})", streamId, failure.toString());

@@ -4,6 +4,7 @@ import dev.sluice.server.config.ResumeSettings;
 import dev.sluice.server.resume.Follower;
 import dev.sluice.server.resume.ReplayLog;
 import dev.sluice.server.resume.SharedStreams;
+import dev.sluice.server.resume.StreamAccess;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * is exactly "the events after seq"), capped with {@code MAXLEN}, a last entry {@code end} marking
  * its end, and an expiry of the retention window once ended. {@code sluice:running:<id>} exists
  * while the stream generates; {@code sluice:follow:<id>} while a client on another instance
- * follows it. Aborts go over the pub/sub channel {@code sluice:cancel}.
+ * follows it. {@code sluice:owner:<id>} holds the owner tag of the caller that started it, as long
+ * as the log lives; another caller neither follows nor aborts the stream. Aborts go over the
+ * pub/sub channel {@code sluice:cancel}.
  *
  * <p>If Redis fails, streams still run and resume on their own instance; the failure is logged
  * and that stream's mirror stops (a half-mirrored log would replay with a gap).
@@ -70,9 +73,19 @@ public final class RedisStreams implements SharedStreams {
     return "sluice:running:" + id;
   }
 
+  static String ownerKey(String id) {
+    return "sluice:owner:" + id;
+  }
+
   @Override
-  public Mirror mirror(String streamId) {
-    return new RedisMirror(async, streamId, maxEntries, RUNNING_TTL, settings.retention());
+  public Mirror mirror(String streamId, String owner) {
+    return new RedisMirror(async, streamId, owner, maxEntries, RUNNING_TTL, settings.retention());
+  }
+
+  /** True if the stream's owner, as mirrored, may be reached with {@code access}; false if unknown. */
+  private boolean reaches(String streamId, StreamAccess access) {
+    String owner = redis.get(ownerKey(streamId));
+    return owner != null && access.permits(owner);
   }
 
   @Override
@@ -85,10 +98,11 @@ public final class RedisStreams implements SharedStreams {
   }
 
   @Override
-  public Follower follow(String streamId, long afterSeq) throws ReplayLog.Gone, GatewayException {
+  public Follower follow(String streamId, long afterSeq, StreamAccess access) throws ReplayLog.Gone, GatewayException {
     String key = logKey(streamId);
     List<StreamMessage<String, String>> first;
     try {
+      if (!reaches(streamId, access)) return null;
       first = redis.xrange(key, Range.create("-", "+"), Limit.from(1));
     } catch (RedisException e) {
       throw unavailable(e);
@@ -107,9 +121,9 @@ public final class RedisStreams implements SharedStreams {
   }
 
   @Override
-  public boolean cancel(String streamId) throws GatewayException {
+  public boolean cancel(String streamId, StreamAccess access) throws GatewayException {
     try {
-      if (redis.exists(runningKey(streamId)) == 0) return false;
+      if (redis.exists(runningKey(streamId)) == 0 || !reaches(streamId, access)) return false;
       redis.publish(CANCEL_CHANNEL, streamId);
       return true;
     } catch (RedisException e) {
@@ -158,6 +172,13 @@ public final class RedisStreams implements SharedStreams {
       this.key = key;
       this.lastId = (afterSeq + 1) + "-0";
       this.connection = client.connect();
+      // Seen by the generating instance from now on, not from the first read: its grace period may
+      // be about to run out. A failure here is reported by the first read, which refreshes again.
+      try {
+        refreshPresence();
+      } catch (RedisException e) {
+        presenceRefreshedAt = 0;
+      }
     }
 
     @Override

@@ -1,8 +1,9 @@
 package dev.sluice.server.telemetry;
 
-import dev.sluice.provider.EventStream;
+import dev.sluice.policy.AttemptListener;
 import dev.sluice.route.Route;
 import dev.sluice.server.relay.Outcome;
+import dev.sluice.server.relay.RelayListener;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.Usage;
@@ -11,7 +12,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import java.math.BigDecimal;
@@ -27,14 +27,12 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The telemetry of one request, on the request's own (virtual) thread: its server span, current
- * from {@link Telemetry#begin} to {@link #end} so that attempts nest under it and carry its trace
- * upstream; what the relay read (model, first token, gaps between chunks); and at the end the
- * request's metrics and its one access-log line.
+ * from {@link Telemetry#begin} to {@link #end}; the listeners that hear what its upstream attempts
+ * ({@link #attempts()}) and its relay ({@link #stream}) report, so that attempts nest under its span
+ * and carry its trace upstream, and first token and gaps between chunks are timed; and at the end
+ * the request's metrics and its one access-log line.
  */
 public final class RequestTelemetry {
-  /** Where attempts find the request they belong to: in the OpenTelemetry context of the request's thread. */
-  static final ContextKey<RequestTelemetry> KEY = ContextKey.named("sluice-request");
-
   private static final Logger access = LoggerFactory.getLogger("sluice.access");
   /** Paths of the LLM endpoints: counted in {@code sluice_requests_total}; span names use them. */
   private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/messages", "/v1/models",
@@ -62,6 +60,8 @@ public final class RequestTelemetry {
   private final long acceptedAtNanos;
   private final boolean probe;
   private final Span span;
+  /** The request's trace context: the client's {@code traceparent}, then this request's span. */
+  private final Context context;
   private final Scope scope;
 
   // The request's thread only.
@@ -95,7 +95,8 @@ public final class RequestTelemetry {
           .startSpan();
       if (ROUTES.contains(path)) span.setAttribute(GenAi.HTTP_ROUTE, path);
     }
-    this.scope = parent.with(span).with(KEY, this).makeCurrent();
+    this.context = parent.with(span);
+    this.scope = context.makeCurrent();
   }
 
   /** The dialect of a path, a metrics label. */
@@ -109,18 +110,26 @@ public final class RequestTelemetry {
   }
 
   /**
-   * Watches the stream a relay reads for {@code requestedModel}: first token, gaps between chunks,
-   * the answering model; counted in {@code sluice_streams_open} until closed.
+   * The listener of the relay of this request's stream for {@code requestedModel}: the answering
+   * model, the first token and the gaps between chunks.
    */
-  public EventStream observe(EventStream source, String requestedModel, boolean streamed) {
+  public RelayListener stream(String requestedModel, boolean streamed) {
     this.requestedModel = requestedModel;
     this.streamed = streamed;
     span.setAttribute(GenAi.OPERATION_NAME, GenAi.CHAT);
     span.setAttribute(GenAi.REQUEST_MODEL, requestedModel);
-    return new RelayedStream(source, this, telemetry);
+    return new StreamTelemetry(this);
   }
 
-  void attempting(Route route, int candidate, int attempt) {
+  /**
+   * The listener of this request's upstream attempts: counts them and traces each as a child span
+   * of this request's, whichever thread reads the stream.
+   */
+  public AttemptListener attempts() {
+    return new AttemptTelemetry(telemetry, this, context);
+  }
+
+  void attempting(Route route) {
     attempts++;
     provider = route.provider().name();
     model = route.qualifiedModel();
@@ -163,7 +172,7 @@ public final class RequestTelemetry {
       GatewayError error = outcome == null ? null : outcome.error();
       if (outcome != null) {
         telemetry.finished(dialect, provider, model, requestedModel == null ? Telemetry.NONE : Boolean.toString(streamed),
-            outcome.status(), duration, firstTokenNanos, usage.promptTokens(), usage.completionTokens(), keyId, costUsd,
+            outcome.status().word(), duration, firstTokenNanos, usage.promptTokens(), usage.completionTokens(), keyId, costUsd,
             error != null && error.clientGone());
       }
       if (!probe) {
@@ -172,14 +181,13 @@ public final class RequestTelemetry {
       }
     } finally {
       scope.close();
-      telemetry.requestEnded();
     }
   }
 
   private void endSpan(Outcome outcome, int httpStatus, Usage usage, GatewayError error) {
     span.setAttribute(GenAi.HTTP_STATUS, (long) httpStatus);
     if (outcome != null) {
-      span.setAttribute(GenAi.OUTCOME, outcome.status());
+      span.setAttribute(GenAi.OUTCOME, outcome.status().word());
       if (!provider.equals(Telemetry.NONE)) span.setAttribute(GenAi.SYSTEM, provider);
       if (responseModel != null) span.setAttribute(GenAi.RESPONSE_MODEL, responseModel);
       span.setAttribute(GenAi.INPUT_TOKENS, usage.promptTokens());
@@ -190,11 +198,18 @@ public final class RequestTelemetry {
     if (error != null && !error.clientGone()) {
       span.setAttribute(GenAi.ERROR_TYPE, error.type().name().toLowerCase(Locale.ROOT));
     }
-    if (httpStatus >= 500 || (outcome != null && !outcome.status().equals("completed") && !outcome.status().equals("rejected")
-        && !outcome.status().equals("aborted"))) {
+    if (httpStatus >= 500 || (outcome != null && failed(outcome.status()))) {
       span.setStatus(StatusCode.ERROR);
     }
     span.end();
+  }
+
+  /** Whether the request ended in an error of the upstream or the gateway (a client's leaving or refusal is none). */
+  private static boolean failed(Outcome.Status status) {
+    return switch (status) {
+      case FAILED, TIMEOUT -> true;
+      case COMPLETED, ABORTED, REJECTED -> false;
+    };
   }
 
   /** The access line: identifiers, model, status, end, timings, tokens, cost, bytes; never content or keys. */
@@ -212,7 +227,7 @@ public final class RequestTelemetry {
           .addKeyValue("model", requestedModel)
           .addKeyValue("provider", provider.equals(Telemetry.NONE) ? null : provider)
           .addKeyValue("served_model", model.equals(Telemetry.NONE) ? null : model)
-          .addKeyValue("end", outcome.status())
+          .addKeyValue("end", outcome.status().word())
           .addKeyValue("finish_reason", outcome.finishReason() == null ? null : outcome.finishReason().openAi())
           .addKeyValue("error_type", error == null ? null : error.type().name().toLowerCase(Locale.ROOT))
           .addKeyValue("error_code", error == null ? null : error.code())

@@ -1,10 +1,8 @@
 package dev.sluice.server.telemetry;
 
-import dev.sluice.policy.AttemptObserver;
+import dev.sluice.policy.Attempt;
 import dev.sluice.policy.CircuitBreakers;
-import dev.sluice.provider.EventStream;
 import dev.sluice.provider.UpstreamHeaders;
-import dev.sluice.route.Route;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -23,11 +21,12 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -40,8 +39,9 @@ import org.eclipse.jetty.server.Request;
  * lookup, never a registry build. Every request gets a {@link RequestTelemetry} from {@link #begin}.
  *
  * <p>Meters other parts of the gateway feed: {@link #ledgerWrite(Duration)} and
- * {@link #ledgerQueueDepth(IntSupplier)} for the usage ledger, {@link #attempts()} for the resilience
- * policy, {@link #clientWritesInProgress()} for client channels.
+ * {@link #ledgerQueueDepth(IntSupplier)} for the usage ledger, {@link #streamsOpen(IntSupplier)} for
+ * the lifecycle, {@link #clientWritesInProgress()} for client channels; each request's attempts and
+ * relay report to the listeners of its {@link RequestTelemetry}.
  */
 public final class Telemetry implements AutoCloseable {
   /** The Prometheus text format's content type. */
@@ -68,11 +68,6 @@ public final class Telemetry implements AutoCloseable {
   private final Tracer tracer;
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
-  private final Set<EventStream> openStreams = ConcurrentHashMap.newKeySet();
-  /** Requests being handled now; a graceful stop waits for none. */
-  private final AtomicInteger inFlight = new AtomicInteger();
-  /** Notified when the last request in flight ends. */
-  private final Object drained = new Object();
   private final AtomicInteger clientWrites = new AtomicInteger();
   private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
   private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
@@ -100,8 +95,6 @@ public final class Telemetry implements AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    Gauge.builder("sluice.streams.open", openStreams, Set::size)
-        .description("Streams being relayed now").register(registry);
     Gauge.builder("sluice.streams.blocked.on.client", clientWrites, AtomicInteger::get)
         .description("Streams whose write to the client has not completed now (slow or stalled clients)")
         .register(registry);
@@ -122,11 +115,6 @@ public final class Telemetry implements AutoCloseable {
     return registry.scrape();
   }
 
-  /** The policy's hook: counts attempts, retries and fallbacks, and traces each attempt as a client span. */
-  public AttemptObserver attempts() {
-    return this::attempt;
-  }
-
   /** Exposes the state of {@code breakers}' breakers, one gauge set per upstream model once it was tried. */
   public void watch(CircuitBreakers breakers) {
     this.breakers = breakers;
@@ -135,11 +123,6 @@ public final class Telemetry implements AutoCloseable {
   /** Counted up while a write to a client is in progress: {@code sluice_streams_blocked_on_client}. */
   public AtomicInteger clientWritesInProgress() {
     return clientWrites;
-  }
-
-  /** The streams being relayed now; a graceful stop cancels those that outlive the drain. */
-  public List<EventStream> openStreams() {
-    return new ArrayList<>(openStreams);
   }
 
   /** Records one ledger write (the ledger calls this around each write or batch it commits). */
@@ -171,9 +154,14 @@ public final class Telemetry implements AutoCloseable {
         .description("Bytes held by the replay logs of browser streams, running and retained").register(registry);
   }
 
+  /** Exposes the count of streams being relayed now as {@code sluice_streams_open}, read at each scrape. */
+  public void streamsOpen(IntSupplier count) {
+    Gauge.builder("sluice.streams.open", count, c -> c.getAsInt()).strongReference(true)
+        .description("Streams being relayed now").register(registry);
+  }
+
   /** Starts the telemetry of one request: its server span (child of the client's {@code traceparent}). */
   public RequestTelemetry begin(Request request, String requestId, long acceptedAtNanos) {
-    inFlight.incrementAndGet();
     return new RequestTelemetry(this, request, requestId, acceptedAtNanos);
   }
 
@@ -186,26 +174,24 @@ public final class Telemetry implements AutoCloseable {
     return tracing.enabled();
   }
 
-  private EventStream attempt(Route route, int candidate, int attempt, EventStream stream) {
-    String provider = route.provider().name();
-    String model = route.qualifiedModel();
+  /** Counts one upstream attempt (a retry, a fallback) and watches its model's breaker. */
+  void attempted(Attempt attempt) {
+    String provider = attempt.route().provider().name();
+    String model = attempt.route().qualifiedModel();
     List<String> labels = List.of(provider, model);
     attempts.computeIfAbsent(labels, l -> Counter.builder("sluice.upstream.attempts")
         .description("Upstream calls made, retries and fallbacks included")
         .tags("provider", l.get(0), "model", l.get(1)).register(registry)).increment();
-    if (attempt > 1) {
+    if (attempt.retry()) {
       retries.computeIfAbsent(labels, l -> Counter.builder("sluice.retries")
           .description("Retries of an upstream model before its first token")
           .tags("provider", l.get(0), "model", l.get(1)).register(registry)).increment();
-    } else if (candidate > 0) {
+    } else if (attempt.fallback()) {
       fallbacks.computeIfAbsent(labels, l -> Counter.builder("sluice.fallbacks")
           .description("Requests handed to a fallback model (labels: the fallback)")
           .tags("provider", l.get(0), "model", l.get(1)).register(registry)).increment();
     }
     watchBreaker(model);
-    RequestTelemetry request = Context.current().get(RequestTelemetry.KEY);
-    if (request != null) request.attempting(route, candidate, attempt);
-    return new ObservedAttempt(this, route, candidate, attempt, stream, Context.current());
   }
 
   private void watchBreaker(String model) {
@@ -215,7 +201,7 @@ public final class Telemetry implements AutoCloseable {
         CircuitBreakers.State.HALF_OPEN)) {
       Gauge.builder("sluice.circuit.breaker.state", b, x -> x.state(model) == state ? 1 : 0)
           .description("1 for the state the breaker of this upstream model is in")
-          .tags("model", model, "state", state.name().toLowerCase(java.util.Locale.ROOT)).register(registry);
+          .tags("model", model, "state", state.name().toLowerCase(Locale.ROOT)).register(registry);
     }
   }
 
@@ -225,35 +211,6 @@ public final class Telemetry implements AutoCloseable {
         .tags("provider", l.get(0), "status", l.get(1)).register(registry)).increment();
   }
 
-  void opened(EventStream stream) {
-    openStreams.add(stream);
-  }
-
-  void closed(EventStream stream) {
-    openStreams.remove(stream);
-  }
-
-  void requestEnded() {
-    if (inFlight.decrementAndGet() == 0) {
-      synchronized (drained) {
-        drained.notifyAll();
-      }
-    }
-  }
-
-  /** Waits until no request is in flight (streams included); false if some still are after {@code timeout}. */
-  public boolean awaitNoRequests(Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    synchronized (drained) {
-      while (inFlight.get() > 0) {
-        long left = end - System.nanoTime();
-        if (left <= 0) return false;
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(drained, left);
-      }
-    }
-    return true;
-  }
-
   Timer gapTimer(String provider, String model) {
     return gaps.computeIfAbsent(List.of(provider, model), l -> Timer.builder("sluice.chunk.gap")
         .description("Time between consecutive chunks of a stream, as read from the upstream")
@@ -261,7 +218,7 @@ public final class Telemetry implements AutoCloseable {
   }
 
   void disconnectCancelled(long nanos) {
-    disconnectCancel.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    disconnectCancel.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** One finished LLM request: requests, durations, time to first token, tokens, cost, disconnects. */
@@ -271,13 +228,13 @@ public final class Telemetry implements AutoCloseable {
         .description("From request received to its last byte")
         .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "status", l.get(3))
         .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
-        .record(durationNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        .record(durationNanos, TimeUnit.NANOSECONDS);
     if (ttftNanos >= 0) {
       ttft.computeIfAbsent(List.of(dialect, provider, model), l -> Timer.builder("sluice.time.to.first.token")
           .description("From request received to its first token read from the upstream")
           .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2))
           .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
-          .record(ttftNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+          .record(ttftNanos, TimeUnit.NANOSECONDS);
     }
     String key = keyId == null ? NONE : keyId;
     if (inputTokens > 0) tokenCounter("input", model, key).increment(inputTokens);

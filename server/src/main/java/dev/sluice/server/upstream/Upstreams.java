@@ -1,5 +1,6 @@
 package dev.sluice.server.upstream;
 
+import dev.sluice.policy.AttemptListener;
 import dev.sluice.policy.Resilience;
 import dev.sluice.provider.EventStream;
 import dev.sluice.route.ModelRouter;
@@ -52,8 +53,12 @@ public final class Upstreams {
    */
   public record Call(EventStream source, Timeouts watchdog) {}
 
-  /** Resolves {@code request.model()}; an unknown model is a 404 before any upstream call. */
-  public Call open(ChatRequest request) throws GatewayException {
+  /**
+   * Resolves {@code request.model()}; an unknown model is a 404 before any upstream call.
+   *
+   * @param attempts told of each upstream attempt (the request's telemetry)
+   */
+  public Call open(ChatRequest request, AttemptListener attempts) throws GatewayException {
     // Stopping: no new upstream call (a keep-alive connection can still bring requests while draining).
     if (lifecycle.draining()) throw new GatewayException(Lifecycle.SHUTTING_DOWN);
     Route primary = router.resolve(request.model());
@@ -73,10 +78,10 @@ public final class Upstreams {
     if (policy != null && policy.midStream() == Resilience.MidStream.CONTINUE) {
       // The policy owns the idle deadline too: a stall must fail over, not end the stream.
       EventStream source = resilience.open(request, candidates, timeouts.firstToken(), timeouts.idle(),
-          Resilience.MidStream.CONTINUE);
+          Resilience.MidStream.CONTINUE, attempts);
       return new Call(source, timeouts.withFirstTokenPerAttempt().withoutIdle());
     }
-    EventStream source = resilience.open(request, candidates, timeouts.firstToken());
+    EventStream source = resilience.open(request, candidates, timeouts.firstToken(), attempts);
     return new Call(source, timeouts.withFirstTokenPerAttempt());
   }
 }

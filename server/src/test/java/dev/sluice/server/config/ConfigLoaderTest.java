@@ -355,4 +355,23 @@ class ConfigLoaderTest {
     assertThat(c.port()).isEqualTo(8080);
     assertThat(c.redis().url()).isEqualTo(URI.create("redis://127.0.0.1:6390"));
   }
+
+  @Test
+  void readsTheAllowedOriginsAndHostsAndLetsTheEnvironmentWin() throws Exception {
+    Path file = yaml("""
+        server:
+          allowed_origins: [https://chat.example.com, "http://10.0.0.5:3000"]
+          allowed_hosts: [gateway.example.com]
+        """);
+    SluiceConfig c = ConfigLoader.load(file, Map.of());
+    assertThat(c.edge().allowedOrigins()).containsExactly("https://chat.example.com", "http://10.0.0.5:3000");
+    assertThat(c.edge().allowedHosts()).containsExactly("gateway.example.com");
+    SluiceConfig env = ConfigLoader.load(file, Map.of("SLUICE_ALLOWED_ORIGINS", "https://a.example, https://b.example"));
+    assertThat(env.edge().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+    assertThat(env.edge().allowedHosts()).containsExactly("gateway.example.com");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { allowed_origins: [https://chat.example.com/path] }"), Map.of()))
+        .hasMessageContaining("server.allowed_origins[0]");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_ALLOWED_HOSTS", "http://x.example")))
+        .hasMessageContaining("SLUICE_ALLOWED_HOSTS");
+  }
 }

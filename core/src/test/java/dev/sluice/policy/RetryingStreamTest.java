@@ -1,17 +1,20 @@
 package dev.sluice.policy;
 
+import static dev.sluice.policy.PolicyStreams.FAST;
+import static dev.sluice.policy.PolicyStreams.LONG;
+import static dev.sluice.policy.PolicyStreams.NO_BREAKER;
+import static dev.sluice.policy.PolicyStreams.REQUEST;
+import static dev.sluice.policy.PolicyStreams.drain;
+import static dev.sluice.policy.PolicyStreams.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.provider.EventStream;
 import dev.sluice.route.Route;
-import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
-import dev.sluice.stream.Message;
-import dev.sluice.stream.Role;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -19,26 +22,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The policy stream against scripted in-memory providers: which attempts run, what the reader sees. */
+/**
+ * The retrying stream against scripted in-memory providers: which attempts run before the first
+ * token, what the reader sees, and what the attempt listener is told.
+ */
 // A broken policy must fail a test, not hang it.
 @Timeout(10)
-class ResilientStreamTest {
-  private static final ChatRequest REQUEST = ChatRequest.of("alias", List.of(Message.text(Role.USER, "hi")));
-  private static final Duration LONG = Duration.ofSeconds(30);
-  /** Three attempts, 1 ms backoff. */
-  private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1), LONG, LONG);
-  private static final BreakerSettings NO_BREAKER = new BreakerSettings(false, 1, LONG, 1);
-
+class RetryingStreamTest {
   private final List<Resilience> opened = new ArrayList<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
   @AfterEach
   void close() {
     opened.forEach(Resilience::close);
+    timer.shutdownNow();
   }
 
   private Resilience resilience(RetryPolicy retry, BreakerSettings breaker) {
@@ -47,19 +52,9 @@ class ResilientStreamTest {
     return r;
   }
 
-  private static List<StreamEvent> drain(EventStream s) {
-    var out = new ArrayList<StreamEvent>();
-    try (s) {
-      StreamEvent e;
-      while ((e = s.next()) != null) out.add(e);
-    }
-    return out;
-  }
-
-  private static List<Route> routes(ScriptedProvider... providers) {
-    var out = new ArrayList<Route>();
-    for (ScriptedProvider p : providers) out.add(new Route(p, "m"));
-    return out;
+  /** A retrying stream built directly, with its own idle deadline (null for none), told to {@code listener}. */
+  private RetryingStream retrying(List<Route> routes, Duration idle, AttemptListener listener) {
+    return new RetryingStream(REQUEST, routes, FAST, new CircuitBreakers(NO_BREAKER), timer, LONG, idle, listener);
   }
 
   @Test
@@ -221,49 +216,79 @@ class ResilientStreamTest {
   }
 
   @Test
-  void midStreamFailoverRelaysOnlyTheContinuationAndTrimsARestart() {
-    var failure = new Failed(GatewayError.of(ErrorType.UPSTREAM_ERROR, "reset"));
-    var p = new ScriptedProvider("p");
-    p.then(() -> p.events(new Started("id-1", "upstream-m", 1), TextDelta.content("The quick brown"),
-        TextDelta.content(" fox jumps"), failure));
-    // The continuation restarts from the top despite the instruction: the repetition is dropped.
-    p.then(() -> p.events(new Started("id-2", "upstream-m", 2), TextDelta.content("The quick brown fox"),
-        TextDelta.content(" jumps over"), new dev.sluice.stream.UsageReport(dev.sluice.stream.Usage.of(50, 9)),
-        new Finished(FinishReason.STOP)));
-    List<StreamEvent> events = drain(resilience(FAST, NO_BREAKER)
-        .open(REQUEST, routes(p), LONG, LONG, Resilience.MidStream.CONTINUE));
-    assertThat(events).containsExactly(new Started("id-1", "upstream-m", "p", 1), TextDelta.content("The quick brown"),
-        TextDelta.content(" fox jumps"), TextDelta.content(" over"), new Finished(FinishReason.STOP));
-    List<Message> asked = p.calls.get(1).messages();
-    assertThat(asked.get(asked.size() - 2)).isEqualTo(Message.text(Role.ASSISTANT, "The quick brown fox jumps"));
-    assertThat(asked.getLast().text()).isEqualTo(Continuation.INSTRUCTION);
+  void tellsTheListenerOfEachAttemptInTheOrderItHappened() {
+    var p = new ScriptedProvider("p").thenFail(ErrorType.UPSTREAM_OVERLOADED, 503, null);
+    var q = new ScriptedProvider("q").thenAnswer("x");
+    var listener = new RecordingListener();
+    var oneAttempt = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, LONG, LONG);
+    drain(resilience(oneAttempt, NO_BREAKER).open(REQUEST, routes(p, q), LONG, listener));
+    assertThat(listener.heard).containsExactly("started p/m#1", "failed p/m#1 503", "responded p/m#1",
+        "started q/m#1 (fallback 1)", "model upstream-m", "responded q/m#1 (fallback 1)",
+        "answered q/m#1 (fallback 1)", "finished q/m#1 (fallback 1)");
   }
 
   @Test
-  void withoutOptInOrAfterAToolCallAMidStreamFailureEndsTheStream() {
-    var failure = new Failed(GatewayError.of(ErrorType.UPSTREAM_ERROR, "reset"));
-    var p = new ScriptedProvider("p");
-    p.then(() -> p.events(new Started("id-1", "upstream-m", 1), TextDelta.content("a"), failure));
-    assertThat(drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG)).getLast()).isEqualTo(failure);
-    var q = new ScriptedProvider("q");
-    q.then(() -> q.events(new Started("id-1", "upstream-m", 1), TextDelta.content("a"),
-        new dev.sluice.stream.ToolCallDelta(0, "call_1", "f", "{"), failure));
-    assertThat(drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(q), LONG, LONG, Resilience.MidStream.CONTINUE))
-        .getLast()).isEqualTo(failure);
-    assertThat(p.calls).hasSize(1);
-    assertThat(q.calls).hasSize(1);
+  void tellsTheListenerOfARetryBeforeItsWait() {
+    var p = new ScriptedProvider("p").thenFail(ErrorType.RATE_LIMITED, 429, Duration.ofMillis(1)).thenAnswer("x");
+    var listener = new RecordingListener();
+    drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG, listener));
+    assertThat(listener.heard).containsSubsequence("failed p/m#1 429", "responded p/m#1", "retrying p/m#1",
+        "started p/m#2", "answered p/m#2");
   }
 
   @Test
-  void withMidStreamFailoverAStallIsCutByTheIdleDeadlineAndContinued() {
+  void countsTheAttemptsThatFailedBeforeOneAnswered() {
+    var p = new ScriptedProvider("p").thenFail(ErrorType.UPSTREAM_ERROR, 500, null)
+        .thenFail(ErrorType.UPSTREAM_ERROR, 502, null).thenAnswer("x");
+    EventStream stream = resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG);
+    assertThat(drain(stream).getLast()).isEqualTo(new Finished(FinishReason.STOP));
+    assertThat(stream.retries()).isEqualTo(2);
+  }
+
+  @Test
+  void anAttemptLetGoBeforeItsEndIsToldAsClosedAndTheCancelOnceWithItsFirstReason() {
     var p = new ScriptedProvider("p");
-    // One token, then silence: the stream's own idle deadline cancels that attempt only.
+    p.then(() -> new ScriptedProvider.Hanging(p, new Started("id-1", "upstream-m", 1), TextDelta.content("a")));
+    var listener = new RecordingListener();
+    EventStream stream = resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG, listener);
+    assertThat(stream.next()).isInstanceOf(Started.class);
+    assertThat(stream.next()).isEqualTo(TextDelta.content("a"));
+    stream.cancel(GatewayError.clientDisconnected("gone"));
+    stream.cancel(GatewayError.of(ErrorType.INTERNAL, "second reason"));
+    stream.close();
+    assertThat(listener.heard).containsSubsequence("answered p/m#1", "cancelled client_disconnected", "closed p/m#1");
+    assertThat(listener.heard).filteredOn(line -> line.startsWith("cancelled")).hasSize(1);
+  }
+
+  @Test
+  void itsOwnIdleDeadlineCutsAStalledAnswerWithARetryableFailureOfTheStream() {
+    var p = new ScriptedProvider("p");
     p.then(() -> new ScriptedProvider.Hanging(p, new Started("id-1", "upstream-m", 1), TextDelta.content("Hello")));
-    p.then(() -> p.events(new Started("id-2", "upstream-m", 2), TextDelta.content(" world"), new Finished(FinishReason.STOP)));
-    List<StreamEvent> events = drain(resilience(FAST, NO_BREAKER)
-        .open(REQUEST, routes(p), LONG, Duration.ofMillis(150), Resilience.MidStream.CONTINUE));
-    assertThat(events).containsExactly(new Started("id-1", "upstream-m", "p", 1), TextDelta.content("Hello"),
-        TextDelta.content(" world"), new Finished(FinishReason.STOP));
-    assertThat(p.cancels).singleElement().satisfies(e -> assertThat(e.code()).isEqualTo("idle"));
+    var listener = new RecordingListener();
+    RetryingStream stream = retrying(routes(p), Duration.ofMillis(100), listener);
+    List<StreamEvent> events = drain(stream);
+    assertThat(events).hasSize(3);
+    GatewayError stalled = ((Failed) events.getLast()).error();
+    assertThat(stalled.code()).isEqualTo("idle");
+    assertThat(RetryPolicy.retryable(stalled)).as("a stall is what a continuation may fail over from").isTrue();
+    assertThat(stream.answered()).isTrue();
+    assertThat(p.calls).as("after the first token nothing is retried here").hasSize(1);
+    assertThat(listener.heard).contains("failed p/m#1 idle");
+  }
+
+  @Test
+  void withoutAnIdleDeadlineItWaitsForTheAnsweringAttemptHoweverLong() throws Exception {
+    var p = new ScriptedProvider("p");
+    p.then(() -> new ScriptedProvider.Hanging(p, new Started("id-1", "upstream-m", 1), TextDelta.content("Hello")));
+    RetryingStream stream = retrying(routes(p), null, AttemptListener.NONE);
+    assertThat(stream.next()).isInstanceOf(Started.class);
+    assertThat(stream.next()).isEqualTo(TextDelta.content("Hello"));
+    var third = CompletableFuture.supplyAsync(stream::next);
+    // The caller's watchdog owns the idle deadline: nothing here ends the wait but a cancel.
+    assertThat(third).failsWithin(Duration.ofMillis(300)).withThrowableThat()
+        .isInstanceOf(TimeoutException.class);
+    GatewayError reason = GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, "the caller's idle deadline");
+    stream.cancel(reason);
+    assertThat(third.get(2, TimeUnit.SECONDS)).isEqualTo(new Failed(reason));
   }
 }

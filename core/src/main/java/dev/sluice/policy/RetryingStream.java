@@ -31,54 +31,48 @@ import org.slf4j.LoggerFactory;
  * One request's stream over a chain of attempts (see {@link Resilience#open}). Read by one thread,
  * cancelled from any.
  *
- * <p>Phases: while not {@link #committed}, {@link #next()} runs attempts until one yields a token,
- * holding back that attempt's {@code Started} and usage until then; once committed it is a thin
- * pass-through to the attempt that answers. With mid-stream failover, a retryable failure of the
- * answering attempt starts the chain again for a continuation ({@link #continueAfter}); such a stream
- * also enforces the idle deadline itself, per attempt, so that a stall fails over too.
+ * <p>Phases: until {@link #answered()}, {@link #next()} runs attempts (backoff, breakers, fallbacks,
+ * the first-token deadline of each) until one yields a token, holding back that attempt's
+ * {@code Started} and usage until then; once answered it is a thin pass-through to the attempt that
+ * answers, whose later failure ends the stream. With an idle deadline it also cuts the answering
+ * attempt when it stalls, so that a {@link ContinuingStream} above can fail over from it.
  *
  * <p>Cancellation: the first reason is sticky. It wakes a backoff wait at once (a latch) and cancels
  * the attempt in flight; the hand-over of {@link #current} is ordered against {@link #cancel} by a
  * lock, so an attempt that starts while a cancel runs is cancelled right after it is installed.
+ *
+ * <p>Every event read from an attempt is reported to the {@link AttemptListener}, on the reading
+ * thread, as it is read.
  */
-final class ResilientStream implements EventStream {
-  private static final Logger log = LoggerFactory.getLogger(ResilientStream.class);
+final class RetryingStream implements EventStream {
+  private static final Logger log = LoggerFactory.getLogger(RetryingStream.class);
 
   /** States of one attempt's first-token race between the reading thread and the timer. */
   private static final int WAITING = 0;
   private static final int ANSWERED = 1;
   private static final int TIMED_OUT = 2;
 
-  private final ChatRequest original;
+  private final ChatRequest request;
   private final List<Route> candidates;
-  private final boolean continueMidStream;
   private final RetryPolicy retry;
   private final CircuitBreakers breakers;
   private final ScheduledExecutorService timer;
   private final Duration firstToken;
   /** The idle deadline this stream enforces on the answering attempt, or null when its caller does. */
   private final Duration idle;
-  private final AttemptObserver observer;
+  private final AttemptListener listener;
 
   private final AtomicReference<GatewayError> cancelReason = new AtomicReference<>();
   /** Counted down by the first cancel, so that a backoff wait ends at once. */
   private final CountDownLatch cancelled = new CountDownLatch(1);
   private final Object lock = new Object();
   /** The attempt in flight or answering; guarded by {@link #lock}. */
-  private EventStream current;
+  private Running current;
 
   // Reading thread only.
   private final ArrayDeque<StreamEvent> ready = new ArrayDeque<>(4);
   private boolean committed;
   private boolean ended;
-  /** The request of the attempts now being made: the original, or a continuation of it. */
-  private ChatRequest request;
-  /** The answer's text handed out so far, kept only for mid-stream failover. */
-  private final StringBuilder sent = new StringBuilder();
-  /** False once something that cannot be continued was handed out (a tool call, a refusal, reasoning). */
-  private boolean continuable;
-  private boolean continuing;
-  private int continuations;
   /** When the answering attempt last produced an event; read by the idle check on the timer thread. */
   private volatile long lastEventNanos;
   /** The pending idle check of the answering attempt, or null. */
@@ -86,20 +80,28 @@ final class ResilientStream implements EventStream {
   /** Attempts that failed before one answered; read by the relay once the stream ended. */
   private volatile int failedAttempts;
 
-  ResilientStream(ChatRequest request, List<Route> candidates, RetryPolicy retry, CircuitBreakers breakers,
-      ScheduledExecutorService timer, Duration firstToken, Duration idle, boolean continueMidStream,
-      AttemptObserver observer) {
-    this.observer = observer;
-    this.original = request;
+  /** One attempt and its upstream stream; {@code ended} once its terminal event was read (reading thread). */
+  private static final class Running {
+    final Attempt attempt;
+    final EventStream stream;
+    boolean ended;
+
+    Running(Attempt attempt, EventStream stream) {
+      this.attempt = attempt;
+      this.stream = stream;
+    }
+  }
+
+  RetryingStream(ChatRequest request, List<Route> candidates, RetryPolicy retry, CircuitBreakers breakers,
+      ScheduledExecutorService timer, Duration firstToken, Duration idle, AttemptListener listener) {
     this.request = request;
     this.candidates = candidates;
-    this.continueMidStream = continueMidStream;
-    this.continuable = continueMidStream;
     this.retry = retry;
     this.breakers = breakers;
     this.timer = timer;
     this.firstToken = firstToken;
     this.idle = idle;
+    this.listener = listener;
   }
 
   @Override
@@ -115,90 +117,28 @@ final class ResilientStream implements EventStream {
       ended = true;
       ready.clear();
       closeCurrent();
-    } else if (continuable) {
-      switch (event) {
-        case TextDelta t when t.channel() == TextDelta.Channel.CONTENT -> sent.append(t.text());
-        case TextDelta t -> continuable = false;
-        case ToolCallDelta c -> continuable = false;
-        default -> { }
-      }
     }
     return event;
   }
 
+  /** Whether an attempt produced its first token: from then on this stream relays that attempt. Reading thread. */
+  boolean answered() {
+    return committed;
+  }
+
   private StreamEvent fromAnswering() {
-    EventStream answering;
+    Running answering;
     synchronized (lock) {
       answering = current;
     }
     if (answering != null) {
-      StreamEvent event = answering.next();
-      // A continuation's usage covers the replayed prompt, not the whole answer: the meter estimates.
-      while (continuing && event instanceof UsageReport) event = answering.next();
+      StreamEvent event = read(answering);
       lastEventNanos = System.nanoTime();
-      if (event instanceof Failed f && continuable && !sent.isEmpty() && continuations < retry.attempts()
-          && cancelReason.get() == null && RetryPolicy.retryable(f.error())) {
-        return continueAfter(f);
-      }
       return event;
     }
     // Closed before its end: the close's cancel is the reason.
     GatewayError reason = cancelReason.get();
     return new Failed(reason != null ? reason : GatewayError.of(ErrorType.CANCELLED, "stream closed"));
-  }
-
-  /**
-   * Mid-stream failover: the answering attempt failed after {@link #sent}; the chain is run again
-   * (retries, breakers, fallbacks as before) with a request to continue, and only the continuation is
-   * relayed: its start and usage are dropped (the client has a start; the usage is then estimated), and
-   * a detected repetition of the sent text is trimmed. If that fails too, the stream ends with the
-   * continuation's error.
-   */
-  private StreamEvent continueAfter(Failed failure) {
-    log.info("{}: stream failed after {} characters ({}); asking for a continuation", original.model(),
-        sent.length(), failure.error().message());
-    closeCurrent();
-    committed = false;
-    continuing = true;
-    continuations++;
-    request = Continuation.request(original, sent.toString());
-    StreamEvent first = untilFirstToken();
-    if (!committed) return first;
-    ready.addFirst(first);
-    trimRepetition();
-    StreamEvent next = ready.poll();
-    return next != null ? next : fromAnswering();
-  }
-
-  /** Holds back the continuation's first text and drops what repeats {@link #sent}. */
-  private void trimRepetition() {
-    int lookahead = Continuation.lookahead(sent);
-    var text = new StringBuilder();
-    var after = new ArrayDeque<StreamEvent>();
-    for (StreamEvent e : ready) {
-      if (after.isEmpty() && e instanceof TextDelta t && t.channel() == TextDelta.Channel.CONTENT) text.append(t.text());
-      else after.add(e);
-    }
-    ready.clear();
-    EventStream answering;
-    synchronized (lock) {
-      answering = current;
-    }
-    String already = sent.toString();
-    // Hold back the lookahead; beyond it, keep holding while the continuation could still be a restart
-    // (a prefix of what was sent), which is bounded by the length of the sent text.
-    while (after.isEmpty() && answering != null && (text.length() < lookahead
-        || (text.length() < already.length() && already.startsWith(text.toString())))) {
-      StreamEvent e = answering.next();
-      lastEventNanos = System.nanoTime();
-      if (e == null) break;
-      if (e instanceof TextDelta t && t.channel() == TextDelta.Channel.CONTENT) text.append(t.text());
-      else if (!(e instanceof UsageReport)) after.add(e);
-    }
-    int drop = Continuation.repeated(already, text.toString());
-    if (drop > 0) log.info("{}: dropped {} repeated characters from the continuation", original.model(), drop);
-    if (drop < text.length()) ready.add(TextDelta.content(text.substring(drop)));
-    ready.addAll(after);
   }
 
   /** Runs attempts until one yields its first token; returns the first event to hand out, or the final failure. */
@@ -210,7 +150,7 @@ final class ResilientStream implements EventStream {
     for (int c = 0; c < candidates.size(); c++) {
       Route route = candidates.get(c);
       String name = route.qualifiedModel();
-      for (int attempt = 1; ; attempt++) {
+      for (int number = 1; ; number++) {
         GatewayError stop = cancelReason.get();
         if (stop != null) return new Failed(stop);
         CircuitBreakers.Permit permit = breakers.acquire(name);
@@ -219,18 +159,19 @@ final class ResilientStream implements EventStream {
           open.add(name);
           break;
         }
-        GatewayError error = attempt(route, c, attempt, permit);
+        var attempt = new Attempt(route, c, number);
+        GatewayError error = attempt(attempt, permit);
         if (error == null) return ready.poll();
         failedAttempts++;
         stop = cancelReason.get();
         if (stop != null) return new Failed(stop);
         last = error;
         if (!RetryPolicy.retryable(error)) return new Failed(error);
-        if (attempt >= retry.attempts()) {
-          log.info("{}: attempt {} failed ({}); attempts spent", name, attempt, error.message());
+        if (number >= retry.attempts()) {
+          log.info("{}: attempt {} failed ({}); attempts spent", name, number, error.message());
           break;
         }
-        Duration wait = retry.delay(attempt, error.retryAfter(), ThreadLocalRandom.current());
+        Duration wait = retry.delay(number, error.retryAfter(), ThreadLocalRandom.current());
         if (wait == null) {
           log.info("{}: upstream asks to wait {} ms, more than the {} ms allowed; not retrying it", name,
               error.retryAfter().toMillis(), retry.maxRetryAfter().toMillis());
@@ -240,7 +181,8 @@ final class ResilientStream implements EventStream {
           log.info("{}: a retry in {} ms would exceed the retry budget; not retrying it", name, wait.toMillis());
           break;
         }
-        log.info("{}: attempt {} failed ({}); retrying in {} ms", name, attempt, error.message(), wait.toMillis());
+        log.info("{}: attempt {} failed ({}); retrying in {} ms", name, number, error.message(), wait.toMillis());
+        listener.retrying(attempt, error, wait);
         if (!pause(wait)) return new Failed(cancelReason.get());
       }
     }
@@ -255,11 +197,12 @@ final class ResilientStream implements EventStream {
    * token are in {@link #ready}, and it stays {@link #current}); else the error it failed with, after
    * closing it.
    */
-  private GatewayError attempt(Route route, int candidate, int attemptNumber, CircuitBreakers.Permit permit) {
-    EventStream stream = observer.attempt(route, candidate, attemptNumber,
-        route.provider().stream(request.withModel(route.upstreamModel())));
+  private GatewayError attempt(Attempt attempt, CircuitBreakers.Permit permit) {
+    Route route = attempt.route();
+    var running = new Running(attempt, route.provider().stream(request.withModel(route.upstreamModel())));
+    EventStream stream = running.stream;
     synchronized (lock) {
-      current = stream;
+      current = running;
     }
     GatewayError early = cancelReason.get();
     if (early != null) stream.cancel(early);
@@ -270,8 +213,8 @@ final class ResilientStream implements EventStream {
     }, firstToken.toNanos(), TimeUnit.NANOSECONDS);
     List<StreamEvent> held = new ArrayList<>(2);
     try {
+      StreamEvent event = firstRead(running);
       while (true) {
-        StreamEvent event = stream.next();
         if (event == null || event instanceof Failed) {
           GatewayError error = event == null
               ? GatewayError.of(ErrorType.UPSTREAM_ERROR, "upstream stream ended without a terminal event")
@@ -281,36 +224,66 @@ final class ResilientStream implements EventStream {
           return error;
         }
         if (event instanceof Started s) {
-          // A continuation's start is not shown: the client has the first attempt's.
-          if (!continuing) held.add(s.provider() == null ? s.withProvider(route.provider().name()) : s);
-          continue;
-        }
-        if (!(event instanceof TextDelta || event instanceof ToolCallDelta || event instanceof Finished)) {
-          // Usage before any token: rare, kept in order. A continuation's usage covers the replayed
-          // prompt and not the first part of the answer: dropped, so the meter estimates instead.
-          if (!continuing) held.add(event);
-          continue;
-        }
-        if (!race.compareAndSet(WAITING, ANSWERED)) {
+          held.add(s.provider() == null ? s.withProvider(route.provider().name()) : s);
+        } else if (!(event instanceof TextDelta || event instanceof ToolCallDelta || event instanceof Finished)) {
+          // Usage before any token: rare, kept in order.
+          held.add(event);
+        } else if (!race.compareAndSet(WAITING, ANSWERED)) {
           // The deadline fired as this token arrived: the attempt is cancelled, its token never shown.
           permit.failed(timeout.message());
           return timeout;
+        } else {
+          permit.succeeded();
+          committed = true;
+          listener.attemptAnswered(attempt);
+          ready.addAll(held);
+          ready.add(event);
+          if (idle != null) watchIdle(running);
+          return null;
         }
-        permit.succeeded();
-        committed = true;
-        ready.addAll(held);
-        ready.add(event);
-        if (idle != null) {
-          lastEventNanos = System.nanoTime();
-          GatewayError stalled = idleTimeout(route);
-          idleCheck = timer.schedule(() -> checkIdle(stream, stalled), idle.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        return null;
+        event = read(running);
       }
     } finally {
       deadline.cancel(false);
       if (!committed) closeCurrent();
     }
+  }
+
+  /** The attempt's first read, which sends its request; the listener brackets it. */
+  private StreamEvent firstRead(Running running) {
+    listener.attemptStarted(running.attempt);
+    try {
+      return read(running);
+    } finally {
+      listener.attemptResponded(running.attempt);
+    }
+  }
+
+  /** Reads the attempt's next event and tells the listener what it says about the attempt. */
+  private StreamEvent read(Running running) {
+    StreamEvent event = running.stream.next();
+    if (event == null || running.ended) return event;
+    Attempt attempt = running.attempt;
+    switch (event) {
+      case Started s when s.model() != null -> listener.responseModel(attempt, s.model());
+      case UsageReport u -> listener.usageReported(attempt, u.usage());
+      case Finished f -> {
+        running.ended = true;
+        listener.attemptFinished(attempt, f.reason());
+      }
+      case Failed f -> {
+        running.ended = true;
+        listener.attemptFailed(attempt, f.error());
+      }
+      default -> { }
+    }
+    return event;
+  }
+
+  private void watchIdle(Running answering) {
+    lastEventNanos = System.nanoTime();
+    GatewayError stalled = idleTimeout(answering.attempt.route());
+    idleCheck = timer.schedule(() -> checkIdle(answering.stream, stalled), idle.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private GatewayError firstTokenTimeout(Route route) {
@@ -363,12 +336,14 @@ final class ResilientStream implements EventStream {
   public void cancel(GatewayError reason) {
     if (reason == null) throw new IllegalArgumentException("reason is required");
     if (!cancelReason.compareAndSet(null, reason)) return;
+    long start = System.nanoTime();
     cancelled.countDown();
-    EventStream attempt;
+    Running attempt;
     synchronized (lock) {
       attempt = current;
     }
-    if (attempt != null) attempt.cancel(reason);
+    if (attempt != null) attempt.stream.cancel(reason);
+    listener.cancelled(reason, System.nanoTime() - start);
   }
 
   @Override
@@ -380,11 +355,16 @@ final class ResilientStream implements EventStream {
   private void closeCurrent() {
     ScheduledFuture<?> check = idleCheck;
     if (check != null) check.cancel(false);
-    EventStream attempt;
+    Running attempt;
     synchronized (lock) {
       attempt = current;
       current = null;
     }
-    if (attempt != null) attempt.close();
+    if (attempt == null) return;
+    try {
+      attempt.stream.close();
+    } finally {
+      if (!attempt.ended) listener.attemptClosed(attempt.attempt);
+    }
   }
 }
