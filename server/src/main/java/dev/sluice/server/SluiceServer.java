@@ -150,8 +150,9 @@ public final class SluiceServer implements AutoCloseable {
     var streams = new StreamRegistry(config.resume(), shared.streams(), () -> telemetry.capRefused("log_bytes"));
     telemetry.replayLogBytes(streams.memory()::held);
     var caps = new StreamCaps(config.caps().maxStreamsPerKey(), config.caps().maxStreamsPerClient(), telemetry::capRefused);
-    var ledger = new LedgerWriter(db.dataSource(), telemetry::ledgerWrite);
+    var ledger = LedgerWriter.start(db, config.accounting().journal(), telemetry::ledgerWrite);
     telemetry.ledgerQueueDepth(ledger::queued);
+    telemetry.ledgerJournalBytes(ledger::journalBytes);
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
     var keys = new KeyStore(db.dataSource());
@@ -165,9 +166,11 @@ public final class SluiceServer implements AutoCloseable {
             config.aliases(), fallbacks, caps);
     // Ready only while Redis answers (when configured): limits, budgets and resume depend on it.
     if (shared.distributed()) lifecycle.readinessCheck("redis", () -> shared.ping(Duration.ofSeconds(1)));
-    // Ready only while the ledger answers: a request must be able to leave its row.
+    // Ready only while the ledger answers: a request must be able to leave its row. While its rows
+    // wait in the journal (the database away, or being caught up), the check says so.
     lifecycle.readinessCheck("ledger", () -> {
-      if (!accountant.ledgerReachable()) throw new SQLException("the ledger's database does not answer");
+      ledger.checkJournal();
+      if (!db.answers(1_000)) throw new SQLException("the ledger's database does not answer");
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);

@@ -154,6 +154,12 @@ public final class Telemetry implements AutoCloseable {
         .description("Bytes held by the replay logs of browser streams, running and retained").register(registry);
   }
 
+  /** Exposes the bytes of rows waiting in the ledger's local journal as {@code sluice_ledger_journal_bytes}. */
+  public void ledgerJournalBytes(LongSupplier bytes) {
+    Gauge.builder("sluice.ledger.journal.bytes", bytes, b -> b.getAsLong()).strongReference(true)
+        .description("Ledger rows waiting in the local journal for the database, in bytes").register(registry);
+  }
+
   /** Exposes the count of streams being relayed now as {@code sluice_streams_open}, read at each scrape. */
   public void streamsOpen(IntSupplier count) {
     Gauge.builder("sluice.streams.open", count, c -> c.getAsInt()).strongReference(true)
