@@ -29,6 +29,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -140,6 +141,9 @@ public final class SluiceServer implements AutoCloseable {
     telemetry.ledgerQueueDepth(ledger::queued);
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
+    // Metric labels name only what the operator configured or priced; any other model is "other".
+    Set<String> routable = Set.copyOf(router.routableModels());
+    telemetry.labelModels(model -> routable.contains(model) || prices.price(model) != null);
     var keys = new KeyStore(db.dataSource());
     var fallbacks = new HashMap<String, List<String>>();
     config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
