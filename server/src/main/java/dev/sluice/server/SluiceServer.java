@@ -18,6 +18,7 @@ import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.lifecycle.ReadinessCheck;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.shared.SharedState;
 import dev.sluice.server.telemetry.Telemetry;
@@ -25,7 +26,6 @@ import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.usage.PriceTable;
 import dev.sluice.usage.TokenCounter;
 import java.net.URI;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -137,8 +137,9 @@ public final class SluiceServer implements AutoCloseable {
     var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
     var streams = new StreamRegistry(config.resume(), shared.streams());
-    var ledger = new LedgerWriter(db.dataSource(), telemetry::ledgerWrite);
+    var ledger = LedgerWriter.start(db, config.accounting().journal(), telemetry::ledgerWrite);
     telemetry.ledgerQueueDepth(ledger::queued);
+    telemetry.ledgerJournalBytes(ledger::journalBytes);
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
     // Metric labels name only what the operator configured or priced; any other model is "other".
@@ -155,9 +156,15 @@ public final class SluiceServer implements AutoCloseable {
             config.aliases(), fallbacks);
     // Ready only while Redis answers (when configured): limits, budgets and resume depend on it.
     if (shared.distributed()) lifecycle.readinessCheck("redis", () -> shared.ping(Duration.ofSeconds(1)));
-    // Ready only while the ledger answers: a request must be able to leave its row.
+    // Ready only while the ledger answers: a request must be able to leave its row. While its rows
+    // wait in the journal (the database away, or being caught up), the check says so.
     lifecycle.readinessCheck("ledger", () -> {
-      if (!accountant.ledgerReachable()) throw new SQLException("the ledger's database does not answer");
+      try {
+        ledger.checkJournal();
+      } catch (IllegalStateException journaling) {
+        throw new ReadinessCheck.NotReady(journaling.getMessage()); // counts and bytes: the gateway's own words
+      }
+      if (!db.answers(1_000)) throw new ReadinessCheck.NotReady("the ledger's database does not answer");
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);

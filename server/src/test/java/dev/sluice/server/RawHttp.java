@@ -17,9 +17,20 @@ final class RawHttp {
   }
 
   static Socket post(Socket socket, String path, String json) throws IOException {
+    return post(socket, path, json, new String[0]);
+  }
+
+  /** A POST with extra header lines ({@code "Name: value"}). */
+  static Socket post(int port, String path, String json, String... headers) throws IOException {
+    return post(new Socket("127.0.0.1", port), path, json, headers);
+  }
+
+  private static Socket post(Socket socket, String path, String json, String[] headers) throws IOException {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     OutputStream out = socket.getOutputStream();
-    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    var extra = new StringBuilder();
+    for (String header : headers) extra.append(header).append("\r\n");
+    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra
         + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     out.write(bytes);
     out.flush();

@@ -3,6 +3,7 @@ package dev.sluice.server;
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.server.config.Accounting;
+import dev.sluice.server.config.LedgerJournal;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.server.telemetry.Tracing;
@@ -53,6 +54,11 @@ final class TestGateway implements AutoCloseable {
     if (c.accounting().dbUrl().equals(Accounting.DEFAULT_DB_URL)) {
       // A test that built its configuration from scratch: its ledger still goes to its own folder.
       c = c.toBuilder().accounting(c.accounting().withDbUrl("jdbc:sqlite:" + dataDir.resolve("sluice.db"))).build();
+    }
+    if (c.accounting().journal().path() == null) {
+      // The ledger's journal in the gateway's own folder too, whatever database the test chose.
+      c = c.toBuilder().accounting(c.accounting().withJournal(
+          new LedgerJournal(dataDir.resolve("ledger.journal"), c.accounting().journal().maxBytes()))).build();
     }
     var providers = new ArrayList<Provider>();
     for (Provider p : Providers.fromConfig(c, Map.of())) {

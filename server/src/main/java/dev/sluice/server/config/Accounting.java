@@ -14,36 +14,43 @@ import java.util.Map;
  *     endpoints then answer 401 to everyone)
  * @param requireAuth {@code SLUICE_REQUIRE_AUTH}: a virtual key is needed even before any exists
  * @param prices {@code prices:} in sluice.yaml, keyed {@code provider/model} or bare model name
+ * @param journal where rows wait while the database cannot take them
  */
 public record Accounting(String dbUrl, String dbUser, String dbPassword, String adminKey, boolean requireAuth,
-    Map<String, Price> prices) {
+    Map<String, Price> prices, LedgerJournal journal) {
 
   public static final String DEFAULT_DB_URL = "jdbc:sqlite:data/sluice.db";
-  public static final Accounting DEFAULT = new Accounting(DEFAULT_DB_URL, null, null, null, false, Map.of());
+  public static final Accounting DEFAULT = new Accounting(DEFAULT_DB_URL, null, null, null, false, Map.of(),
+      LedgerJournal.DEFAULT);
 
   public Accounting {
     if (dbUrl == null) throw new IllegalArgumentException("dbUrl is required");
     prices = Map.copyOf(prices);
+    if (journal == null) journal = LedgerJournal.DEFAULT;
   }
 
   public Accounting withDbUrl(String url) {
-    return new Accounting(url, dbUser, dbPassword, adminKey, requireAuth, prices);
+    return new Accounting(url, dbUser, dbPassword, adminKey, requireAuth, prices, journal);
   }
 
   public Accounting withAdminKey(String key) {
-    return new Accounting(dbUrl, dbUser, dbPassword, key, requireAuth, prices);
+    return new Accounting(dbUrl, dbUser, dbPassword, key, requireAuth, prices, journal);
   }
 
   public Accounting withRequireAuth(boolean required) {
-    return new Accounting(dbUrl, dbUser, dbPassword, adminKey, required, prices);
+    return new Accounting(dbUrl, dbUser, dbPassword, adminKey, required, prices, journal);
   }
 
   public Accounting withDb(String url, String user, String password) {
-    return new Accounting(url, user, password, adminKey, requireAuth, prices);
+    return new Accounting(url, user, password, adminKey, requireAuth, prices, journal);
   }
 
   public Accounting withPrices(Map<String, Price> value) {
-    return new Accounting(dbUrl, dbUser, dbPassword, adminKey, requireAuth, value);
+    return new Accounting(dbUrl, dbUser, dbPassword, adminKey, requireAuth, value, journal);
+  }
+
+  public Accounting withJournal(LedgerJournal value) {
+    return new Accounting(dbUrl, dbUser, dbPassword, adminKey, requireAuth, prices, value);
   }
 
   /** Secrets shown only as set or not. */
@@ -51,6 +58,6 @@ public record Accounting(String dbUrl, String dbUser, String dbPassword, String 
   public String toString() {
     return "Accounting[dbUrl=" + dbUrl.replaceAll("(?i)password=[^&;]*", "password=***") + ", dbUser=" + dbUser
         + ", dbPassword=" + (dbPassword == null ? "unset" : "set") + ", adminKey=" + (adminKey == null ? "unset" : "set")
-        + ", requireAuth=" + requireAuth + ", prices=" + prices.keySet() + "]";
+        + ", requireAuth=" + requireAuth + ", prices=" + prices.keySet() + ", journal=" + journal + "]";
   }
 }

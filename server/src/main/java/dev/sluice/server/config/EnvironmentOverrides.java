@@ -1,5 +1,6 @@
 package dev.sluice.server.config;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,10 @@ final class EnvironmentOverrides {
     return items;
   }
 
-  /** {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY} and {@code SLUICE_REQUIRE_AUTH} over the file's settings. */
+  /**
+   * {@code SLUICE_DB_*}, {@code SLUICE_ADMIN_KEY}, {@code SLUICE_LEDGER_JOURNAL*} and {@code SLUICE_REQUIRE_AUTH}
+   * over the file's settings.
+   */
   private static Accounting accounting(Accounting a, Map<String, String> env) {
     String url = value(env, "SLUICE_DB_URL");
     if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
@@ -53,6 +57,16 @@ final class EnvironmentOverrides {
     a = a.withDb(url != null ? url : a.dbUrl(), value(env, "SLUICE_DB_USER"), value(env, "SLUICE_DB_PASSWORD"));
     String admin = value(env, "SLUICE_ADMIN_KEY");
     if (admin != null) a = a.withAdminKey(admin);
+    String journal = value(env, "SLUICE_LEDGER_JOURNAL");
+    if (journal != null) a = a.withJournal(new LedgerJournal(Path.of(journal.trim()), a.journal().maxBytes()));
+    String journalBytes = value(env, "SLUICE_LEDGER_JOURNAL_MAX_BYTES");
+    if (journalBytes != null) {
+      try {
+        a = a.withJournal(new LedgerJournal(a.journal().path(), Long.parseLong(journalBytes.trim())));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("SLUICE_LEDGER_JOURNAL_MAX_BYTES: expected a positive number of bytes");
+      }
+    }
     String require = value(env, "SLUICE_REQUIRE_AUTH");
     if (require != null) {
       a = a.withRequireAuth(switch (require.trim().toLowerCase(Locale.ROOT)) {

@@ -16,20 +16,16 @@ public final class Accountant {
     this.prices = prices;
   }
 
-  /** Whether the ledger's database answers within a second (readiness). */
-  public boolean ledgerReachable() {
-    return writer.reachable(1_000);
-  }
-
   public PriceTable prices() {
     return prices;
   }
 
   /**
-   * Records {@code outcome} for {@code account}, once (a second call is ignored), and returns when the
-   * row is committed.
+   * Records {@code outcome} for {@code account}, once (a second call, from any thread, is ignored), and
+   * returns when the row is durable (committed, or journaled while the database is away).
    *
    * @param requestedModel the model as the client named it, for rows where none answered
+   * @throws RowNotDurableException when the row could not be made durable: the request must not end cleanly
    */
   public void record(RequestAccount account, Outcome outcome, String requestedModel) {
     if (!account.markRecorded()) return;

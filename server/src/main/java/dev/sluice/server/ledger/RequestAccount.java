@@ -2,10 +2,13 @@ package dev.sluice.server.ledger;
 
 import dev.sluice.server.guard.Caller;
 import dev.sluice.server.guard.Reservation;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One request's account, from arrival to its ledger row: who called (the virtual key, once
- * authenticated) and what it reserved against its budget. Used by the request's own thread.
+ * authenticated) and what it reserved against its budget. Used by the request's own thread, except
+ * {@link #markRecorded}: the row may be recorded from another (a generation that outlives its request,
+ * the handler's last resort), so only one of them wins.
  */
 public final class RequestAccount {
   private final String requestId;
@@ -14,7 +17,7 @@ public final class RequestAccount {
   private Caller caller = new Caller.Open();
   private Runnable release;
   private Reservation reservation = Reservation.NONE;
-  private boolean recorded;
+  private final AtomicBoolean recorded = new AtomicBoolean();
 
   public RequestAccount(String requestId, long startMillis) {
     this.requestId = requestId;
@@ -50,10 +53,9 @@ public final class RequestAccount {
     this.reservation = reserved;
   }
 
+  /** True for the first caller only, whichever thread calls: it alone records the row. */
   boolean markRecorded() {
-    if (recorded) return false;
-    recorded = true;
-    return true;
+    return recorded.compareAndSet(false, true);
   }
 
   /** Settles the reservation, once; {@code costPicos} is the real cost (0 when unknown). */

@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.eclipse.jetty.server.Request;
 
@@ -143,6 +144,12 @@ public final class Telemetry implements AutoCloseable {
     // Strong: the caller may pass a lambda nobody else holds (Micrometer keeps gauges' state weakly).
     Gauge.builder("sluice.ledger.queue.depth", depth, d -> d.getAsInt()).strongReference(true)
         .description("Ledger rows waiting to be written").register(registry);
+  }
+
+  /** Exposes the bytes of rows waiting in the ledger's local journal as {@code sluice_ledger_journal_bytes}. */
+  public void ledgerJournalBytes(LongSupplier bytes) {
+    Gauge.builder("sluice.ledger.journal.bytes", bytes, b -> b.getAsLong()).strongReference(true)
+        .description("Ledger rows waiting in the local journal for the database, in bytes").register(registry);
   }
 
   /** Exposes the count of streams being relayed now as {@code sluice_streams_open}, read at each scrape. */

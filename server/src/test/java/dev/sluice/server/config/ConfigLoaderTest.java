@@ -197,6 +197,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theLedgersJournalIsBesideTheLedgerUnlessTheEnvironmentSaysWhereAndHowBig() {
+    assertThat(ConfigLoader.load(null, Map.of()).accounting().journal()).isEqualTo(LedgerJournal.DEFAULT);
+    var journal = ConfigLoader.load(null, Map.of("SLUICE_LEDGER_JOURNAL", "/var/lib/sluice/ledger.journal",
+        "SLUICE_LEDGER_JOURNAL_MAX_BYTES", "1048576")).accounting().journal();
+    assertThat(journal.path()).isEqualTo(Path.of("/var/lib/sluice/ledger.journal"));
+    assertThat(journal.maxBytes()).isEqualTo(1_048_576);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_LEDGER_JOURNAL_MAX_BYTES", "64MB")))
+        .hasMessageContaining("SLUICE_LEDGER_JOURNAL_MAX_BYTES");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_LEDGER_JOURNAL_MAX_BYTES", "0")))
+        .hasMessageContaining("SLUICE_LEDGER_JOURNAL_MAX_BYTES");
+  }
+
+  @Test
   void refusesBadPricesAbortPoliciesAndDatabaseUrls() throws Exception {
     assertThatThrownBy(() -> ConfigLoader.load(yaml("prices: { m: { input: 1 } }"), Map.of()))
         .hasMessageContaining("prices.m: input and output are required");
