@@ -155,7 +155,7 @@ final class HttpEventStream extends AbstractEventStream {
 
     int status = response.statusCode();
     if (status < 200 || status > 299) {
-      throw new GatewayException(errors.fromStatus(status, response.headers(), readErrorBody()));
+      throw new GatewayException(errors.statusError(status, response.headers(), readErrorBody()));
     }
     String contentType = response.headers().firstValue("content-type").orElse("");
     // A missing content type is tolerated (some small servers omit it); a different one is not a stream.

@@ -8,12 +8,23 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How one upstream's failures become {@link GatewayError}s. The wording of transport failures and
  * the handling of upstream text are shared: every piece of upstream text is scrubbed of the
- * provider key, then cut to length, in that order (a cut through the key would leave a part of it
- * that no longer matches). Subclasses read their wire format's error bodies.
+ * provider key and of anything shaped like a key or an organisation or project id, then cut to
+ * length, in that order (a cut through the key would leave a part of it that no longer matches).
+ * Subclasses read their wire format's error bodies.
+ *
+ * <p>What reaches the tenant ({@link #forClient}): the upstream's own words only for errors of the
+ * request itself (HTTP 400, 404, 422, or a mid-stream error of that kind), which the caller can fix.
+ * A rejection of the gateway's own credentials (401, 403, or an error typed so) is a 502
+ * {@code provider_auth_failed} that says nothing of the upstream's text: it concerns the operator,
+ * whose log gets the words. Any other upstream error names the provider, the status and the
+ * upstream's code, not its message (a 429's text names the operator's organisation and its limits).
  */
 public abstract class UpstreamErrors {
   /** An upstream's message can be a whole HTML error page (a proxy's 502); a client needs its start. */
@@ -36,11 +47,53 @@ public abstract class UpstreamErrors {
     this.terminator = terminator;
   }
 
-  /** The error for a non-2xx response, from its status, headers and (bounded) body. */
-  public abstract GatewayError fromStatus(int status, HttpHeaders headers, String body);
+  /** Key-shaped text: OpenAI's {@code sk-...}, Anthropic's {@code sk-ant-...}, and bearer tokens. */
+  private static final Pattern KEY_SHAPED = Pattern.compile(
+      "\\b(?:sk|pk|rk)-[A-Za-z0-9_\\-]{8,}|(?i:bearer)\\s+[A-Za-z0-9._~+/=\\-]{8,}");
+  /** Organisation, project and user ids as OpenAI's errors quote them ({@code org-...}, {@code proj_...}). */
+  private static final Pattern ACCOUNT_ID = Pattern.compile("\\b(?:org|user)-[A-Za-z0-9]{6,}|\\bproj_[A-Za-z0-9]{6,}");
+  private static final Logger log = LoggerFactory.getLogger(UpstreamErrors.class);
+  /** The code of an upstream's rejection of the gateway's own credentials. */
+  public static final String PROVIDER_AUTH_FAILED = "provider_auth_failed";
 
-  /** The error for a 2xx response that is not an event stream (an error page, a JSON error object). */
+  /** The error for a non-2xx response, from its status, headers and (bounded) body, as the format reads it. */
+  protected abstract GatewayError fromStatus(int status, HttpHeaders headers, String body);
+
+  /**
+   * The error for a 2xx response that is not an event stream (an error page, a JSON error object);
+   * an error the upstream wrote in the body is passed through {@link #forClient}.
+   */
   public abstract GatewayError notAStream(int status, String contentType, String body);
+
+  /** The tenant's error for a non-2xx response ({@link #fromStatus}, then {@link #forClient}). */
+  public final GatewayError statusError(int status, HttpHeaders headers, String body) {
+    return forClient(fromStatus(status, headers, body));
+  }
+
+  /**
+   * What the tenant may see of an error the upstream reported (see the class comment): its words
+   * for request errors, a {@code provider_auth_failed} for a credential rejection, else the status
+   * and code only.
+   */
+  protected final GatewayError forClient(GatewayError upstream) {
+    if (PROVIDER_AUTH_FAILED.equals(upstream.code())) return upstream; // already made fit
+    int status = upstream.upstreamStatus();
+    ErrorType type = upstream.type();
+    if (status == 401 || status == 403 || type == ErrorType.AUTHENTICATION || type == ErrorType.PERMISSION) {
+      log.warn("upstream '{}' refused the gateway's credentials: {}", provider, upstream.message());
+      return new GatewayError(ErrorType.UPSTREAM_ERROR, "upstream '" + provider + "' refused the gateway's credentials"
+          + (status > 0 ? " (HTTP " + status + ")" : "") + "; the gateway's operator must check its provider key.",
+          null, PROVIDER_AUTH_FAILED, status, null);
+    }
+    boolean inBody = status == 0 || status >= 200 && status < 300; // mid-stream, or an error body with a 2xx
+    boolean requestError = status == 400 || status == 404 || status == 422
+        || inBody && (type == ErrorType.INVALID_REQUEST || type == ErrorType.NOT_FOUND);
+    if (requestError) return upstream;
+    String code = upstream.code() == null ? "" : " (" + upstream.code() + ")";
+    String what = status == 0 ? "failed mid-stream" : inBody ? "answered HTTP " + status + " with an error" : "returned HTTP " + status;
+    return new GatewayError(type, "upstream '" + provider + "' " + what + code, upstream.param(), upstream.code(),
+        status, upstream.retryAfter());
+  }
 
   /** The routing name of the provider these errors are about. */
   public final String provider() {
@@ -107,7 +160,8 @@ public abstract class UpstreamErrors {
   }
 
   private String scrub(String text) {
-    return apiKey == null ? text : text.replace(apiKey, "[redacted]");
+    String keyless = apiKey == null ? text : text.replace(apiKey, "[redacted]");
+    return ACCOUNT_ID.matcher(KEY_SHAPED.matcher(keyless).replaceAll("[redacted]")).replaceAll("[redacted]");
   }
 
   private static String cut(String text, int max) {

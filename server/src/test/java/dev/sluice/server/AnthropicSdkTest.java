@@ -141,7 +141,7 @@ class AnthropicSdkTest {
         .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.getMessage()).contains("top_k"));
     anthropicUpstream.enqueue(Script.fromFixture("fixtures/anthropic/error-midstream.sse"));
     assertThatThrownBy(() -> stream(ask("anthropic/claude-x", "x").build()))
-        .isInstanceOf(AnthropicServiceException.class).hasMessageContaining("Overloaded");
+        .isInstanceOf(AnthropicServiceException.class).hasMessageContaining("overloaded_error");
   }
 
   @Test

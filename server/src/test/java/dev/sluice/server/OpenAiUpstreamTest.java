@@ -147,7 +147,9 @@ class OpenAiUpstreamTest {
     assertThat(r.headers().firstValue("retry-after")).hasValue("7");
     JsonNode error = Json.MAPPER.readTree(r.body()).get("error");
     assertThat(error.get("type").asText()).isEqualTo("rate_limit_error");
-    assertThat(error.get("message").asText()).contains("Rate limit reached");
+    // The upstream's words (which name the operator's organisation and limits) stay with the operator.
+    assertThat(error.get("message").asText()).isEqualTo("upstream 'openai' returned HTTP 429 (rate_limit_exceeded)");
+    assertThat(error.get("code").asText()).isEqualTo("rate_limit_exceeded");
   }
 
   @Test
@@ -159,7 +161,17 @@ class OpenAiUpstreamTest {
     // The client's own credentials are fine: the gateway's key for the upstream is not. 401 would
     // make SDKs tell the user to fix a key they do not hold.
     assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(r.body()).doesNotContain(KEY).doesNotContain("4f9c");
+    assertThat(r.body()).doesNotContain(KEY).doesNotContain("4f9c").doesNotContain("Incorrect API key");
+    JsonNode error = Json.MAPPER.readTree(r.body()).get("error");
+    assertThat(error.get("code").asText()).isEqualTo("provider_auth_failed");
+    assertThat(error.get("type").asText()).isEqualTo("upstream_error");
+    // Through the Anthropic dialect too: no 401 (its SDK would ask the user for a new key).
+    upstream.enqueue(Script.json(403, "{\"error\":{\"message\":\"Project proj_Abc123456789 lacks access\","
+        + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"));
+    HttpResponse<String> anthropic = gateway.postJson("/v1/messages",
+        "{\"model\":\"gpt-4o\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(anthropic.statusCode()).isEqualTo(502);
+    assertThat(anthropic.body()).doesNotContain("proj_").doesNotContain("lacks access");
   }
 
   @Test
@@ -195,7 +207,7 @@ class OpenAiUpstreamTest {
     List<BrowserEndpointTest.Event> events = BrowserEndpointTest.events(r.body());
     assertThat(events.get(1).data().get("content").asText()).isEqualTo("partial");
     JsonNode error = events.getLast().data().get("error");
-    assertThat(error.get("message").asText()).contains("The server had an error");
+    assertThat(error.get("message").asText()).isEqualTo("upstream 'openai' failed mid-stream");
     assertThat(error.get("retryable").asBoolean()).isTrue();
     assertThat(events).noneMatch(e -> e.data().has("done"));
   }

@@ -32,7 +32,7 @@ final class AnthropicErrorMapper extends UpstreamErrors {
 
   /** The error for a response with a non-2xx {@code status}: the type from the status, the words from the body. */
   @Override
-  public GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  protected GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Body b = parse(body);
     String detail = b.message() != null ? b.message() : body == null || body.isBlank() ? "no error message" : body.strip();
     String requestId = headers.firstValue("request-id").or(() -> Optional.ofNullable(b.requestId()))
@@ -58,8 +58,8 @@ final class AnthropicErrorMapper extends UpstreamErrors {
   GatewayError midStream(Body b) {
     String detail = b.message() != null ? b.message() : "an error occurred during streaming";
     String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
-    return new GatewayError(typeOf(b.type()), "upstream '" + provider() + "' failed mid-stream" + type + ": "
-        + clean(detail), null, cleanOrNull(b.type()), 0, null);
+    return forClient(new GatewayError(typeOf(b.type()), "upstream '" + provider() + "' failed mid-stream" + type + ": "
+        + clean(detail), null, cleanOrNull(b.type()), 0, null));
   }
 
   /** The canonical type of an Anthropic {@code error.type}; an unknown or missing one is an upstream error. */

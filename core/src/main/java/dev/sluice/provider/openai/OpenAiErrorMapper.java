@@ -43,7 +43,7 @@ final class OpenAiErrorMapper extends UpstreamErrors {
 
   /** The error for a response with a non-2xx {@code status} and (bounded) body text. */
   @Override
-  public GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  protected GatewayError fromStatus(int status, HttpHeaders headers, String body) {
     Fields f = parseBody(body);
     String detail = f.message() != null ? f.message() : "no error message";
     String requestId = headers.firstValue("x-request-id").map(id -> " [request " + clean(id) + "]").orElse("");
@@ -62,8 +62,8 @@ final class OpenAiErrorMapper extends UpstreamErrors {
     Fields f = parseBody(body);
     if (f.explicit()) {
       String detail = f.message() != null ? f.message() : "no error message";
-      return new GatewayError(typeOf(f), "upstream '" + provider() + "' answered HTTP " + status + " with an error: "
-          + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
+      return forClient(new GatewayError(typeOf(f), "upstream '" + provider() + "' answered HTTP " + status + " with an error: "
+          + clean(detail), cleanOrNull(f.param()), cleanOrNull(f.code()), status, null));
     }
     return notAnEventStream(status, contentType);
   }
@@ -72,8 +72,8 @@ final class OpenAiErrorMapper extends UpstreamErrors {
   GatewayError midStream(Fields f) {
     String detail = f.message() != null ? f.message() : "an error occurred during streaming";
     int status = f.status() >= 400 && f.status() <= 599 ? f.status() : 0;
-    return new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
-        cleanOrNull(f.param()), cleanOrNull(f.code()), status, null);
+    return forClient(new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
+        cleanOrNull(f.param()), cleanOrNull(f.code()), status, null));
   }
 
   /**

@@ -52,8 +52,8 @@ class OpenAiErrorResponseTest {
     assertThat(e.upstreamStatus()).isEqualTo(429);
     assertThat(e.retryAfter()).isEqualTo(Duration.ofNanos(1_500_500_000));
     assertThat(e.code()).isEqualTo("rate_limit_exceeded");
-    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP 429 [request req_123]: "
-        + "Rate limit reached for gpt-4o on tokens per min (TPM)");
+    // A rate limit's text names the operator's organisation and limits: the tenant gets the code only.
+    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP 429 (rate_limit_exceeded)");
     assertThat(e.retryable()).isTrue();
   }
 
@@ -65,22 +65,34 @@ class OpenAiErrorResponseTest {
   }
 
   @Test
-  void anUpstreamThatEchoesTheKeyNeverGetsItIntoTheMessage() {
+  void aRejectionOfTheGatewaysKeyIsABadGatewayWithoutTheUpstreamsWords() {
     GatewayError e = failureFor(Script.json(401,
         openAiError("Incorrect API key provided: " + KEY + ". You can find your API key at ...",
             "invalid_request_error", "invalid_api_key")));
 
-    assertThat(e.type()).isEqualTo(ErrorType.AUTHENTICATION);
+    assertThat(e.type()).isEqualTo(ErrorType.UPSTREAM_ERROR);
+    assertThat(e.httpStatus()).isEqualTo(502);
+    assertThat(e.code()).isEqualTo(UpstreamErrors.PROVIDER_AUTH_FAILED);
     assertThat(e.upstreamStatus()).isEqualTo(401);
-    assertThat(e.message()).doesNotContain(KEY).contains("Incorrect API key provided: [redacted]");
+    assertThat(e.message()).doesNotContain(KEY).doesNotContain("Incorrect API key")
+        .isEqualTo("upstream 'test' refused the gateway's credentials (HTTP 401); the gateway's operator must check its provider key.");
     assertThat(e.retryable()).isFalse();
+  }
+
+  @Test
+  void aRequestErrorKeepsItsWordsScrubbedOfKeysAndAccountIds() {
+    GatewayError e = failureFor(Script.json(400, openAiError("Invalid value for org org-AbCdEf123456 in project "
+        + "proj_Xy12Zz34Ww and key sk-proj-abcdefghijklmnop: 'temperature'", "invalid_request_error", null)));
+
+    assertThat(e.message()).contains("Invalid value for org [redacted] in project [redacted] and key [redacted]: 'temperature'")
+        .doesNotContain("AbCdEf123456").doesNotContain("Xy12Zz34Ww").doesNotContain("abcdefghijklmnop");
   }
 
   @Test
   void aKeyWhereTheMessageIsCutLeavesNoPartOfItBehind() {
     String body = "x".repeat(UpstreamErrors.MAX_MESSAGE_CHARS - 10) + KEY + " more text";
 
-    GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), body));
+    GatewayError e = failureFor(Script.raw(400, Map.of("Content-Type", "text/plain"), body));
 
     assertThat(e.message()).doesNotContain(KEY.substring(0, 6)).contains("[redacted]");
   }
@@ -89,12 +101,12 @@ class OpenAiErrorResponseTest {
   void anErrorObjectWithoutAMessageStillReadsWell() {
     GatewayError e = failureFor(Script.json(200, "{\"error\":{\"type\":\"server_error\"}}"));
 
-    assertThat(e.message()).isEqualTo("upstream 'test' answered HTTP 200 with an error: no error message");
+    assertThat(e.message()).isEqualTo("upstream 'test' answered HTTP 200 with an error");
   }
 
   @ParameterizedTest(name = "HTTP {0} -> {1}")
   @CsvSource({
-      "400, INVALID_REQUEST", "401, AUTHENTICATION", "403, PERMISSION", "404, NOT_FOUND", "408, UPSTREAM_TIMEOUT",
+      "400, INVALID_REQUEST", "401, UPSTREAM_ERROR", "403, UPSTREAM_ERROR", "404, NOT_FOUND", "408, UPSTREAM_TIMEOUT",
       "409, UPSTREAM_ERROR", "413, REQUEST_TOO_LARGE", "422, INVALID_REQUEST", "429, RATE_LIMITED",
       "500, UPSTREAM_ERROR", "502, UPSTREAM_ERROR", "503, UPSTREAM_OVERLOADED", "504, UPSTREAM_TIMEOUT",
       "529, UPSTREAM_OVERLOADED"})
@@ -103,7 +115,15 @@ class OpenAiErrorResponseTest {
 
     assertThat(e.type()).isEqualTo(type);
     assertThat(e.upstreamStatus()).isEqualTo(status);
-    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP " + status + ": boom " + status);
+    // Only the request's own errors carry the upstream's words to the tenant.
+    if (status == 400 || status == 404 || status == 422) {
+      assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP " + status + ": boom " + status);
+    } else if (status == 401 || status == 403) {
+      assertThat(e.code()).isEqualTo(UpstreamErrors.PROVIDER_AUTH_FAILED);
+      assertThat(e.message()).doesNotContain("boom");
+    } else {
+      assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP " + status);
+    }
   }
 
   @Test
@@ -133,7 +153,7 @@ class OpenAiErrorResponseTest {
     GatewayError e = failureFor(Script.raw(502, Map.of("Content-Type", "text/plain"), "Bad gateway from nginx\n"));
 
     assertThat(e.type()).isEqualTo(ErrorType.UPSTREAM_ERROR);
-    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP 502: Bad gateway from nginx");
+    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP 502");
   }
 
   @Test
@@ -141,16 +161,16 @@ class OpenAiErrorResponseTest {
     GatewayError e = failureFor(Script.raw(503, Map.of(), ""));
 
     assertThat(e.type()).isEqualTo(ErrorType.UPSTREAM_OVERLOADED);
-    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP 503: no error message");
+    assertThat(e.message()).isEqualTo("upstream 'test' returned HTTP 503");
   }
 
   @Test
   void aHugeErrorBodyIsReadBoundedAndItsMessageCut() {
     String huge = "x".repeat(200_000);
 
-    GatewayError e = failureFor(Script.raw(500, Map.of("Content-Type", "text/plain"), huge));
+    GatewayError e = failureFor(Script.raw(400, Map.of("Content-Type", "text/plain"), huge));
 
-    assertThat(e.message()).startsWith("upstream 'test' returned HTTP 500: xxx");
+    assertThat(e.message()).startsWith("upstream 'test' returned HTTP 400: xxx");
     assertThat(e.message().length()).isLessThan(UpstreamErrors.MAX_MESSAGE_CHARS + 100);
   }
 

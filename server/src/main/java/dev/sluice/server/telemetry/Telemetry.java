@@ -90,6 +90,7 @@ public final class Telemetry implements AutoCloseable {
   private final Map<List<String>, Counter> fallbacks = new ConcurrentHashMap<>();
   private final Map<List<String>, Counter> upstreamErrors = new ConcurrentHashMap<>();
   private final Map<String, Counter> disconnects = new ConcurrentHashMap<>();
+  private final Map<String, Counter> capRefusals = new ConcurrentHashMap<>();
   private final Set<String> breakerGauges = ConcurrentHashMap.newKeySet();
   private final Timer disconnectCancel;
   private final Timer ledgerWrite;
@@ -144,6 +145,23 @@ public final class Telemetry implements AutoCloseable {
     // Strong: the caller may pass a lambda nobody else holds (Micrometer keeps gauges' state weakly).
     Gauge.builder("sluice.ledger.queue.depth", depth, d -> d.getAsInt()).strongReference(true)
         .description("Ledger rows waiting to be written").register(registry);
+  }
+
+  /**
+   * Counts one request refused by the cap named {@code cap} ({@code streams_per_key},
+   * {@code streams_per_client}), one pause of accepting at {@code connections}, or one replay-log
+   * append that found {@code log_bytes} full: {@code sluice_cap_refusals_total}.
+   */
+  public void capRefused(String cap) {
+    capRefusals.computeIfAbsent(cap, c -> Counter.builder("sluice.cap.refusals")
+        .description("Requests refused by a cap, pauses of accepting at the connection cap, appends that found the "
+            + "replay logs' total full").tags("cap", c).register(registry)).increment();
+  }
+
+  /** Exposes the bytes all replay logs hold as {@code sluice_replay_log_bytes}, read at each scrape. */
+  public void replayLogBytes(LongSupplier held) {
+    Gauge.builder("sluice.replay.log.bytes", held, h -> h.getAsLong()).strongReference(true)
+        .description("Bytes held by the replay logs of browser streams, running and retained").register(registry);
   }
 
   /** Exposes the bytes of rows waiting in the ledger's local journal as {@code sluice_ledger_journal_bytes}. */
