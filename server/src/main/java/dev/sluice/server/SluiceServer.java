@@ -19,6 +19,7 @@ import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.lifecycle.ReadinessCheck;
 import dev.sluice.server.resume.ReplayMemory;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.shared.SharedState;
@@ -27,10 +28,10 @@ import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.usage.PriceTable;
 import dev.sluice.usage.TokenCounter;
 import java.net.URI;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -155,6 +156,9 @@ public final class SluiceServer implements AutoCloseable {
     telemetry.ledgerJournalBytes(ledger::journalBytes);
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
+    // Metric labels name only what the operator configured or priced; any other model is "other".
+    Set<String> routable = Set.copyOf(router.routableModels());
+    telemetry.labelModels(model -> routable.contains(model) || prices.price(model) != null);
     var keys = new KeyStore(db.dataSource());
     var fallbacks = new HashMap<String, List<String>>();
     config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
@@ -169,8 +173,12 @@ public final class SluiceServer implements AutoCloseable {
     // Ready only while the ledger answers: a request must be able to leave its row. While its rows
     // wait in the journal (the database away, or being caught up), the check says so.
     lifecycle.readinessCheck("ledger", () -> {
-      ledger.checkJournal();
-      if (!db.answers(1_000)) throw new SQLException("the ledger's database does not answer");
+      try {
+        ledger.checkJournal();
+      } catch (IllegalStateException journaling) {
+        throw new ReadinessCheck.NotReady(journaling.getMessage()); // counts and bytes: the gateway's own words
+      }
+      if (!db.answers(1_000)) throw new ReadinessCheck.NotReady("the ledger's database does not answer");
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);
