@@ -10,6 +10,7 @@ import dev.sluice.server.guard.InMemoryLimits;
 import dev.sluice.server.guard.KeyStore;
 import dev.sluice.server.guard.SharedBudgets;
 import dev.sluice.server.guard.SharedLimits;
+import dev.sluice.server.guard.StreamCaps;
 import dev.sluice.server.http.ExchangeHandler;
 import dev.sluice.server.http.Gateway;
 import dev.sluice.server.http.SiteCheck;
@@ -18,6 +19,8 @@ import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.server.lifecycle.Lifecycle;
+import dev.sluice.server.lifecycle.ReadinessCheck;
+import dev.sluice.server.resume.ReplayMemory;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.shared.SharedState;
 import dev.sluice.server.telemetry.Telemetry;
@@ -25,10 +28,10 @@ import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.usage.PriceTable;
 import dev.sluice.usage.TokenCounter;
 import java.net.URI;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -52,9 +55,12 @@ public final class SluiceServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
+  /** The cap on open connections, or null when there is none. */
+  private final ConnectionCap connections;
   private final ModelRouter router;
   private final Resilience resilience;
   private final StreamRegistry streams;
+  private final Guard guard;
   private final SharedState shared;
   private final Telemetry telemetry;
   private final Lifecycle lifecycle;
@@ -63,14 +69,16 @@ public final class SluiceServer implements AutoCloseable {
   private final LedgerWriter ledger;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SluiceServer(Server server, ServerConnector connector, ModelRouter router, Resilience resilience,
-      StreamRegistry streams, SharedState shared, Telemetry telemetry, Lifecycle lifecycle, Duration drainTimeout,
-      Database db, LedgerWriter ledger) {
+  private SluiceServer(Server server, ServerConnector connector, ConnectionCap connections, ModelRouter router,
+      Resilience resilience, StreamRegistry streams, Guard guard, SharedState shared, Telemetry telemetry,
+      Lifecycle lifecycle, Duration drainTimeout, Database db, LedgerWriter ledger) {
     this.server = server;
     this.connector = connector;
+    this.connections = connections;
     this.router = router;
     this.resilience = resilience;
     this.streams = streams;
+    this.guard = guard;
     this.shared = shared;
     this.telemetry = telemetry;
     this.lifecycle = lifecycle;
@@ -127,6 +135,11 @@ public final class SluiceServer implements AutoCloseable {
       System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(config.upstreamReceiveBufferBytes()));
     }
     server.addConnector(connector);
+    ConnectionCap connections = null;
+    if (config.caps().maxConnections() > 0) {
+      connections = new ConnectionCap(config.caps().maxConnections(), connector, telemetry);
+      server.addBean(connections);
+    }
     TokenCounter.warmUp();
     Database db = Database.open(config.accounting());
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
@@ -135,28 +148,37 @@ public final class SluiceServer implements AutoCloseable {
     telemetry.streamsOpen(lifecycle.openStreams()::count);
     var upstreams = new Upstreams(config, router, resilience, lifecycle);
     var shared = SharedState.start(config.redis(), config.resume());
-    var streams = new StreamRegistry(config.resume(), shared.streams());
+    var streams = new StreamRegistry(config.resume(), shared.streams(), () -> telemetry.capRefused("log_bytes"));
+    telemetry.replayLogBytes(streams.memory()::held);
+    var caps = new StreamCaps(config.caps().maxStreamsPerKey(), config.caps().maxStreamsPerClient(), telemetry::capRefused);
     var ledger = LedgerWriter.start(db, config.accounting().journal(), telemetry::ledgerWrite);
     telemetry.ledgerQueueDepth(ledger::queued);
     telemetry.ledgerJournalBytes(ledger::journalBytes);
     var prices = PriceTable.withOverrides(config.accounting().prices());
     var accountant = new Accountant(ledger, prices);
+    // Metric labels name only what the operator configured or priced; any other model is "other".
+    Set<String> routable = Set.copyOf(router.routableModels());
+    telemetry.labelModels(model -> routable.contains(model) || prices.price(model) != null);
     var keys = new KeyStore(db.dataSource());
     var fallbacks = new HashMap<String, List<String>>();
     config.modelPolicies().forEach((alias, policy) -> fallbacks.put(alias, policy.fallbacks()));
     // With Redis, limits and budgets are counted there, so they hold across instances.
     var guard = shared.distributed()
         ? new Guard(keys, config.accounting(), new SharedBudgets(shared.counters(), keys::spentSince),
-            new SharedLimits(shared.counters()), prices, config.aliases(), fallbacks)
+            new SharedLimits(shared.counters()), prices, config.aliases(), fallbacks, caps)
         : new Guard(keys, config.accounting(), new InMemoryBudgets(keys::spentSince), new InMemoryLimits(), prices,
-            config.aliases(), fallbacks);
+            config.aliases(), fallbacks, caps);
     // Ready only while Redis answers (when configured): limits, budgets and resume depend on it.
     if (shared.distributed()) lifecycle.readinessCheck("redis", () -> shared.ping(Duration.ofSeconds(1)));
     // Ready only while the ledger answers: a request must be able to leave its row. While its rows
     // wait in the journal (the database away, or being caught up), the check says so.
     lifecycle.readinessCheck("ledger", () -> {
-      ledger.checkJournal();
-      if (!db.answers(1_000)) throw new SQLException("the ledger's database does not answer");
+      try {
+        ledger.checkJournal();
+      } catch (IllegalStateException journaling) {
+        throw new ReadinessCheck.NotReady(journaling.getMessage()); // counts and bytes: the gateway's own words
+      }
+      if (!db.answers(1_000)) throw new ReadinessCheck.NotReady("the ledger's database does not answer");
     });
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
         accountant, new UsageQuery(db.dataSource()), guard);
@@ -166,8 +188,8 @@ public final class SluiceServer implements AutoCloseable {
     // and an honest error for streams that outlive it. Jetty's own phase would only wait on idle
     // keep-alive connections, then throw a TimeoutException from stop().
     server.setStopTimeout(0);
-    var started = new SluiceServer(server, connector, router, resilience, streams, shared, telemetry, lifecycle,
-        config.drainTimeout(), db, ledger);
+    var started = new SluiceServer(server, connector, connections, router, resilience, streams, guard, shared, telemetry,
+        lifecycle, config.drainTimeout(), db, ledger);
     try {
       server.start();
     } catch (Exception e) {
@@ -210,6 +232,21 @@ public final class SluiceServer implements AutoCloseable {
     return telemetry;
   }
 
+  /** The caps on requests in flight per key and per client, and how many hold a place now. */
+  public StreamCaps caps() {
+    return guard.caps();
+  }
+
+  /** The bytes the replay logs of browser streams hold now, and their bound. */
+  public ReplayMemory replayMemory() {
+    return streams.memory();
+  }
+
+  /** Client connections open now, as the connection cap counts them; -1 with no cap. */
+  public int openConnections() {
+    return connections == null ? -1 : connections.getNetworkConnectionCount();
+  }
+
   /** Readiness checks and stop hooks: where the ledger and Redis register theirs. */
   public Lifecycle lifecycle() {
     return lifecycle;
@@ -225,6 +262,8 @@ public final class SluiceServer implements AutoCloseable {
   public void close() throws Exception {
     if (!closed.compareAndSet(false, true)) return;
     lifecycle.startDraining();
+    // The cap would accept again as connections close during the drain: it stops first.
+    if (connections != null) connections.stop();
     connector.setAccepting(false);
     long start = System.nanoTime();
     try {

@@ -101,8 +101,8 @@ class MetricsTest {
           .isEqualTo(6);
       assertThat(s.sum("sluice_time_to_first_token_seconds_bucket", "le", "+Inf")).isEqualTo(6);
       assertThat(s.sum("sluice_chunk_gap_seconds_count", "provider", "sim", "model", "sim/echo")).isEqualTo(gaps);
-      assertThat(s.sum("sluice_tokens_total", "type", "output", "model", "sim/echo", "key", "none")).isEqualTo(output);
-      assertThat(s.sum("sluice_tokens_total", "type", "input", "model", "sim/echo", "key", "none")).isEqualTo(input);
+      assertThat(s.sum("sluice_tokens_total", "type", "output", "model", "sim/echo")).isEqualTo(output);
+      assertThat(s.sum("sluice_tokens_total", "type", "input", "model", "sim/echo")).isEqualTo(input);
       assertThat(s.sum("sluice_upstream_attempts_total", "provider", "sim", "model", "sim/echo")).isEqualTo(6);
       assertThat(s.sum("sluice_retries_total")).isZero();
       // A fresh scrape: the one above may straddle the last request's end (meters are read one by one).
@@ -208,5 +208,27 @@ class MetricsTest {
 
   static String chat(String model) {
     return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
+  }
+
+  @Test
+  void modelsNobodyConfiguredOrPricedShareOneLabelAndNoMeterNamesAKey() throws Exception {
+    try (FakeUpstream upstream = FakeUpstream.start();
+        TestGateway gateway = TestGateway.start(b -> b.openAi("sk-upstream", upstream.baseUrl())
+            .retry(LedgerContract.ONE_ATTEMPT))) {
+      gateway.postJson("/v1/chat/completions", "{\"model\":\"openai/gpt-4o-mini\",\"stream\":true,"
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      int before = gateway.get("/metrics").body().split("\n").length;
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> r = gateway.postJson("/v1/chat/completions", "{\"model\":\"openai/random-" + i
+            + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(r.statusCode()).isEqualTo(200);
+      }
+      awaitScrape(gateway, sc -> sc.sum("sluice_requests_total", "model", "other") >= 50);
+      String text = gateway.get("/metrics").body();
+      assertThat(text).doesNotContain("random-").contains("model=\"other\"").contains("model=\"openai/gpt-4o-mini\"")
+          .doesNotContain("key=\"");
+      // 50 new names cost a fixed set of "other" series, not 50 of them (about 65 lines each before).
+      assertThat(text.split("\n").length - before).isLessThan(150);
+    }
   }
 }

@@ -43,7 +43,12 @@ final class SluiceProcess implements AutoCloseable {
     var command = new ArrayList<String>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags);
-    command.addAll(List.of("-jar", jar.toString(), "serve", "--port", Integer.toString(port)));
+    Path dataDir = Files.createTempDirectory("sluice-bench-");
+    // The bench holds 10,000 streams from one address on as many connections: the caps that keep one
+    // client from taking a whole instance would refuse it, so they are off here.
+    Path config = Files.writeString(dataDir.resolve("sluice.yaml"),
+        "server: { max_connections: 0, max_streams_per_key: 0, max_streams_per_client: 0 }\n");
+    command.addAll(List.of("-jar", jar.toString(), "serve", "--port", Integer.toString(port), "--config", config.toString()));
     var builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("OPENAI_API_KEY", "sk-bench");
     builder.environment().put("OPENAI_BASE_URL", "http://127.0.0.1:" + upstreamPort + "/v1");
@@ -52,7 +57,6 @@ final class SluiceProcess implements AutoCloseable {
         "SLUICE_DB_PASSWORD")) {
       builder.environment().remove(shared);
     }
-    Path dataDir = Files.createTempDirectory("sluice-bench-");
     builder.environment().put("SLUICE_DB_URL", "jdbc:sqlite:" + dataDir.resolve("ledger.db"));
     Process process = builder.start();
     var ready = new CompletableFuture<Void>();

@@ -29,6 +29,7 @@ import java.util.Map;
  * @param redis shared state across instances, or {@link RedisSettings#NONE}
  * @param drainTimeout on stop, how long open streams may run on before they are ended with an error
  * @param accounting the ledger, prices and virtual-key auth
+ * @param caps open connections, and model requests in flight per virtual key and per client address
  * @param edge the origins and host names served besides the gateway's own (cross-site checks)
  */
 public record SluiceConfig(
@@ -56,6 +57,7 @@ public record SluiceConfig(
     RedisSettings redis,
     Duration drainTimeout,
     Accounting accounting,
+    Caps caps,
     EdgeSettings edge) {
 
   public static final List<String> OPENAI_MODELS = List.of(
@@ -111,6 +113,7 @@ public record SluiceConfig(
     b.redis = redis;
     b.drainTimeout = drainTimeout;
     b.accounting = accounting;
+    b.caps = caps;
     b.edge = edge;
     return b;
   }
@@ -141,6 +144,7 @@ public record SluiceConfig(
     private RedisSettings redis = RedisSettings.NONE;
     private Duration drainTimeout = Duration.ofSeconds(20);
     private Accounting accounting = Accounting.DEFAULT;
+    private Caps caps = Caps.DEFAULT;
     private EdgeSettings edge = EdgeSettings.DEFAULT;
 
     public Builder host(String value) { host = value; return this; }
@@ -168,13 +172,14 @@ public record SluiceConfig(
     public Builder redis(RedisSettings value) { redis = value; return this; }
     public Builder drainTimeout(Duration value) { drainTimeout = value; return this; }
     public Builder accounting(Accounting value) { accounting = value; return this; }
+    public Builder caps(Caps value) { caps = value; return this; }
     public Builder edge(EdgeSettings value) { edge = value; return this; }
 
     public SluiceConfig build() {
       return new SluiceConfig(host, port, openAiApiKey, openAiBaseUrl, openAiModels, providers, sim, timeouts,
           heartbeat, writeTimeout, maxBodyBytes, aliases, anthropicApiKey, anthropicBaseUrl, anthropicModels,
           clientSendBufferBytes, upstreamReceiveBufferBytes, retry, circuitBreaker, modelPolicies,
-          resume, redis, drainTimeout, accounting, edge);
+          resume, redis, drainTimeout, accounting, caps, edge);
     }
   }
 
@@ -188,6 +193,6 @@ public record SluiceConfig(
         + ", aliases=" + aliases + ", clientSendBufferBytes=" + clientSendBufferBytes
         + ", upstreamReceiveBufferBytes=" + upstreamReceiveBufferBytes + ", retry=" + retry
         + ", circuitBreaker=" + circuitBreaker + ", modelPolicies=" + modelPolicies + ", resume=" + resume + ", redis=" + redis
-        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + ", edge=" + edge + "]";
+        + ", drainTimeout=" + drainTimeout + ", accounting=" + accounting + ", caps=" + caps + ", edge=" + edge + "]";
   }
 }

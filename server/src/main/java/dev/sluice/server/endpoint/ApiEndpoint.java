@@ -59,7 +59,7 @@ public final class ApiEndpoint {
     try {
       RequestBodies.requireJson(exchange.request());
       request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
-      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), request));
+      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), exchange.clientAddress(), request));
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request, exchange.telemetry().attempts());
     } catch (GatewayException e) {

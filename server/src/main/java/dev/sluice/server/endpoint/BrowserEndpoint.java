@@ -86,7 +86,7 @@ public final class BrowserEndpoint {
         RequestBodies.requireJson(exchange.request());
         request = BrowserRequestDecoder.fromJson(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
       }
-      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), request));
+      exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), exchange.clientAddress(), request));
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request, exchange.telemetry().attempts());
     } catch (GatewayException e) {
@@ -96,7 +96,7 @@ public final class BrowserEndpoint {
     var context = new StreamContext(streamId, exchange.acceptedAtNanos());
     StreamRegistry streams = gateway.streams();
     StreamAccess owner = access(exchange.account().caller());
-    var replay = new ReplayLog(streams.settings().logBytes(), streams.mirror(streamId, owner.owner()));
+    ReplayLog replay = streams.newLog(streamId, owner.owner());
     EventStream source = call.source();
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));

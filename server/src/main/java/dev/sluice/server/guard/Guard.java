@@ -24,14 +24,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Who may call, and whether a request may start: virtual keys (auth), each key's model allowlist,
- * rate limits and budget. All checks happen before any upstream call; refusals are
- * {@link GatewayException}s the endpoints answer in their dialect (401, 403, 429).
+ * the caps on requests in flight per key and per client address ({@link StreamCaps}), rate limits
+ * and budget. All checks happen before any upstream call; refusals are {@link GatewayException}s the
+ * endpoints answer in their dialect (401, 403, 429).
  *
  * <p>Auth is on once a key has been made (revoking every key does not turn it off), or when {@code SLUICE_REQUIRE_AUTH} is true;
  * until then the gateway runs open. The admin key ({@code SLUICE_ADMIN_KEY}) is accepted everywhere
- * and is not limited. Keys are cached by their secret's hash for a few seconds, so a request costs no
- * database read, and a key made by {@code sluice keys create} while the gateway runs is found on its
- * first use.
+ * and has no limits of its own (it counts under the per-client cap only). Keys are cached by their
+ * secret's hash for a few seconds, so a request costs no database read, and a key made by {@code
+ * sluice keys create} while the gateway runs is found on its first use.
  */
 public final class Guard {
   private static final Logger log = LoggerFactory.getLogger(Guard.class);
@@ -49,13 +50,15 @@ public final class Guard {
   private final PriceTable prices;
   private final Map<String, String> aliases;
   private final Map<String, List<String>> fallbacks;
+  private final StreamCaps caps;
   private final ConcurrentHashMap<String, Cached> byHash = new ConcurrentHashMap<>();
   private volatile boolean anyKey;
   private volatile long anyKeyCheckedNanos;
   private volatile boolean warnedOpen;
 
   public Guard(KeyStore store, Accounting accounting, Budgets budgets, Limits limits, PriceTable prices,
-      Map<String, String> aliases, Map<String, List<String>> fallbacks) {
+      Map<String, String> aliases, Map<String, List<String>> fallbacks, StreamCaps caps) {
+    this.caps = caps;
     this.store = store;
     this.accounting = accounting;
     this.budgets = budgets;
@@ -67,6 +70,11 @@ public final class Guard {
 
   public KeyStore store() {
     return store;
+  }
+
+  /** The caps on requests in flight, and how many hold a place under them now. */
+  public StreamCaps caps() {
+    return caps;
   }
 
   /** The secret a request presents: {@code Authorization: Bearer <key>}, else {@code x-api-key}, else null. */
@@ -147,23 +155,55 @@ public final class Guard {
   }
 
   /**
-   * Admits {@code request} for {@code caller}: the model must be allowed (403), priced if the key has
-   * a budget (403 {@code model_not_priced}, for the target and every fallback), and the key's rate
-   * limits (429) and budget (429, with {@code Retry-After} where known) must have room for it. What it
-   * reserves is returned, to be settled with the real figures when the request ends.
+   * Admits {@code request} for {@code caller} from {@code client} (its address, or null): the model
+   * must be allowed (403), priced if the key has a budget (403 {@code model_not_priced}, for the
+   * target and every fallback), the key and the client must be under their caps of requests in
+   * flight (429), and the key's rate limits (429) and budget (429, with {@code Retry-After} where
+   * known) must have room for it. What it holds is returned, to be settled once, with the real
+   * figures, when the request ends: settling also gives back its place under the caps.
    */
-  public Reservation admit(Caller caller, ChatRequest request) throws GatewayException {
-    if (!(caller instanceof Caller.Key(VirtualKey key))) return Reservation.NONE;
+  public Reservation admit(Caller caller, String client, ChatRequest request) throws GatewayException {
+    VirtualKey key = caller instanceof Caller.Key(VirtualKey k) ? k : null;
+    long promptTokens = key == null ? 0 : TokenEstimator.quick(request);
+    long reserve = key == null ? 0 : worstCost(key, request, promptTokens);
+    StreamCaps.Place place = caps.enter(key == null ? null : key.id(), client);
+    try {
+      if (key == null) return (cost, tokens) -> place.leave();
+      Refusal limited = limits.acquire(key, promptTokens);
+      if (limited != null) throw refused(limited);
+      LocalDate today = LocalDate.now(ZoneOffset.UTC);
+      Refusal broke = budgets.reserve(key, reserve, today);
+      if (broke != null) {
+        limits.settle(key, promptTokens, 0);
+        throw refused(broke);
+      }
+      return (cost, tokens) -> {
+        try {
+          budgets.settle(key, today, reserve, cost);
+          limits.settle(key, promptTokens, tokens);
+        } finally {
+          place.leave();
+        }
+      };
+    } catch (GatewayException | RuntimeException e) {
+      place.leave();
+      throw e;
+    }
+  }
+
+  /**
+   * What {@code request} may cost {@code key} at worst, over the models that may answer: the target
+   * and its fallbacks; 403 if the key may not use the model, or has a budget and a model has no price.
+   */
+  private long worstCost(VirtualKey key, ChatRequest request, long promptTokens) throws GatewayException {
     String resolved = aliases.getOrDefault(request.model(), request.model());
     if (!key.allows(request.model(), resolved)) {
       throw new GatewayException(new GatewayError(ErrorType.PERMISSION,
           "This virtual key may not use model '" + request.model() + "'.", "model", "model_not_allowed", 0, null));
     }
-    long promptTokens = TokenEstimator.quick(request);
     long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
     Usage worstCase = Usage.of(promptTokens, completion);
-    // The worst case over the models that may answer: the target and its fallbacks. A key with a
-    // budget may use only priced models: an unpriced one would cost it nothing it could count.
+    // A key with a budget may use only priced models: an unpriced one would cost it nothing it could count.
     long reserve = 0;
     for (String model : candidates(request.model(), resolved)) {
       Price price = prices.price(model);
@@ -173,19 +213,7 @@ public final class Guard {
       }
       reserve = Math.max(reserve, Cost.picos(price, worstCase));
     }
-    Refusal limited = limits.acquire(key, promptTokens);
-    if (limited != null) throw refused(limited);
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
-    Refusal broke = budgets.reserve(key, reserve, today);
-    if (broke != null) {
-      limits.settle(key, promptTokens, 0);
-      throw refused(broke);
-    }
-    long reserved = reserve;
-    return (cost, tokens) -> {
-      budgets.settle(key, today, reserved, cost);
-      limits.settle(key, promptTokens, tokens);
-    };
+    return reserve;
   }
 
   /** The target (alias resolved) and its fallbacks, each resolved: every model that may answer. */

@@ -11,4 +11,10 @@ import org.eclipse.jetty.server.Response;
 public record Exchange(
     String requestId, Request request, Response response, ClientChannel channel, DisconnectWatch watch, long acceptedAtNanos,
     RequestTelemetry telemetry,
-    RequestAccount account) {}
+    RequestAccount account) {
+
+  /** The address of the TCP peer, without the port: behind a proxy, the proxy's. */
+  public String clientAddress() {
+    return Request.getRemoteAddr(request);
+  }
+}

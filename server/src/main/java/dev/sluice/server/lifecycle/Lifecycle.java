@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,10 @@ public final class Lifecycle {
   private final RequestsInFlight requestsInFlight = new RequestsInFlight();
   private final OpenStreams openStreams = new OpenStreams();
   private volatile boolean draining;
+  /** The last logged failure of each check, so that a failure is logged when it changes. */
+  private final Map<String, String> lastFailures = new ConcurrentHashMap<>();
+  /** What the probe shows of a failure whose text is not fit for anyone to read. */
+  static final String UNAVAILABLE = "unavailable";
 
   /** The requests being handled now: the HTTP entry counts each one in and out. */
   public RequestsInFlight requestsInFlight() {
@@ -77,8 +82,16 @@ public final class Lifecycle {
     for (var check : now) {
       try {
         check.getValue().check();
+        lastFailures.remove(check.getKey());
+      } catch (ReadinessCheck.NotReady e) {
+        failures.put(check.getKey(), e.getMessage());
       } catch (Exception e) {
-        failures.put(check.getKey(), String.valueOf(e.getMessage()));
+        failures.put(check.getKey(), UNAVAILABLE);
+        // The text stays in the log (once per change, not once per probe), out of the open probe.
+        String text = e.toString();
+        if (!text.equals(lastFailures.put(check.getKey(), text))) {
+          log.warn("readiness check '{}' failed: {}", check.getKey(), text);
+        }
       }
     }
     if (failures.isEmpty()) return new Readiness(true, null, Map.of());

@@ -22,6 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * client left, the stream runs on for its grace period) old events do go, and a resume from before
  * the kept window is refused with {@link Gone}. After {@link #release()} (the stream was cancelled)
  * the generator never waits, so a cancel cannot be held up by a stalled reader.
+ *
+ * <p>Every kept byte is also taken from the instance's {@link ReplayMemory}, which bounds all logs
+ * together by the same rules: see there for what an append does when the total is full.
  */
 public final class ReplayLog implements EventLog {
   /** What a reader gets from {@link Cursor#next}. */
@@ -75,19 +78,28 @@ public final class ReplayLog implements EventLog {
   private long bytes;
   private boolean ended;
   private boolean released;
+  /** Past its retention window: whatever no reader needs goes, and goes as readers move on. */
+  private boolean discarded;
+  private long registration;
   private String trailer;
   private GatewayError earlyError;
   /** Written by the generator's thread only, outside the lock, in append order. */
   private final SharedStreams.Mirror mirror;
+  private final ReplayMemory memory;
 
+  /** A log bounded by its own cap only. */
   public ReplayLog(long capBytes) {
-    this(capBytes, null);
+    this(capBytes, null, ReplayMemory.unbounded());
   }
 
-  /** @param mirror where every event and the end are also written (other instances follow it), or null */
-  public ReplayLog(long capBytes, SharedStreams.Mirror mirror) {
+  /**
+   * @param mirror where every event and the end are also written (other instances follow it), or null
+   * @param memory the bound on the bytes of all logs, which this one takes its bytes from
+   */
+  public ReplayLog(long capBytes, SharedStreams.Mirror mirror, ReplayMemory memory) {
     this.capBytes = capBytes;
     this.mirror = mirror;
+    this.memory = memory;
   }
 
   @Override
@@ -110,35 +122,172 @@ public final class ReplayLog implements EventLog {
 
   private void append(byte[] sse) throws IOException {
     long seq;
+    boolean waiting = false;
+    // Other logs are asked for room until they have none to give; from then on, while this append
+    // waits, every reader that moves on or leaves gives back what it no longer needs by itself.
+    boolean askOthers = true;
+    try {
+      while (true) {
+        long seen;
+        long period;
+        boolean mayWait;
+        lock.lock();
+        try {
+          if (ended) throw new IOException("the replay log already ended");
+          fitUnderOwnCap(sse.length);
+          boolean followed = !released && !readers.isEmpty();
+          if (!followed && memory.pressedByOthers(waiting)) {
+            // A stream with a client following waits for room: a log nobody follows keeps nothing new.
+            seq = letGo();
+            break;
+          }
+          if (takeRoom(sse.length)) {
+            seq = keep(sse);
+            break;
+          }
+          // The total is full and this log cannot make room itself. A live reader is waited for;
+          // without one (or once cancelled) the event goes at once, as the oldest of such a log would.
+          mayWait = followed && memory.canHold(sse.length);
+          if (!askOthers && !mayWait) {
+            seq = letGo();
+            break;
+          }
+          if (!waiting) {
+            memory.startWaiting();
+            waiting = true;
+          }
+          seen = memory.changes();
+          period = memory.period();
+        } finally {
+          lock.unlock();
+        }
+        if (askOthers) {
+          if (!memory.swept(period) && memory.reclaim(sse.length, this) > 0) continue;
+          memory.markSwept(period);
+          askOthers = false;
+          if (!mayWait) continue;
+        }
+        if (!memory.fits(sse.length)) memory.awaitChange(seen);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the replay logs were full");
+    } finally {
+      if (waiting) memory.stopWaiting();
+    }
+    if (mirror != null) mirror.event(seq, sse);
+  }
+
+  /** Drops the oldest events until {@code length} more bytes fit under this log's own cap, waiting for readers that need them. */
+  private void fitUnderOwnCap(int length) throws InterruptedException {
+    while (bytes + length > capBytes && first < next) {
+      if (!released && someReaderNeeds(first)) {
+        changed.await();
+        continue;
+      }
+      memory.give(dropOldest());
+    }
+  }
+
+  /** Takes {@code length} bytes from the total, dropping this log's oldest events no reader needs (after a cancel: any) for them. */
+  private boolean takeRoom(int length) {
+    while (!memory.take(length)) {
+      if (first == next || (!released && someReaderNeeds(first))) return false;
+      memory.give(dropOldest());
+    }
+    return true;
+  }
+
+  private long keep(byte[] sse) {
+    if (head > 1024 && head > entries.size() / 2) {
+      entries.subList(0, head).clear();
+      head = 0;
+    }
+    entries.add(sse);
+    bytes += sse.length;
+    changed.signalAll();
+    return next++;
+  }
+
+  /** Logs the next event as dropped at once: the log is emptied first, so that it keeps no gap. */
+  private long letGo() {
+    while (first < next) memory.give(dropOldest());
+    long seq = next++;
+    first = next;
+    changed.signalAll();
+    return seq;
+  }
+
+  /** Drops the oldest kept event; returns its size, for the caller to give back to the total. */
+  private int dropOldest() {
+    byte[] oldest = entries.get(head);
+    entries.set(head++, null);
+    first++;
+    bytes -= oldest.length;
+    return oldest.length;
+  }
+
+  /**
+   * Drops the oldest events no reader needs, up to {@code wanted} bytes (another log's append needs
+   * room: {@link ReplayMemory#reclaim}); returns the bytes freed.
+   */
+  long shed(long wanted) {
     lock.lock();
     try {
-      if (ended) throw new IOException("the replay log already ended");
-      while (bytes + sse.length > capBytes && first < next) {
-        if (!released && someReaderNeeds(first)) {
-          try {
-            changed.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while the log was full");
-          }
-          continue;
-        }
-        bytes -= entries.get(head).length;
-        entries.set(head++, null);
-        first++;
-      }
-      if (head > 1024 && head > entries.size() / 2) {
-        entries.subList(0, head).clear();
-        head = 0;
-      }
-      entries.add(sse);
-      bytes += sse.length;
-      seq = next++;
-      changed.signalAll();
+      long freed = 0;
+      while (freed < wanted && first < next && !someReaderNeeds(first)) freed += dropOldest();
+      memory.give(freed);
+      return freed;
     } finally {
       lock.unlock();
     }
-    if (mirror != null) mirror.event(seq, sse);
+  }
+
+  /**
+   * After a reader moved on or left: while some append waits for room, or once the log is past its
+   * retention, the events no reader needs any more go now. Called with the lock held.
+   */
+  private void shedBehindReaders() {
+    if (!discarded && !memory.pressed()) return;
+    long freed = 0;
+    while (first < next && !someReaderNeeds(first)) freed += dropOldest();
+    memory.give(freed);
+  }
+
+  /** Lets other logs' appends take this log's spare events when the total is full ({@link ReplayMemory#reclaim}). */
+  void register() {
+    lock.lock();
+    try {
+      registration = memory.register(this);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The stream's retention window is over: the events no reader needs go now, and the rest as their
+   * readers move on or leave. Idempotent.
+   */
+  void discard() {
+    lock.lock();
+    try {
+      if (discarded) return;
+      discarded = true;
+      shedBehindReaders();
+      memory.unregister(registration);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Bytes of events kept now. */
+  public long bytes() {
+    lock.lock();
+    try {
+      return bytes;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private boolean someReaderNeeds(long seq) {
@@ -193,6 +342,8 @@ public final class ReplayLog implements EventLog {
     } finally {
       lock.unlock();
     }
+    // A generator waiting for room in the total must stop waiting too.
+    memory.announceIfWaited();
   }
 
   /**
@@ -248,6 +399,7 @@ public final class ReplayLog implements EventLog {
             byte[] sse = entries.get(head + (int) (position - first));
             var step = new Event(position++, sse);
             changed.signalAll();
+            shedBehindReaders();
             return step;
           }
           if (ended) return new End(trailer, earlyError);
@@ -273,6 +425,9 @@ public final class ReplayLog implements EventLog {
         closed = true;
         readers.remove(this);
         changed.signalAll();
+        shedBehindReaders();
+        // A waiting append looks again even if nothing came free: it may have lost its last reader.
+        memory.announceIfWaited();
         return true;
       } finally {
         lock.unlock();

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The browser streams of this instance, by stream id: running ones, so that {@code DELETE
  * /api/streams/{id}} can abort one, and ended ones for the retention window, so that a client can
- * still replay them. One timer thread runs the grace periods and the expiries.
+ * still replay them. One timer thread runs the grace periods and the expiries. Their replay logs
+ * take their bytes from one {@link ReplayMemory}, bounded by {@code resume.max_total_log_bytes}.
  *
  * <p>Each stream is owned by the caller that started it ({@link StreamAccess}); a caller that does
  * not own a stream finds nothing under its id, here or (through Redis) on another instance.
@@ -28,9 +29,13 @@ public final class StreamRegistry implements AutoCloseable {
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().name("sluice-resume-timers").daemon().factory());
 
-  public StreamRegistry(ResumeSettings settings, SharedStreams shared) {
+  private final ReplayMemory memory;
+
+  /** @param logsFull told each time an append finds the replay logs' total full */
+  public StreamRegistry(ResumeSettings settings, SharedStreams shared, Runnable logsFull) {
     this.settings = settings;
     this.shared = shared;
+    this.memory = new ReplayMemory(settings.maxTotalLogBytes(), logsFull);
     if (shared != null) {
       // An abort asked on another instance: only the instance generating the stream finds it.
       shared.onCancel(id -> cancelHere(id, ABORTED));
@@ -39,9 +44,17 @@ public final class StreamRegistry implements AutoCloseable {
 
   private static final GatewayError ABORTED = GatewayError.of(ErrorType.CANCELLED, "aborted by the client");
 
-  /** Where a stream generated here for {@code owner} mirrors its log, or null on a single instance. */
-  public SharedStreams.Mirror mirror(String streamId, String owner) {
-    return shared == null ? null : shared.mirror(streamId, owner);
+  /**
+   * The replay log of a new stream generated here for {@code owner}: under both caps, and mirrored
+   * (with its owner) when shared.
+   */
+  public ReplayLog newLog(String streamId, String owner) {
+    return new ReplayLog(settings.logBytes(), shared == null ? null : shared.mirror(streamId, owner), memory);
+  }
+
+  /** The bytes all replay logs here hold, and their bound. */
+  public ReplayMemory memory() {
+    return memory;
   }
 
   /** True if a client on another instance follows the stream (its grace period is not over). */
@@ -71,11 +84,17 @@ public final class StreamRegistry implements AutoCloseable {
   public void add(ResumableStream stream, String owner) {
     var owned = new Owned(stream, owner);
     streams.put(stream.id(), owned);
-    // Kept for replay until the retention window after its end, then forgotten.
+    stream.log().register();
+    // Kept for replay until the retention window after its end, then forgotten, its log's bytes given back.
     stream.outcome().whenComplete((o, t) -> {
-      if (timers.isShutdown()) streams.remove(stream.id(), owned);
-      else timers.schedule(() -> streams.remove(stream.id(), owned), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
+      if (timers.isShutdown()) forget(owned);
+      else timers.schedule(() -> forget(owned), settings.retention().toNanos(), TimeUnit.NANOSECONDS);
     });
+  }
+
+  private void forget(Owned owned) {
+    streams.remove(owned.stream().id(), owned);
+    owned.stream().log().discard();
   }
 
   /**

@@ -172,7 +172,7 @@ public final class RequestTelemetry {
       GatewayError error = outcome == null ? null : outcome.error();
       if (outcome != null) {
         telemetry.finished(dialect, provider, model, requestedModel == null ? Telemetry.NONE : Boolean.toString(streamed),
-            outcome.status().word(), duration, firstTokenNanos, usage.promptTokens(), usage.completionTokens(), keyId, costUsd,
+            outcome.status().word(), duration, firstTokenNanos, usage.promptTokens(), usage.completionTokens(), costUsd,
             error != null && error.clientGone());
       }
       if (!probe) {

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -42,11 +43,18 @@ import org.eclipse.jetty.server.Request;
  * {@link #ledgerQueueDepth(IntSupplier)} for the usage ledger, {@link #streamsOpen(IntSupplier)} for
  * the lifecycle, {@link #clientWritesInProgress()} for client channels; each request's attempts and
  * relay report to the listeners of its {@link RequestTelemetry}.
+ *
+ * <p>Labels are bounded by design: a model label is a model the gateway was configured with or has
+ * a price for ({@link #labelModels}), else {@code other}, so that callers naming random models
+ * cannot grow the registry; no meter carries a virtual key (per-key usage is {@code /v1/usage}'s,
+ * where each key sees only its own).
  */
 public final class Telemetry implements AutoCloseable {
   /** The Prometheus text format's content type. */
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   static final String NONE = "none";
+  /** The label of every model that is neither routable by its configured name nor priced. */
+  static final String OTHER_MODEL = "other";
 
   /** W3C trace context, accepted from clients and sent upstream whether tracing is on or not. */
   static final TextMapPropagator PROPAGATOR = W3CTraceContextPropagator.getInstance();
@@ -70,6 +78,8 @@ public final class Telemetry implements AutoCloseable {
 
   private final AtomicInteger clientWrites = new AtomicInteger();
   private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
+  /** Until the gateway says which models it knows, none is named in a label. */
+  private volatile Predicate<String> knownModels = model -> false;
   private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
   private final Map<List<String>, Timer> ttft = new ConcurrentHashMap<>();
   private final Map<List<String>, Timer> gaps = new ConcurrentHashMap<>();
@@ -80,6 +90,7 @@ public final class Telemetry implements AutoCloseable {
   private final Map<List<String>, Counter> fallbacks = new ConcurrentHashMap<>();
   private final Map<List<String>, Counter> upstreamErrors = new ConcurrentHashMap<>();
   private final Map<String, Counter> disconnects = new ConcurrentHashMap<>();
+  private final Map<String, Counter> capRefusals = new ConcurrentHashMap<>();
   private final Set<String> breakerGauges = ConcurrentHashMap.newKeySet();
   private final Timer disconnectCancel;
   private final Timer ledgerWrite;
@@ -136,6 +147,23 @@ public final class Telemetry implements AutoCloseable {
         .description("Ledger rows waiting to be written").register(registry);
   }
 
+  /**
+   * Counts one request refused by the cap named {@code cap} ({@code streams_per_key},
+   * {@code streams_per_client}), one pause of accepting at {@code connections}, or one replay-log
+   * append that found {@code log_bytes} full: {@code sluice_cap_refusals_total}.
+   */
+  public void capRefused(String cap) {
+    capRefusals.computeIfAbsent(cap, c -> Counter.builder("sluice.cap.refusals")
+        .description("Requests refused by a cap, pauses of accepting at the connection cap, appends that found the "
+            + "replay logs' total full").tags("cap", c).register(registry)).increment();
+  }
+
+  /** Exposes the bytes all replay logs hold as {@code sluice_replay_log_bytes}, read at each scrape. */
+  public void replayLogBytes(LongSupplier held) {
+    Gauge.builder("sluice.replay.log.bytes", held, h -> h.getAsLong()).strongReference(true)
+        .description("Bytes held by the replay logs of browser streams, running and retained").register(registry);
+  }
+
   /** Exposes the bytes of rows waiting in the ledger's local journal as {@code sluice_ledger_journal_bytes}. */
   public void ledgerJournalBytes(LongSupplier bytes) {
     Gauge.builder("sluice.ledger.journal.bytes", bytes, b -> b.getAsLong()).strongReference(true)
@@ -162,10 +190,24 @@ public final class Telemetry implements AutoCloseable {
     return tracing.enabled();
   }
 
+  /**
+   * Which models appear by name in labels: {@code known} answers for a {@code provider/model}
+   * (the gateway's configured and priced models); the rest are counted as {@code other}.
+   */
+  public void labelModels(Predicate<String> known) {
+    this.knownModels = known;
+  }
+
+  /** The label of {@code model}: itself when known, {@code none} when there is none, else {@code other}. */
+  String modelLabel(String model) {
+    if (model == null || model.equals(NONE)) return NONE;
+    return knownModels.test(model) ? model : OTHER_MODEL;
+  }
+
   /** Counts one upstream attempt (a retry, a fallback) and watches its model's breaker. */
   void attempted(Attempt attempt) {
     String provider = attempt.route().provider().name();
-    String model = attempt.route().qualifiedModel();
+    String model = modelLabel(attempt.route().qualifiedModel());
     List<String> labels = List.of(provider, model);
     attempts.computeIfAbsent(labels, l -> Counter.builder("sluice.upstream.attempts")
         .description("Upstream calls made, retries and fallbacks included")
@@ -184,7 +226,7 @@ public final class Telemetry implements AutoCloseable {
 
   private void watchBreaker(String model) {
     CircuitBreakers b = breakers;
-    if (b == null || !b.settings().enabled() || !breakerGauges.add(model)) return;
+    if (b == null || !b.settings().enabled() || model.equals(OTHER_MODEL) || !breakerGauges.add(model)) return;
     for (CircuitBreakers.State state : List.of(CircuitBreakers.State.CLOSED, CircuitBreakers.State.OPEN,
         CircuitBreakers.State.HALF_OPEN)) {
       Gauge.builder("sluice.circuit.breaker.state", b, x -> x.state(model) == state ? 1 : 0)
@@ -200,7 +242,7 @@ public final class Telemetry implements AutoCloseable {
   }
 
   Timer gapTimer(String provider, String model) {
-    return gaps.computeIfAbsent(List.of(provider, model), l -> Timer.builder("sluice.chunk.gap")
+    return gaps.computeIfAbsent(List.of(provider, modelLabel(model)), l -> Timer.builder("sluice.chunk.gap")
         .description("Time between consecutive chunks of a stream, as read from the upstream")
         .tags("provider", l.get(0), "model", l.get(1)).serviceLevelObjectives(SHORT_BUCKETS).register(registry));
   }
@@ -210,8 +252,9 @@ public final class Telemetry implements AutoCloseable {
   }
 
   /** One finished LLM request: requests, durations, time to first token, tokens, cost, disconnects. */
-  void finished(String dialect, String provider, String model, String stream, String status, long durationNanos,
-      long ttftNanos, long inputTokens, long outputTokens, String keyId, BigDecimal costUsd, boolean clientGone) {
+  void finished(String dialect, String provider, String servedModel, String stream, String status, long durationNanos,
+      long ttftNanos, long inputTokens, long outputTokens, BigDecimal costUsd, boolean clientGone) {
+    String model = modelLabel(servedModel);
     durations.computeIfAbsent(List.of(dialect, provider, model, status), l -> Timer.builder("sluice.request.duration")
         .description("From request received to its last byte")
         .tags("dialect", l.get(0), "provider", l.get(1), "model", l.get(2), "status", l.get(3))
@@ -224,9 +267,8 @@ public final class Telemetry implements AutoCloseable {
           .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
           .record(ttftNanos, TimeUnit.NANOSECONDS);
     }
-    String key = keyId == null ? NONE : keyId;
-    if (inputTokens > 0) tokenCounter("input", model, key).increment(inputTokens);
-    if (outputTokens > 0) tokenCounter("output", model, key).increment(outputTokens);
+    if (inputTokens > 0) tokenCounter("input", model).increment(inputTokens);
+    if (outputTokens > 0) tokenCounter("output", model).increment(outputTokens);
     if (costUsd != null) {
       cost.computeIfAbsent(model, m -> Counter.builder("sluice.cost.usd")
           .description("Cost in USD of the requests, by model (only where a price is known)")
@@ -244,10 +286,10 @@ public final class Telemetry implements AutoCloseable {
         .register(registry)).increment();
   }
 
-  private Counter tokenCounter(String type, String model, String key) {
-    return tokens.computeIfAbsent(List.of(type, model, key), l -> Counter.builder("sluice.tokens")
-        .description("Tokens by direction (input, output), model and virtual key id")
-        .tags(Tags.of("type", l.get(0), "model", l.get(1), "key", l.get(2))).register(registry));
+  private Counter tokenCounter(String type, String model) {
+    return tokens.computeIfAbsent(List.of(type, model), l -> Counter.builder("sluice.tokens")
+        .description("Tokens by direction (input, output) and model")
+        .tags(Tags.of("type", l.get(0), "model", l.get(1))).register(registry));
   }
 
   private static Duration[] durations(long... millis) {

@@ -328,6 +328,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsTheCapsAndZeroTurnsOneOff() throws Exception {
+    SluiceConfig defaults = ConfigLoader.load(null, Map.of());
+    assertThat(defaults.caps()).isEqualTo(Caps.DEFAULT).isEqualTo(new Caps(10_000, 1_000, 1_000));
+    assertThat(defaults.resume().maxTotalLogBytes()).isEqualTo(256L * 1024 * 1024);
+
+    SluiceConfig c = ConfigLoader.load(yaml("""
+        server: { max_connections: 500, max_streams_per_key: 0, max_streams_per_client: 20 }
+        resume: { log_bytes: 65536, max_total_log_bytes: 1048576 }
+        """), Map.of());
+    assertThat(c.caps()).isEqualTo(new Caps(500, 0, 20));
+    assertThat(c.resume().maxTotalLogBytes()).isEqualTo(1048576);
+    assertThat(c.toString()).contains("caps=Caps[maxConnections=500");
+    // A key left out keeps its default.
+    assertThat(ConfigLoader.load(yaml("server: { max_streams_per_client: 0 }"), Map.of()).caps())
+        .isEqualTo(new Caps(10_000, 1_000, 0));
+    assertThat(ConfigLoader.load(yaml("resume: { max_total_log_bytes: 0 }"), Map.of()).resume().maxTotalLogBytes()).isZero();
+  }
+
+  @Test
+  void refusesNegativeCapsAndATotalBelowOneLog() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { max_connections: -1 }"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("server.max_connections: expected a whole number of at least 0");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { max_streams_per_key: many }"), Map.of()))
+        .hasMessageContaining("server.max_streams_per_key: expected a whole number");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("server: { max_streams_per_client: 1.5 }"), Map.of()))
+        .hasMessageContaining("server.max_streams_per_client");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("resume: { max_total_log_bytes: 65536 }"), Map.of()))
+        .hasMessageContaining("resume.max_total_log_bytes must be 0 (no bound) or at least resume.log_bytes (4194304)");
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("resume: { max_total_log_bytes: -1 }"), Map.of()))
+        .hasMessageContaining("resume.max_total_log_bytes");
+  }
+
+  @Test
   void aBlankEnvironmentVariableCountsAsUnset() throws Exception {
     SluiceConfig c = ConfigLoader.load(yaml("redis: { url: 'redis://127.0.0.1:6390' }"),
         Map.of("OPENAI_API_KEY", " ", "SLUICE_PORT", "", "SLUICE_REDIS_URL", " "));

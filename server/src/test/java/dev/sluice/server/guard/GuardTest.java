@@ -31,7 +31,7 @@ class GuardTest {
   private static Guard guard(Budgets budgets) {
     // "smart" targets a cheap model but may fall back to an expensive one.
     return new Guard(null, Accounting.DEFAULT, budgets, new InMemoryLimits(), PriceTable.bundled(),
-        Map.of("smart", "openai/gpt-4o-mini"), Map.of("smart", List.of("anthropic/claude-opus-4-1")));
+        Map.of("smart", "openai/gpt-4o-mini"), Map.of("smart", List.of("anthropic/claude-opus-4-1")), StreamCaps.NONE);
   }
 
   private static Caller caller(VirtualKey key) {
@@ -43,13 +43,13 @@ class GuardTest {
     // 100 completion tokens at claude-opus-4-1's 75 USD per million alone are 0.0075 USD; at the target's
     // (gpt-4o-mini) price the whole request would be under 0.0001 USD and fit.
     VirtualKey small = key("0.005");
-    assertThatThrownBy(() -> guard(new InMemoryBudgets((id, day) -> 0)).admit(caller(small), REQUEST))
+    assertThatThrownBy(() -> guard(new InMemoryBudgets((id, day) -> 0)).admit(caller(small), null, REQUEST))
         .isInstanceOf(GatewayException.class).hasMessageContaining("Budget exceeded");
     VirtualKey enough = key("0.01");
     var budgets = new InMemoryBudgets((id, day) -> 0);
-    guard(budgets).admit(caller(enough), REQUEST);
+    guard(budgets).admit(caller(enough), null, REQUEST);
     // A second request does not fit beside the first one's reservation while it runs.
-    assertThatThrownBy(() -> guard(budgets).admit(caller(enough), REQUEST)).isInstanceOf(GatewayException.class);
+    assertThatThrownBy(() -> guard(budgets).admit(caller(enough), null, REQUEST)).isInstanceOf(GatewayException.class);
   }
 
   @Test
@@ -57,7 +57,7 @@ class GuardTest {
     var open = new VirtualKey("key_2", "k", "sk-sluice-...abcd", null, BudgetPeriod.MONTH, null, null, List.of(), 0, null);
     Guard g = guard(new InMemoryBudgets((id, day) -> 0));
     assertThatCode(() -> {
-      for (int i = 0; i < 100; i++) g.admit(caller(open), REQUEST);
+      for (int i = 0; i < 100; i++) g.admit(caller(open), null, REQUEST);
     }).doesNotThrowAnyException();
   }
 
@@ -69,8 +69,8 @@ class GuardTest {
   @Test
   void refusesAKeyWithABudgetAModelWithNoPrice() {
     Guard g = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
-        PriceTable.bundled(), Map.of(), Map.of());
-    assertThatThrownBy(() -> g.admit(caller(key("1")), requestFor("openai/o1-pro")))
+        PriceTable.bundled(), Map.of(), Map.of(), StreamCaps.NONE);
+    assertThatThrownBy(() -> g.admit(caller(key("1")), null, requestFor("openai/o1-pro")))
         .isInstanceOfSatisfying(GatewayException.class, e -> {
           assertThat(e.error().httpStatus()).isEqualTo(403);
           assertThat(e.error().code()).isEqualTo("model_not_priced");
@@ -81,8 +81,8 @@ class GuardTest {
   @Test
   void refusesAKeyWithABudgetWhenAFallbackHasNoPrice() {
     Guard g = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
-        PriceTable.bundled(), Map.of(), Map.of("openai/gpt-4o-mini", List.of("compat/local-model")));
-    assertThatThrownBy(() -> g.admit(caller(key("1")), requestFor("openai/gpt-4o-mini")))
+        PriceTable.bundled(), Map.of(), Map.of("openai/gpt-4o-mini", List.of("compat/local-model")), StreamCaps.NONE);
+    assertThatThrownBy(() -> g.admit(caller(key("1")), null, requestFor("openai/gpt-4o-mini")))
         .isInstanceOfSatisfying(GatewayException.class,
             e -> assertThat(e.error().message()).contains("'compat/local-model' has no price"));
   }
@@ -91,11 +91,11 @@ class GuardTest {
   void admitsAnUnpricedModelThatTheOperatorPricedAtZeroOrForAKeyWithoutABudget() {
     var zero = new Price(BigDecimal.ZERO, BigDecimal.ZERO, null, null, null);
     Guard priced = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
-        PriceTable.withOverrides(Map.of("compat/local-model", zero)), Map.of(), Map.of());
-    assertThatCode(() -> priced.admit(caller(key("0.000001")), requestFor("compat/local-model"))).doesNotThrowAnyException();
+        PriceTable.withOverrides(Map.of("compat/local-model", zero)), Map.of(), Map.of(), StreamCaps.NONE);
+    assertThatCode(() -> priced.admit(caller(key("0.000001")), null, requestFor("compat/local-model"))).doesNotThrowAnyException();
     var noBudget = new VirtualKey("key_3", "k", "sk-sluice-...abcd", null, BudgetPeriod.MONTH, null, null, List.of(), 0, null);
     Guard bundled = new Guard(null, Accounting.DEFAULT, new InMemoryBudgets((id, day) -> 0), new InMemoryLimits(),
-        PriceTable.bundled(), Map.of(), Map.of());
-    assertThatCode(() -> bundled.admit(caller(noBudget), requestFor("compat/local-model"))).doesNotThrowAnyException();
+        PriceTable.bundled(), Map.of(), Map.of(), StreamCaps.NONE);
+    assertThatCode(() -> bundled.admit(caller(noBudget), null, requestFor("compat/local-model"))).doesNotThrowAnyException();
   }
 }

@@ -30,7 +30,7 @@ class StreamRegistryTest {
   }
 
   private StreamRegistry registry(SharedStreams shared) {
-    var registry = new StreamRegistry(new ResumeSettings(Duration.ofSeconds(30), RETENTION, 64 * 1024), shared);
+    var registry = new StreamRegistry(new ResumeSettings(Duration.ofSeconds(30), RETENTION, 64 * 1024), shared, () -> {});
     registries.add(registry);
     return registry;
   }
@@ -110,13 +110,14 @@ class StreamRegistryTest {
   @Test
   void followsOtherInstancesOnlyWhenShared() throws Exception {
     StreamRegistry single = registry(null);
-    assertThat(single.mirror("st_0000000000000001", OWNER.owner())).isNull();
+    assertThat(single.newLog("st_0000000000000001", OWNER.owner())).isNotNull();
     assertThat(single.followedElsewhere("st_0000000000000001")).isFalse();
     assertThat(single.followElsewhere("st_0000000000000001", -1, OWNER)).isNull();
     var shared = new FakeSharedStreams();
     shared.followed = true;
     StreamRegistry many = registry(shared);
-    assertThat(many.mirror("st_0000000000000001", OWNER.owner())).isSameAs(FakeSharedStreams.MIRROR);
+    many.newLog("st_0000000000000001", OWNER.owner());
+    assertThat(shared.mirroredFor).as("the log is mirrored with its owner").containsExactly("st_0000000000000001 " + OWNER.owner());
     assertThat(many.followedElsewhere("st_0000000000000001")).isTrue();
   }
 
@@ -153,11 +154,13 @@ class StreamRegistryTest {
     };
 
     final List<String> cancelsAsked = new CopyOnWriteArrayList<>();
+    final List<String> mirroredFor = new CopyOnWriteArrayList<>();
     volatile boolean followed;
     Consumer<String> onCancel;
 
     @Override
     public Mirror mirror(String streamId, String owner) {
+      mirroredFor.add(streamId + " " + owner);
       return MIRROR;
     }
 
