@@ -29,13 +29,14 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * The retrying stream against scripted in-memory providers: which attempts run before the first
  * token, what the reader sees, and what the attempt listener is told.
  */
 // A broken policy must fail a test, not hang it.
-@Timeout(10)
+@Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
 class RetryingStreamTest {
   private final List<Resilience> opened = new ArrayList<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();

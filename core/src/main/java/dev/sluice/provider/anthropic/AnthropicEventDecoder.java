@@ -232,7 +232,17 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   }
 
   private Usage usage() {
-    return new Usage(input + cacheRead + cacheWrite, output, cacheRead, cacheWrite, Math.min(reasoning, output), false);
+    return new Usage(plus(plus(input, cacheRead), cacheWrite), output, cacheRead, cacheWrite,
+        Math.min(reasoning, output), false);
+  }
+
+  /**
+   * Adds two counts (never negative), saturating: an upstream may send any count up to
+   * {@link Long#MAX_VALUE}, and a sum that wrapped round would be negative.
+   */
+  private static long plus(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   // ---- reading ----
