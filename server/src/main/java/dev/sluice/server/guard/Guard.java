@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
@@ -55,9 +56,19 @@ public final class Guard {
   private volatile boolean anyKey;
   private volatile long anyKeyCheckedNanos;
   private volatile boolean warnedOpen;
+  /** True while the key table cannot be read; what was read before it went away is trusted meanwhile. */
+  private volatile boolean keysUnreadable;
+  private final LongSupplier clock;
 
   public Guard(KeyStore store, Accounting accounting, Budgets budgets, Limits limits, PriceTable prices,
       Map<String, String> aliases, Map<String, List<String>> fallbacks, StreamCaps caps) {
+    this(store, accounting, budgets, limits, prices, aliases, fallbacks, caps, System::nanoTime);
+  }
+
+  /** With {@code clock} ({@link System#nanoTime} in production) standing for the time of the key cache. */
+  Guard(KeyStore store, Accounting accounting, Budgets budgets, Limits limits, PriceTable prices,
+      Map<String, String> aliases, Map<String, List<String>> fallbacks, StreamCaps caps, LongSupplier clock) {
+    this.clock = clock;
     this.caps = caps;
     this.store = store;
     this.accounting = accounting;
@@ -93,14 +104,16 @@ public final class Guard {
   /** Whether calls need a key now. */
   public boolean authRequired() {
     if (accounting.requireAuth()) return true;
-    long now = System.nanoTime();
-    if (now - anyKeyCheckedNanos > CACHE_NANOS) {
+    long now = clock.getAsLong();
+    if (anyKeyCheckedNanos == 0 || now - anyKeyCheckedNanos > CACHE_NANOS) {
       try {
         anyKey = store.anyKey();
+        keysReadable();
       } catch (SQLException e) {
-        // Fail closed: with the key table unreadable, nobody can be told apart.
-        log.error("cannot read virtual keys: {}", e.toString());
-        return true;
+        keysUnreadable(e);
+        // Never read: fail closed, nobody can be told apart. Read before: what was known still holds,
+        // and the table is asked again only after the cache's time, not by every request meanwhile.
+        if (anyKeyCheckedNanos == 0) return true;
       }
       anyKeyCheckedNanos = now;
     }
@@ -139,18 +152,44 @@ public final class Guard {
     return new Caller.Key(key);
   }
 
+  /**
+   * The key whose secret hashes to {@code secret}'s hash, or null. A key read less than the cache's
+   * time ago is not read again. While the key table cannot be read (the ledger's database is away,
+   * and rows go to its journal), a key read before keeps being served as it was, so that an outage
+   * of the database is not an outage of the gateway; a key never seen cannot be checked (500).
+   */
   private VirtualKey lookup(String secret) throws GatewayException {
     String hash = KeySecrets.hash(secret);
-    long now = System.nanoTime();
+    long now = clock.getAsLong();
     Cached c = byHash.get(hash);
     if (c != null && now - c.atNanos() < CACHE_NANOS) return c.key();
     try {
       VirtualKey key = store.findByHash(hash);
+      keysReadable();
       if (key != null) byHash.put(hash, new Cached(key, now));
       return key;
     } catch (SQLException e) {
-      log.error("cannot read virtual keys: {}", e.toString());
+      keysUnreadable(e);
+      if (c != null) {
+        byHash.put(hash, new Cached(c.key(), now)); // asked again after the cache's time, not at once
+        return c.key();
+      }
       throw new GatewayException(GatewayError.of(ErrorType.INTERNAL, "Virtual keys cannot be checked right now."));
+    }
+  }
+
+  private void keysUnreadable(SQLException e) {
+    if (!keysUnreadable) {
+      keysUnreadable = true;
+      log.error("cannot read virtual keys ({}); keys read before are served as they were until the table answers",
+          e.toString());
+    }
+  }
+
+  private void keysReadable() {
+    if (keysUnreadable) {
+      keysUnreadable = false;
+      log.info("virtual keys readable again");
     }
   }
 
