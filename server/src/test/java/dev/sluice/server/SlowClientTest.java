@@ -2,9 +2,11 @@ package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.server.config.Timeouts;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
+import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +62,38 @@ class SlowClientTest {
             "{\"model\":\"openai/gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         String response = RawHttp.readResponse(new SlowInputStream(socket.getInputStream()));
         List<String> data = ChatCompletionsEndpointTest.dataLines(response.substring(response.indexOf("\r\n\r\n") + 4));
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        assertThat(OpenAiUpstreamTest.fold(data).content()).isEqualTo(String.join("", pieces));
+      }
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingIsNotTakenForASilentUpstream() throws Exception {
+    // Enough that the relay's write blocks on the client with upstream data still waiting.
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < 4_000; i++) pieces.add(i + ":" + "z".repeat(500) + ";");
+    try (FakeUpstream upstream = FakeUpstream.start();
+        TestGateway gateway = TestGateway.start(b -> b.openAi("sk-test", upstream.baseUrl()).heartbeat(Duration.ZERO)
+            .writeTimeout(Duration.ofSeconds(20))
+            .timeouts(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofMillis(300), Duration.ofSeconds(60))))) {
+      upstream.enqueue(Script.openAiText(pieces.toArray(String[]::new)));
+      var socket = new Socket();
+      // Above two loopback segments (64 KiB each): a smaller window is reopened only by TCP's
+      // zero-window probes, which back off to about a minute.
+      socket.setReceiveBufferSize(256 * 1024);
+      socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
+      try (socket) {
+        RawHttp.post(socket, "/v1/chat/completions",
+            "{\"model\":\"openai/gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        // The relay is blocked writing to this client, which reads nothing ...
+        MetricsTest.awaitScrape(gateway, x -> x.sum("sluice_streams_blocked_on_client") == 1);
+        // ... for several idle deadlines, while the upstream has data waiting: that is not upstream silence.
+        Thread.sleep(Duration.ofMillis(1_200));
+        String response = RawHttp.readResponse(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+        List<String> data = ChatCompletionsEndpointTest.dataLines(response.substring(response.indexOf("\r\n\r\n") + 4));
+        assertThat(String.join("\n", data)).doesNotContain("sent nothing for");
         assertThat(data.getLast()).isEqualTo("[DONE]");
         assertThat(OpenAiUpstreamTest.fold(data).content()).isEqualTo(String.join("", pieces));
       }

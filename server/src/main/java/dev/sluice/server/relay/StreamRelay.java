@@ -215,7 +215,9 @@ public final class StreamRelay {
           delivery.complete();
           return done;
         }
+        watchdog.delivering();
         delivery.deliver(event);
+        watchdog.delivered();
       }
       throw new IllegalStateException("stream ended without a terminal event");
     } catch (IOException clientGone) {

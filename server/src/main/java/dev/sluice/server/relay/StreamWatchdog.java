@@ -16,6 +16,12 @@ import java.util.function.Consumer;
  * <p>Runs on its own virtual thread, parked until the nearest deadline; the stream's thread only
  * writes a volatile timestamp per event, so the hot path pays no scheduling cost. An expiry cancels
  * the upstream with a typed {@code upstream_timeout} error naming the deadline.
+ *
+ * <p>The idle deadline measures the upstream's silence, so it runs only while the relay waits for
+ * the upstream: while the relay is blocked handing an event to a slow client it does not read, and
+ * the data the upstream already sent waits in the buffers. The deadline stands still during such a
+ * delivery ({@link #delivering}) and counts again from its end ({@link #delivered}); the write
+ * timeout is what bounds a client that accepts nothing, and the total deadline still binds.
  */
 final class StreamWatchdog implements Runnable {
 
@@ -55,6 +61,10 @@ final class StreamWatchdog implements Runnable {
   private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
   private volatile long lastEventNanos;
   private volatile boolean sawEvent;
+  /** Set by the stream's thread while it hands an event to the client. */
+  private volatile boolean delivering;
+  /** Set by the watchdog when it found a delivery in progress and stopped timing the idle deadline. */
+  private volatile boolean idleSuspended;
   private volatile boolean heartbeatsOff;
   private volatile boolean stopped;
   private volatile Thread thread;
@@ -87,6 +97,23 @@ final class StreamWatchdog implements Runnable {
     }
   }
 
+  /** The stream's thread starts handing an event to the client: the upstream's silence stops counting. */
+  void delivering() {
+    delivering = true;
+  }
+
+  /** The event is with the client: the upstream's silence counts again, from now. */
+  void delivered() {
+    lastEventNanos = System.nanoTime();
+    delivering = false;
+    if (idleSuspended) {
+      // The watchdog parked past the idle deadline while the delivery blocked: wake it to time it again.
+      idleSuspended = false;
+      Thread t = thread;
+      if (t != null) LockSupport.unpark(t);
+    }
+  }
+
   /** The client left and the stream drains: no more heartbeats (their failure would cancel the drain). */
   void stopHeartbeats() {
     heartbeatsOff = true;
@@ -105,6 +132,16 @@ final class StreamWatchdog implements Runnable {
       Deadline next = sawEvent ? Deadline.IDLE : Deadline.FIRST_TOKEN;
       long deadline = (sawEvent ? lastEventNanos : startNanos) + next.limit(timeouts).toNanos();
       long total = startNanos + timeouts.total().toNanos();
+      if (next == Deadline.IDLE && delivering) {
+        // Blocked on the client, not waiting for the upstream: only the total deadline runs, until
+        // delivered() wakes this thread (it sees idleSuspended, set before delivering is read again).
+        idleSuspended = true;
+        if (!delivering) {
+          idleSuspended = false;
+          continue; // the delivery ended meanwhile: time the idle deadline again, from its end
+        }
+        deadline = total;
+      }
       // On a tie the total deadline is the one that binds (a policy stream's first-token one is the total).
       if (total - deadline <= 0) {
         deadline = total;
