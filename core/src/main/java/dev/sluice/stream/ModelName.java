@@ -18,13 +18,16 @@ public final class ModelName {
    * @throws GatewayException (400, param {@code model}) otherwise; the message does not repeat the name
    */
   public static String check(String model) throws GatewayException {
+    if (fits(model)) return model;
     if (model.length() > MAX_CHARS) {
       throw new GatewayException(GatewayError.invalid("model",
           "model: at most " + MAX_CHARS + " characters are accepted; this one has " + model.length() + "."));
     }
-    if (model.chars().anyMatch(Character::isISOControl)) {
-      throw new GatewayException(GatewayError.invalid("model", "model: control characters are not accepted in a model name."));
-    }
-    return model;
+    throw new GatewayException(GatewayError.invalid("model", "model: control characters are not accepted in a model name."));
+  }
+
+  /** True if {@code model} is at most {@link #MAX_CHARS} characters without control characters. */
+  public static boolean fits(String model) {
+    return model.length() <= MAX_CHARS && model.chars().noneMatch(Character::isISOControl);
   }
 }

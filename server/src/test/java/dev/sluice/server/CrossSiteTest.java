@@ -34,36 +34,36 @@ class CrossSiteTest {
   void refusesAnImageTagThatStartsAGenerationFromAnotherSite() throws Exception {
     String response = exchange("GET /api/chat/stream?prompt=spend&model=sim/echo HTTP/1.1\r\nHost: 127.0.0.1:" + gateway.port()
         + "\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: image\r\n");
-    assertThat(status(response)).isEqualTo(403);
-    assertThat(body(response)).contains("Cross-site request refused", "permission_error").doesNotContain("data:");
+    assertThat(RawHttp.status(response)).isEqualTo(403);
+    assertThat(RawHttp.body(response)).contains("Cross-site request refused", "permission_error").doesNotContain("data:");
     assertThat(rejectedRows()).isGreaterThanOrEqualTo(1);
   }
 
   @Test
   void refusesAForeignOriginInEachDialect() throws Exception {
     String openAi = post("/v1/chat/completions", "Origin: https://evil.example\r\n");
-    assertThat(status(openAi)).isEqualTo(403);
-    assertThat(Json.MAPPER.readTree(body(openAi)).at("/error/code").asText()).isEqualTo("cross_site_request");
+    assertThat(RawHttp.status(openAi)).isEqualTo(403);
+    assertThat(Json.MAPPER.readTree(RawHttp.body(openAi)).at("/error/code").asText()).isEqualTo("cross_site_request");
     String anthropic = post("/v1/messages", "Origin: https://evil.example\r\n");
-    assertThat(status(anthropic)).isEqualTo(403);
-    assertThat(Json.MAPPER.readTree(body(anthropic)).at("/error/type").asText()).isEqualTo("permission_error");
-    assertThat(Json.MAPPER.readTree(body(anthropic)).at("/type").asText()).isEqualTo("error");
+    assertThat(RawHttp.status(anthropic)).isEqualTo(403);
+    assertThat(Json.MAPPER.readTree(RawHttp.body(anthropic)).at("/error/type").asText()).isEqualTo("permission_error");
+    assertThat(Json.MAPPER.readTree(RawHttp.body(anthropic)).at("/type").asText()).isEqualTo("error");
     // A sandboxed frame or a file sends "null": never the gateway's own origin.
-    assertThat(status(post("/v1/chat/completions", "Origin: null\r\n"))).isEqualTo(403);
+    assertThat(RawHttp.status(post("/v1/chat/completions", "Origin: null\r\n"))).isEqualTo(403);
     // Another port on the same machine is another origin.
-    assertThat(status(post("/v1/chat/completions", "Origin: http://127.0.0.1:1\r\n"))).isEqualTo(403);
+    assertThat(RawHttp.status(post("/v1/chat/completions", "Origin: http://127.0.0.1:1\r\n"))).isEqualTo(403);
   }
 
   @Test
   void servesThePagesOfItsOwnOrigin() throws Exception {
     String own = post("/v1/chat/completions", "Origin: http://127.0.0.1:" + gateway.port() + "\r\nSec-Fetch-Site: same-origin\r\n");
-    assertThat(status(own)).isEqualTo(200);
-    assertThat(body(own)).contains("\"content\":\"hi\"");
+    assertThat(RawHttp.status(own)).isEqualTo(200);
+    assertThat(RawHttp.body(own)).contains("\"content\":\"hi\"");
   }
 
   @Test
   void servesClientsThatAreNotBrowsersAsBefore() throws Exception {
-    assertThat(status(post("/v1/chat/completions", ""))).isEqualTo(200);
+    assertThat(RawHttp.status(post("/v1/chat/completions", ""))).isEqualTo(200);
     assertThat(gateway.postJson("/v1/chat/completions", CHAT).statusCode()).isEqualTo(200);
   }
 
@@ -71,11 +71,11 @@ class CrossSiteTest {
   void refusesAHostNameThatIsNotLoopbackWhileListeningOnLoopback() throws Exception {
     // A DNS-rebinding page reaches 127.0.0.1 under its own name, which the browser sends as Host.
     String rebound = exchange("GET /v1/models HTTP/1.1\r\nHost: attacker.example:" + gateway.port() + "\r\n");
-    assertThat(status(rebound)).isEqualTo(403);
-    assertThat(body(rebound)).contains("host_not_allowed").doesNotContain("sim/");
+    assertThat(RawHttp.status(rebound)).isEqualTo(403);
+    assertThat(RawHttp.body(rebound)).contains("host_not_allowed").doesNotContain("sim/");
     for (String host : List.of("localhost", "127.0.0.1", "127.1.2.3", "[::1]", "chat.localhost")) {
       String served = exchange("GET /v1/models HTTP/1.1\r\nHost: " + host + ":" + gateway.port() + "\r\n");
-      assertThat(status(served)).as(host).isEqualTo(200);
+      assertThat(RawHttp.status(served)).as(host).isEqualTo(200);
     }
   }
 
@@ -91,14 +91,6 @@ class CrossSiteTest {
 
   private static String exchange(String head, byte[] body) throws IOException {
     return RawHttp.exchange(gateway.port(), head, body);
-  }
-
-  private static int status(String response) {
-    return RawHttp.status(response);
-  }
-
-  private static String body(String response) {
-    return RawHttp.body(response);
   }
 
   private static long rejectedRows() throws Exception {

@@ -13,6 +13,7 @@ import dev.sluice.server.http.RequestBodies;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.ModelName;
 import dev.sluice.usage.Cost;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -37,7 +38,6 @@ public final class AdminEndpoint {
   /** Bounds on what an admin names: a key's name and its model list become rows and log fields. */
   private static final int MAX_NAME_CHARS = 200;
   private static final int MAX_MODELS = 100;
-  private static final int MAX_MODEL_CHARS = 256;
 
   private static final Logger log = LoggerFactory.getLogger(AdminEndpoint.class);
   private static final long MAX_BODY = 64 * 1024;
@@ -119,9 +119,9 @@ public final class AdminEndpoint {
         throw new GatewayException(GatewayError.invalid("models", "models: at most " + MAX_MODELS + " names"));
       }
       for (JsonNode m : body.get("models")) {
-        if (!m.isTextual() || m.asText().isBlank() || m.asText().contains(",") || !storable(m.asText(), MAX_MODEL_CHARS)) {
+        if (!m.isTextual() || m.asText().isBlank() || m.asText().contains(",") || !ModelName.fits(m.asText())) {
           throw new GatewayException(GatewayError.invalid("models",
-              "models: expected model names of at most " + MAX_MODEL_CHARS + " characters, without commas or control characters"));
+              "models: expected model names of at most " + ModelName.MAX_CHARS + " characters, without commas or control characters"));
         }
         models.add(m.asText());
       }
