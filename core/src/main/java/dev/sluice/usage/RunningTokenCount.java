@@ -16,12 +16,12 @@ import com.knuddels.jtokkit.api.Encoding;
  * there is one; that may split one tokenizer piece and costs at most a token or two per cut.
  *
  * <p>Counting waits until {@link #MIN_RUN} characters are pending, so a stream of one-word deltas
- * calls the tokenizer once per few hundred characters rather than once per word. Not thread-safe: one
+ * calls the tokenizer once per hundred-odd characters rather than once per word. Not thread-safe: one
  * per stream.
  */
 final class RunningTokenCount {
-  /** Pending characters before a count is worth a tokenizer call. */
-  static final int MIN_RUN = 256;
+  /** Pending characters before a count is worth a tokenizer call (a few dozen tokens). */
+  static final int MIN_RUN = 128;
   /** Pending characters at most before a run is cut even where no cut is exact. */
   static final int MAX_TAIL = 2048;
 
@@ -75,6 +75,8 @@ final class RunningTokenCount {
     if (cut == 0) return;
     counted += encoding().countTokensOrdinary(tail.substring(0, cut));
     tail.delete(0, cut);
+    // A tail that grew long (text without spaces, one large delta) gives its room back.
+    if (tail.capacity() > 4 * MIN_RUN) tail.trimToSize();
   }
 
   /** The last index holding a space that follows a non-whitespace character, or -1. */
