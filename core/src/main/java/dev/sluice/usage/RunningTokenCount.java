@@ -30,6 +30,8 @@ final class RunningTokenCount {
   /** {@link #model}'s encoding, looked up at the first count: never on the way to a first token. */
   private Encoding encoding;
   private long counted;
+  /** The last exact cut in {@link #tail} found so far, or -1: each append scans only what it added. */
+  private int exactCut = -1;
 
   /** @param model whose tokenizer counts ({@code provider/model} or bare; see {@link TokenCounter}) */
   RunningTokenCount(String model) {
@@ -49,9 +51,11 @@ final class RunningTokenCount {
   }
 
   void append(CharSequence text) {
+    int from = Math.max(1, tail.length());
     tail.append(text);
+    exactCut = Math.max(exactCut, lastExactCut(from));
     if (tail.length() < MIN_RUN) return;
-    int cut = lastExactCut();
+    int cut = exactCut;
     if (cut <= 0 && tail.length() >= MAX_TAIL) cut = lastNearCut();
     if (cut > 0) countUpTo(cut);
   }
@@ -75,13 +79,14 @@ final class RunningTokenCount {
     if (cut == 0) return;
     counted += encoding().countTokensOrdinary(tail.substring(0, cut));
     tail.delete(0, cut);
+    exactCut = -1; // the last exact cut was taken, or there was none: none is left in the tail
     // A tail that grew long (text without spaces, one large delta) gives its room back.
     if (tail.capacity() > 4 * MIN_RUN) tail.trimToSize();
   }
 
-  /** The last index holding a space that follows a non-whitespace character, or -1. */
-  private int lastExactCut() {
-    for (int i = tail.length() - 1; i > 0; i--) {
+  /** The last index from {@code from} on holding a space that follows a non-whitespace character, or -1. */
+  private int lastExactCut(int from) {
+    for (int i = tail.length() - 1; i >= from; i--) {
       if (tail.charAt(i) == ' ' && !Character.isWhitespace(tail.charAt(i - 1))) return i;
     }
     return -1;
