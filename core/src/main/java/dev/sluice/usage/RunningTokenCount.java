@@ -87,9 +87,14 @@ final class RunningTokenCount {
   /** The last index from {@code from} on holding a space that follows a non-whitespace character, or -1. */
   private int lastExactCut(int from) {
     for (int i = tail.length() - 1; i >= from; i--) {
-      if (tail.charAt(i) == ' ' && !Character.isWhitespace(tail.charAt(i - 1))) return i;
+      if (tail.charAt(i) == ' ' && !isSpace(tail.charAt(i - 1))) return i;
     }
     return -1;
+  }
+
+  /** Whitespace as the tokenizers' {@code \s} has it: Java's whitespace, no-break spaces and NEL too. */
+  private static boolean isSpace(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
   }
 
   /**

@@ -27,6 +27,7 @@ class RunningTokenCountTest {
       9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 are kept as they are; \
       pneumonoultramicroscopicsilicovolcanoconiosis_and_Supercalifragilisticexpialidocious_joined \
       is one long word. Ça marche très bien — naïveté, façade, Zürich, Ελληνικά, русский текст.\r\n
+      No-break\u00A0 spaces\u00A0\u00A0 and a NEL\u0085 here, thin\u2009 spaces too.
       Done.  Two spaces,\ttabs,\n\n\nand blank lines 👍🏽 end it.
       """;
 
