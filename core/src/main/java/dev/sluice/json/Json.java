@@ -58,7 +58,10 @@ public final class Json {
 
   /** A growable byte buffer to write JSON into and read it back from without copying. One per stream. */
   public static final class Utf8Buffer extends OutputStream {
-    private byte[] bytes = new byte[512];
+    private static final int INITIAL_CAPACITY = 256;
+    /** Past this, the array grown for one large value is let go at the next reset: buffers live as long as streams. */
+    static final int RETAINED_CAPACITY = 8 * 1024;
+    private byte[] bytes = new byte[INITIAL_CAPACITY];
     private int size;
 
     @Override
@@ -84,6 +87,7 @@ public final class Json {
 
     public void reset() {
       size = 0;
+      if (bytes.length > RETAINED_CAPACITY) bytes = new byte[INITIAL_CAPACITY];
     }
 
     @Override

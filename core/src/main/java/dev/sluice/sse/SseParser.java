@@ -66,9 +66,16 @@ public final class SseParser {
   private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
   private static final byte[] RETRY = {'r', 'e', 't', 'r', 'y'};
   private static final int INITIAL_CAPACITY = 256;
-  /** A buffer that grew past this for one large line or event is dropped, not kept for the stream's life. */
-  private static final int RETAINED_CAPACITY = 64 * 1024;
-  private static final int SCRATCH_CAPACITY = 8 * 1024;
+  /**
+   * A buffer that grew past this for one large line or event is dropped, not kept for the stream's
+   * life: a parser lives as long as its stream, and held streams sit idle between small events.
+   */
+  static final int RETAINED_CAPACITY = 8 * 1024;
+  /**
+   * The window direct buffers are copied through: a few typical lines at a time. Kept for the
+   * stream's life, so small; a line crossing two windows is joined in {@link #line} as across reads.
+   */
+  static final int SCRATCH_CAPACITY = 1024;
   /** Real event types are short names; a huge one is decoded each time rather than kept. */
   private static final int MAX_CACHED_TYPE_BYTES = 128;
 
@@ -344,6 +351,11 @@ public final class SseParser {
     ended = true;
     release();
     return new SseException(message);
+  }
+
+  /** Bytes of buffers this parser holds on to between reads, used or not. */
+  int retainedBytes() {
+    return line.length + data.length + type.length + (scratch == null ? 0 : scratch.length);
   }
 
   private void release() {

@@ -46,14 +46,19 @@ public final class SseWriter {
   private static final byte[] COMMENT = ascii(": ");
   private static final byte LF = '\n';
   private static final byte CR = '\r';
-  private static final int DEFAULT_CAPACITY = 1024;
+  private static final int DEFAULT_CAPACITY = 256;
+  /**
+   * A buffer that grew past this for one large event goes back to the default size once that event
+   * is written: a writer lives as long as its stream, and most streams sit idle between small events.
+   */
+  static final int RETAINED_CAPACITY = 8 * 1024;
   /** The largest array the JVM reliably allocates. */
   private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
 
   private byte[] buf;
   private int len;
 
-  /** A writer whose buffer starts at 1 KiB, about one LLM stream chunk. */
+  /** A writer whose buffer starts at 256 bytes, about one LLM stream chunk, and grows as needed. */
   public SseWriter() {
     this(DEFAULT_CAPACITY);
   }
@@ -172,10 +177,13 @@ public final class SseWriter {
   public void writeTo(OutputStream out) throws IOException {
     int n = len;
     len = 0;
-    out.write(buf, 0, n);
+    try {
+      out.write(buf, 0, n);
+    } finally {
+      shrinkIfGrown();
+    }
   }
 
-  /** A copy of the bytes buffered so far; the buffer is left as it is. */
   /**
    * The framed bytes as a buffer over this writer's own array, without a copy; valid until the next
    * call that changes the writer. For callers that hand the bytes to a blocking write.
@@ -184,6 +192,7 @@ public final class SseWriter {
     return java.nio.ByteBuffer.wrap(buf, 0, len);
   }
 
+  /** A copy of the bytes buffered so far; the buffer is left as it is. */
   public byte[] toByteArray() {
     return Arrays.copyOf(buf, len);
   }
@@ -193,9 +202,22 @@ public final class SseWriter {
     return len;
   }
 
-  /** Discards everything buffered. */
+  /**
+   * Discards everything buffered. A buffer that grew past {@link #RETAINED_CAPACITY} is let go here,
+   * when no {@link #buffer()} view of it can still be in use.
+   */
   public void reset() {
     len = 0;
+    shrinkIfGrown();
+  }
+
+  /** Bytes this writer holds on to, used or not. */
+  int capacity() {
+    return buf.length;
+  }
+
+  private void shrinkIfGrown() {
+    if (buf.length > RETAINED_CAPACITY && len == 0) buf = new byte[DEFAULT_CAPACITY];
   }
 
   private static boolean hasLineBreak(String s) {

@@ -11,22 +11,28 @@ import dev.sluice.stream.UsageReport;
 /**
  * Watches one stream's events and knows its usage at any point: the provider's last report if
  * there was one, else an estimate from the request and the text that actually went by, counted with
- * the answering model's tokenizer ({@link TokenCounter}). One per stream, used by the stream's thread.
+ * the answering model's tokenizer ({@link TokenCounter}) as it goes by, so that a held stream keeps a
+ * count rather than its whole answer ({@link RunningTokenCount}). One per stream, used by the stream's
+ * thread.
  */
 public final class UsageMeter {
   private final ChatRequest request;
-  /** Everything generated so far (text, reasoning, tool names and arguments), for an estimate. */
-  private final StringBuilder delivered = new StringBuilder();
+  /** Tokens of everything generated so far (text, reasoning, tool names and arguments), for an estimate. */
+  private final RunningTokenCount delivered;
   private Usage reported;
   private String answeringModel;
 
   public UsageMeter(ChatRequest request) {
     this.request = request;
+    this.delivered = new RunningTokenCount(request.model());
   }
 
   public void observe(StreamEvent event) {
     switch (event) {
-      case Started s -> answeringModel = s.qualifiedModel();
+      case Started s -> {
+        answeringModel = s.qualifiedModel();
+        delivered.switchTo(answeringModel);
+      }
       case TextDelta t -> delivered.append(t.text());
       case ToolCallDelta c -> {
         if (c.name() != null) delivered.append(c.name());
@@ -59,7 +65,7 @@ public final class UsageMeter {
    * {@code message_start}) counts the prompt but not the answer.
    */
   public Usage unfinishedUsage() {
-    long completion = TokenCounter.count(model(), delivered.toString());
+    long completion = delivered.tokens();
     if (reported != null && reported.completionTokens() >= completion) return reported;
     if (reported != null) {
       return new Usage(reported.promptTokens(), completion, reported.cachedTokens(), reported.cacheWriteTokens(),
@@ -69,7 +75,7 @@ public final class UsageMeter {
   }
 
   private Usage estimate() {
-    return new Usage(TokenEstimator.prompt(request, model()), TokenCounter.count(model(), delivered.toString()), 0, 0,
+    return new Usage(TokenEstimator.prompt(request, model()), delivered.tokens(), 0, 0,
         0, true);
   }
 

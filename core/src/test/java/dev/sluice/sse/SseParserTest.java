@@ -271,6 +271,37 @@ class SseParserTest {
   class SizeLimits {
 
     @Test
+    void letsGoOfBuffersGrownForOneLargeEventOnceItIsDispatched() {
+      List<SseEvent> events = new ArrayList<>();
+      SseParser parser = new SseParser(events::add);
+      String large = "x".repeat(SseParser.RETAINED_CAPACITY * 4);
+      byte[] head = utf8("data: " + large.substring(0, 100));
+      byte[] rest = utf8(large.substring(100) + "\n\ndata: small\n\n");
+      parser.feed(head, 0, head.length); // the line starts in one read and ends in another: it is buffered
+      parser.feed(rest, 0, rest.length);
+      assertThat(events).containsExactly(message(large), message("small"));
+      assertThat(parser.retainedBytes()).isLessThanOrEqualTo(SseParser.RETAINED_CAPACITY);
+    }
+
+    @Test
+    void readsADirectBufferLargerThanItsWindowIntact() {
+      List<SseEvent> events = new ArrayList<>();
+      SseParser parser = new SseParser(events::add);
+      var expected = new ArrayList<SseEvent>();
+      var stream = new StringBuilder();
+      for (int i = 0; i < 200; i++) {
+        String value = "{\"delta\":\"chunk " + i + " " + "é✓".repeat(i % 37) + "\"}";
+        expected.add(message(value));
+        stream.append("data: ").append(value).append("\n\n");
+      }
+      byte[] bytes = utf8(stream.toString());
+      ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+      parser.feed(direct);
+      assertThat(events).isEqualTo(expected);
+      assertThat(parser.retainedBytes()).isLessThanOrEqualTo(SseParser.SCRATCH_CAPACITY + SseParser.RETAINED_CAPACITY);
+    }
+
+    @Test
     void aLineOfExactlyTheMaximumIsAccepted() {
       List<SseEvent> events = new ArrayList<>();
       SseParser parser = new SseParser(events::add, 16);

@@ -198,4 +198,19 @@ class SseWriterTest {
   void encodeIsTheOneShotForm() {
     assertThat(SseWriter.encode("t", null, "a\nb")).isEqualTo(utf8("event: t\ndata: a\ndata: b\n\n"));
   }
+
+  @Test
+  void letsGoOfABufferGrownForOneLargeEventOnceItIsWritten() throws IOException {
+    SseWriter writer = new SseWriter();
+    int small = writer.capacity();
+    var out = new ByteArrayOutputStream();
+    writer.data("y".repeat(SseWriter.RETAINED_CAPACITY * 4)).writeTo(out);
+    assertThat(writer.capacity()).isEqualTo(small);
+    writer.data("z".repeat(SseWriter.RETAINED_CAPACITY * 4));
+    int framed = writer.size();
+    writer.reset();
+    assertThat(writer.capacity()).isEqualTo(small);
+    assertThat(out.size()).isEqualTo(framed);
+    assertThat(written(writer.data("after"))).isEqualTo("data: after\n\n");
+  }
 }

@@ -79,7 +79,7 @@ public final class Telemetry implements AutoCloseable {
   private final AtomicInteger clientWrites = new AtomicInteger();
   private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
   /** Until the gateway says which models it knows, none is named in a label. */
-  private volatile Predicate<String> knownModels = model -> false;
+  private volatile ModelLabels modelLabels = new ModelLabels(model -> false);
   private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
   private final Map<List<String>, Timer> ttft = new ConcurrentHashMap<>();
   private final Map<List<String>, Timer> gaps = new ConcurrentHashMap<>();
@@ -195,13 +195,12 @@ public final class Telemetry implements AutoCloseable {
    * (the gateway's configured and priced models); the rest are counted as {@code other}.
    */
   public void labelModels(Predicate<String> known) {
-    this.knownModels = known;
+    this.modelLabels = new ModelLabels(known);
   }
 
   /** The label of {@code model}: itself when known, {@code none} when there is none, else {@code other}. */
   String modelLabel(String model) {
-    if (model == null || model.equals(NONE)) return NONE;
-    return knownModels.test(model) ? model : OTHER_MODEL;
+    return modelLabels.of(model);
   }
 
   /** Counts one upstream attempt (a retry, a fallback) and watches its model's breaker. */
