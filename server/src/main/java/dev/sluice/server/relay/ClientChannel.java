@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
@@ -16,27 +18,41 @@ import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.BufferUtil;
 
 /**
- * The client's side of one stream: frames events as Server-Sent Events and writes each with a
- * blocking write. A client that reads slowly parks the writing thread, which stops reading the
- * upstream: backpressure with no queue. Nothing here buffers more than the event being written.
+ * The client's side of one stream: frames events as Server-Sent Events and writes them with
+ * blocking writes. A client that reads slowly parks the writing thread, which stops reading the
+ * upstream: backpressure with no queue.
  *
- * <p>Two threads may write: the stream's own and its watchdog's heartbeat; a per-stream lock
- * orders them. The first write failure is sticky: every later write fails the same way.
+ * <p>The relay hands events to {@link #batched()}, which frames them into one buffer, written by
+ * {@link #flush()} (when the upstream has nothing more ready) or once it holds {@link #BATCH_BYTES}:
+ * the events of one upstream read leave in one write instead of one write each, and nothing here
+ * holds more than that buffer and the event being framed. Every other write sends what is batched
+ * first, in order.
+ *
+ * <p>Two threads may write: the stream's own and a heartbeat's; a per-stream lock orders them. The
+ * first write failure is sticky: every later write fails the same way. Nothing is written after
+ * the last write; a stream that committed and never made its last write was {@linkplain #cutShort
+ * cut short}, and its response must be aborted, not completed.
  */
 public final class ClientChannel implements EventSink {
   private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
-  private static final byte[] PING_COMMENT = new SseWriter().comment("ping").toByteArray();
+  /** The batch is written once it holds this many bytes, even if more events are ready. */
+  static final int BATCH_BYTES = 16 * 1024;
 
   private final Response response;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Framed events not yet written (the batch), then the bytes of the write being made. */
   private final SseWriter writer = new SseWriter();
+  private final EventSink batch = new Batch();
   private volatile boolean committed;
   private volatile long lastWriteNanos = System.nanoTime();
   private IOException failure;
+  /** Set as the last write begins: nothing is written after it. Guarded by the lock; volatile for {@link #cutShort}. */
+  private volatile boolean lastWritten;
   /** Run once, in order, just before the last write; added to by whoever must let go first. */
-  private final java.util.List<Runnable> beforeLastWrite = new java.util.ArrayList<>(2);
-  /** The bytes of one heartbeat, framed once: a comment unless the dialect has its own event. */
-  private byte[] heartbeat = PING_COMMENT;
+  private final List<Runnable> beforeLastWrite = new ArrayList<>(2);
+  /** The dialect's own heartbeat event (type and data), or null for a {@code : ping} comment. */
+  private String heartbeatType;
+  private String heartbeatData;
 
   /** Counted up while a write of this channel is in progress (telemetry: streams blocked on a client). */
   private final AtomicInteger writesInProgress;
@@ -95,7 +111,6 @@ public final class ClientChannel implements EventSink {
   public void event(String type, String id, String data) throws IOException {
     lock.lock();
     try {
-      writer.reset();
       writer.event(type, id, data);
       writeFramed();
     } finally {
@@ -107,11 +122,74 @@ public final class ClientChannel implements EventSink {
   public void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
     lock.lock();
     try {
-      writer.reset();
       writer.event(type, id, utf8, off, len);
       writeFramed();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * The relay's view of this channel: each event is framed into the batch and sent by the next
+   * {@link #flush} or any other write (at once if the batch is full). A failure of a write made
+   * here is this channel's sticky failure.
+   */
+  public EventSink batched() {
+    return batch;
+  }
+
+  /** Writes the batched events, if any. */
+  public void flush() throws IOException {
+    lock.lock();
+    try {
+      if (writer.size() > 0) writeFramed();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Frames into the batch, under the lock: a heartbeat may write the batch meanwhile. */
+  private final class Batch implements EventSink {
+    @Override
+    public void event(String type, String id, String data) throws IOException {
+      lock.lock();
+      try {
+        writer.event(type, id, data);
+        writeIfFull();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
+      lock.lock();
+      try {
+        writer.event(type, id, utf8, off, len);
+        writeIfFull();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void comment(String text) throws IOException {
+      lock.lock();
+      try {
+        writer.comment(text);
+        writeIfFull();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void writeIfFull() throws IOException {
+      if (failure != null) {
+        writer.reset();
+        throw failure;
+      }
+      commitStreamHeaders();
+      if (writer.size() >= BATCH_BYTES) writeFramed();
     }
   }
 
@@ -122,6 +200,7 @@ public final class ClientChannel implements EventSink {
   public void framed(byte[] sse) throws IOException {
     lock.lock();
     try {
+      if (writer.size() > 0) writeFramed();
       commitStreamHeaders();
       write(false, ByteBuffer.wrap(sse));
     } finally {
@@ -133,7 +212,6 @@ public final class ClientChannel implements EventSink {
   public void comment(String text) throws IOException {
     lock.lock();
     try {
-      writer.reset();
       writer.comment(text);
       writeFramed();
     } finally {
@@ -146,18 +224,22 @@ public final class ClientChannel implements EventSink {
    * event (Anthropic's {@code ping}, which its SDKs skip wherever it comes).
    */
   public void heartbeatAs(String type, String data) {
-    this.heartbeat = SseWriter.encode(type, null, data);
+    this.heartbeatType = type;
+    this.heartbeatData = data;
   }
 
   /**
-   * Sends a heartbeat unless another write is in progress (which is activity enough).
-   * Returns false if the client is gone.
+   * Sends a heartbeat (with whatever is batched) unless another write is in progress, which is
+   * activity enough, or the last write was made, after which nothing is written. Returns false if
+   * the client is gone.
    */
   boolean heartbeat() {
     if (!lock.tryLock()) return true;
     try {
-      commitStreamHeaders();
-      write(false, ByteBuffer.wrap(heartbeat));
+      if (lastWritten) return true;
+      if (heartbeatType == null) writer.comment("ping");
+      else writer.event(heartbeatType, null, heartbeatData);
+      writeFramed();
       return true;
     } catch (IOException e) {
       return false;
@@ -181,7 +263,14 @@ public final class ClientChannel implements EventSink {
     lock.lock();
     try {
       commitStreamHeaders();
-      write(true, BufferUtil.EMPTY_BUFFER);
+      // A stream whose every byte fits in its last write still goes out chunked, as an event
+      // stream does, rather than with a length Jetty would compute for a body it has whole.
+      if (writer.size() > 0 && !response.isCommitted()) writeFramed();
+      try {
+        write(true, writer.size() > 0 ? writer.buffer() : BufferUtil.EMPTY_BUFFER);
+      } finally {
+        writer.reset();
+      }
     } finally {
       lock.unlock();
     }
@@ -217,9 +306,24 @@ public final class ClientChannel implements EventSink {
     }
   }
 
+  /** Writes what the writer holds (the batch, and the event just framed after it). */
   private void writeFramed() throws IOException {
     commitStreamHeaders();
-    write(false, writer.buffer());
+    try {
+      write(false, writer.buffer());
+    } finally {
+      writer.reset();
+    }
+  }
+
+  /**
+   * True if the stream committed and its last write was never made: it ended before its end
+   * (cancelled, or its client left), and completing its response would give the client a clean end
+   * (HTTP/1.1's last chunk, HTTP/2's end of stream) that it would take for a whole answer. Whoever
+   * completes the exchange aborts it instead.
+   */
+  public boolean cutShort() {
+    return committed && !lastWritten;
   }
 
   private void commitStreamHeaders() {
@@ -233,7 +337,13 @@ public final class ClientChannel implements EventSink {
 
   private void write(boolean last, ByteBuffer bytes) throws IOException {
     if (failure != null) throw failure;
+    if (lastWritten) {
+      // A redundant end changes nothing; anything else after the end is a bug of the caller's.
+      if (last && !bytes.hasRemaining()) return;
+      throw new IllegalStateException("the response already made its last write");
+    }
     if (last) {
+      lastWritten = true;
       for (Runnable hook : beforeLastWrite) hook.run();
       beforeLastWrite.clear();
     }

@@ -157,6 +157,26 @@ class ClientChannelTest {
     }
   }
 
+  /** A heartbeat that comes as the stream ends finds it ended: nothing is written after the last write. */
+  @Test
+  void writesNoHeartbeatAfterTheLastWrite() throws Exception {
+    var afterTheEnd = new CompletableFuture<Object>();
+    try (var jetty = LoopbackJetty.start((request, response) -> {
+      var channel = new ClientChannel(response);
+      channel.event(null, null, "one");
+      channel.finish();
+      long written = channel.bytesWritten();
+      try {
+        afterTheEnd.complete(List.of(channel.heartbeat(), channel.bytesWritten() - written));
+      } catch (RuntimeException e) {
+        afterTheEnd.complete(e);
+      }
+    }); var client = RawConnection.open(jetty.port())) {
+      client.post("/", "").readUntil(LAST_CHUNK);
+      assertThat(afterTheEnd.get(BOUND_SECONDS, TimeUnit.SECONDS)).as("not gone, and no byte more").isEqualTo(List.of(true, 0L));
+    }
+  }
+
   /** A heartbeat is for a quiet stream: a write in progress, even one blocked on the client, is activity enough. */
   @Test
   void skipsAHeartbeatWhileAnotherWriteIsInProgress() throws Exception {

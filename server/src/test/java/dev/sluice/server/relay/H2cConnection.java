@@ -23,7 +23,7 @@ import org.eclipse.jetty.util.Callback;
  * One h2c (cleartext HTTP/2, prior knowledge) connection through Jetty's own HTTP/2 client, whose
  * streams a test can reset and whose socket it can drop at will.
  */
-final class H2cConnection implements AutoCloseable {
+public final class H2cConnection implements AutoCloseable {
   private final HTTP2Client client;
   private final Session session;
   private final int port;
@@ -34,7 +34,7 @@ final class H2cConnection implements AutoCloseable {
     this.port = port;
   }
 
-  static H2cConnection open(int port) throws Exception {
+  public static H2cConnection open(int port) throws Exception {
     var client = new HTTP2Client();
     client.start();
     try {
@@ -48,13 +48,22 @@ final class H2cConnection implements AutoCloseable {
   }
 
   /** One stream of this connection and its response body, complete when the server ends the stream. */
-  record Reply(Stream stream, CompletableFuture<String> body) {}
+  public record Reply(Stream stream, CompletableFuture<String> body) {}
 
   /** Sends a whole POST of {@code body} to {@code path} on a new stream. */
-  Reply post(String path, String body) throws Exception {
+  public Reply post(String path, String body) throws Exception {
+    return post(path, "text/plain", body);
+  }
+
+  /** Sends a whole POST of a JSON {@code body} to {@code path} on a new stream (a gateway's API). */
+  public Reply postJson(String path, String json) throws Exception {
+    return post(path, "application/json", json);
+  }
+
+  private Reply post(String path, String contentType, String body) throws Exception {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     var request = new MetaData.Request("POST", HttpURI.from("http://127.0.0.1:" + port + path), HttpVersion.HTTP_2,
-        HttpFields.build().put("Content-Type", "text/plain").put("Content-Length", bytes.length));
+        HttpFields.build().put("Content-Type", contentType).put("Content-Length", bytes.length));
     var received = new StringBuilder();
     var done = new CompletableFuture<String>();
     Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {

@@ -47,6 +47,7 @@ class StreamRelayTest {
       (error, channel) -> channel.respond(error.httpStatus(), "text/plain", "refused: " + error.message());
 
   private RelayLoopback loopback;
+  private final RelayTimer timer = new RelayTimer();
   private final QueuedSource source = new QueuedSource();
   private final Heard heard = new Heard();
 
@@ -58,6 +59,7 @@ class StreamRelayTest {
   @AfterEach
   void stop() throws Exception {
     loopback.close();
+    timer.close();
   }
 
   /** Writes down every callback, and every event the encoder writes, in one order. */
@@ -81,9 +83,13 @@ class StreamRelayTest {
       lines.add("chunk");
     }
 
+    /** Run as the stream ends, after the line is written. */
+    volatile Runnable onEnding = () -> {};
+
     @Override
     public void streamEnding(Outcome outcome) {
       lines.add("ending " + outcome.status().word());
+      onEnding.run();
     }
 
     @Override
@@ -114,7 +120,7 @@ class StreamRelayTest {
   };
 
   private StreamRelay relay(Timeouts timeouts, Duration heartbeat) {
-    return new StreamRelay(source, new UsageMeter(REQUEST), new StreamContext("st_1", System.nanoTime()), timeouts,
+    return new StreamRelay(timer, source, new UsageMeter(REQUEST), new StreamContext("st_1", System.nanoTime()), timeouts,
         heartbeat, heard);
   }
 
@@ -157,6 +163,29 @@ class StreamRelayTest {
     assertThat(heard.started).isSameAs(relay);
     assertThat(heard.lines).containsExactly("started", "upstream p/model-x", "wrote start", "chunk", "wrote text",
         "chunk", "wrote text", "ending completed", "wrote usage", "wrote done", "closed after its upstream");
+  }
+
+  /**
+   * The outcome is decided once, before the client can see the end: a client that leaves during
+   * the final writes does not turn a completed stream into an aborted one for some listeners only.
+   */
+  @Test
+  void endsOnceWithOneOutcomeWhenTheClientLeavesDuringTheFinalWrite() throws Exception {
+    source.push(START, TextDelta.content("Hello"));
+    Socket client = streamed(relay());
+    readUntil(client, "data: Hello\n\n");
+    heard.onEnding = () -> {
+      heard.onEnding = () -> {};
+      try {
+        RelayLoopback.reset(client);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    source.push(TextDelta.content(" there".repeat(20_000)), new Finished(FinishReason.STOP));
+    Outcome outcome = loopback.outcome();
+    assertThat(heard.lines.stream().filter(line -> line.startsWith("ending"))).containsExactly("ending completed");
+    assertThat(outcome.status()).isEqualTo(Outcome.Status.COMPLETED);
   }
 
   @Test
