@@ -109,24 +109,12 @@ public final class ClientChannel implements EventSink {
 
   @Override
   public void event(String type, String id, String data) throws IOException {
-    lock.lock();
-    try {
-      writer.event(type, id, data);
-      writeFramed();
-    } finally {
-      lock.unlock();
-    }
+    send(w -> w.event(type, id, data), true);
   }
 
   @Override
   public void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
-    lock.lock();
-    try {
-      writer.event(type, id, utf8, off, len);
-      writeFramed();
-    } finally {
-      lock.unlock();
-    }
+    send(w -> w.event(type, id, utf8, off, len), true);
   }
 
   /**
@@ -148,48 +136,43 @@ public final class ClientChannel implements EventSink {
     }
   }
 
-  /** Frames into the batch, under the lock: a heartbeat may write the batch meanwhile. */
+  /** Frames one event or comment into the writer, after what is batched. */
+  @FunctionalInterface
+  private interface Framing {
+    void frame(SseWriter writer);
+  }
+
+  /**
+   * Frames under the lock (a heartbeat may write the batch meanwhile), then writes the batch with
+   * it if {@code now} or if the batch is full.
+   */
+  private void send(Framing framing, boolean now) throws IOException {
+    lock.lock();
+    try {
+      if (failure != null) throw failure;
+      framing.frame(writer);
+      if (now || writer.size() >= BATCH_BYTES) writeFramed();
+      else commitStreamHeaders();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The batch as an {@link EventSink}. */
   private final class Batch implements EventSink {
     @Override
     public void event(String type, String id, String data) throws IOException {
-      lock.lock();
-      try {
-        writer.event(type, id, data);
-        writeIfFull();
-      } finally {
-        lock.unlock();
-      }
+      send(w -> w.event(type, id, data), false);
     }
 
     @Override
     public void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
-      lock.lock();
-      try {
-        writer.event(type, id, utf8, off, len);
-        writeIfFull();
-      } finally {
-        lock.unlock();
-      }
+      send(w -> w.event(type, id, utf8, off, len), false);
     }
 
     @Override
     public void comment(String text) throws IOException {
-      lock.lock();
-      try {
-        writer.comment(text);
-        writeIfFull();
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    private void writeIfFull() throws IOException {
-      if (failure != null) {
-        writer.reset();
-        throw failure;
-      }
-      commitStreamHeaders();
-      if (writer.size() >= BATCH_BYTES) writeFramed();
+      send(w -> w.comment(text), false);
     }
   }
 
@@ -210,13 +193,7 @@ public final class ClientChannel implements EventSink {
 
   @Override
   public void comment(String text) throws IOException {
-    lock.lock();
-    try {
-      writer.comment(text);
-      writeFramed();
-    } finally {
-      lock.unlock();
-    }
+    send(w -> w.comment(text), true);
   }
 
   /**

@@ -61,6 +61,8 @@ public final class StreamRelay {
   private final RelayListener listener;
   /** How the stream ended, once decided; never changed after. */
   private Outcome outcome;
+  /** Set once every listener took the outcome: an exception after that does not change it. */
+  private boolean outcomeTold;
   /** With {@code on_client_abort: drain}: how long to read on after the client left; null cancels at once. */
   private Duration drain;
   /** Set from the disconnect watch's thread when the client left while the relay waited for the upstream. */
@@ -251,7 +253,8 @@ public final class StreamRelay {
       }
       return aborted(clientGone);
     } catch (RuntimeException e) {
-      if (outcome == null) throw e;
+      // A listener that refused the outcome (a row that cannot be made durable) fails the request.
+      if (!outcomeTold) throw e;
       // Every listener was told the outcome: it stands, and the response, unfinished, is cut.
       log.error("the relay failed after its stream ended {}", outcome.status().word(), e);
       return outcome;
@@ -339,6 +342,7 @@ public final class StreamRelay {
     outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
         ttft < 0 ? -1 : Math.round(ttft));
     listener.streamEnding(outcome);
+    outcomeTold = true;
     return outcome;
   }
 }
