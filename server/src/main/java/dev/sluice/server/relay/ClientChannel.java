@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.IdleTimeout;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.BufferUtil;
@@ -60,6 +63,8 @@ public final class ClientChannel implements EventSink {
   private volatile long bytesWritten;
   /** The connection, whose idle timer each write restarts (see {@link #write}). */
   private final EndPoint endPoint;
+  /** On HTTP/2, the request's own stream, which has an idle timer of its own; null otherwise. */
+  private final HttpStream h2Stream;
 
   public ClientChannel(Response response) {
     this(response, new AtomicInteger());
@@ -69,7 +74,14 @@ public final class ClientChannel implements EventSink {
   public ClientChannel(Response response, AtomicInteger writesInProgress) {
     this.response = response;
     this.writesInProgress = writesInProgress;
-    this.endPoint = response.getRequest().getConnectionMetaData().getConnection().getEndPoint();
+    Request request = response.getRequest();
+    this.endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+    HttpStream[] stream = new HttpStream[1];
+    if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2) {
+      // Jetty hands the stream to a wrapper at once; this one only keeps it.
+      request.addHttpStreamWrapper(s -> stream[0] = s);
+    }
+    this.h2Stream = stream[0];
   }
 
   /** Response body bytes written so far (those of a write in progress included). */
@@ -326,8 +338,12 @@ public final class ClientChannel implements EventSink {
     }
     // The write timeout counts from this write's start. Jetty's idle timer would otherwise count
     // the wait for a slow first token too, and fail a write that began just as it expired (seen:
-    // a 900 ms first token cut by a 300 ms write timeout whose third expiry met the write).
+    // a 900 ms first token cut by a 300 ms write timeout whose third expiry met the write). On
+    // HTTP/2 the timer that fails a write is the stream's own, which Jetty restarts only once the
+    // write's frame is queued, after the write is pending: it is restarted here first, as setting
+    // its timeout does.
     if (endPoint instanceof IdleTimeout idle) idle.notIdle();
+    if (h2Stream != null) h2Stream.setIdleTimeout(h2Stream.getIdleTimeout());
     bytesWritten += bytes.remaining();
     writesInProgress.incrementAndGet();
     try (Blocker.Callback callback = Blocker.callback()) {

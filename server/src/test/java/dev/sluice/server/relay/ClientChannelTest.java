@@ -313,6 +313,39 @@ class ClientChannelTest {
   }
 
   /**
+   * On h2c each stream has an idle timer of its own (the write timeout), which Jetty restarts on
+   * frames received, not on frames sent: unless each write restarts it, a write that is pending as
+   * it expires fails however recently it began, and a client that reads steadily but not at once
+   * has its stream reset within a few timeouts.
+   */
+  @Test
+  void aSteadyButSlowH2cReaderIsNotCutByTheWriteTimeout() throws Exception {
+    Duration writeTimeout = Duration.ofMillis(300);
+    String event = "y".repeat(32 * 1024);
+    var written = new CompletableFuture<Integer>();
+    try (var jetty = LoopbackJetty.start((request, response) -> {
+      var channel = new ClientChannel(response);
+      request.addIdleTimeoutListener(channel::idleTimeoutIsFatal);
+      request.addHttpStreamWrapper(stream -> {
+        stream.setIdleTimeout(writeTimeout.toMillis()); // the connector's idle timeout, as Sluice's is
+        return stream;
+      });
+      int n = 0;
+      try {
+        // About 40 ms a write: the slow reader takes a 16 KiB window every 20 ms.
+        for (; n < 40; n++) channel.event(null, null, event);
+        channel.finish();
+      } finally {
+        written.complete(n);
+      }
+    }); var client = H2cConnection.open(jetty.port(), Duration.ofMillis(20))) {
+      H2cConnection.Reply reply = client.post("/", "");
+      assertThat(written.get(30, TimeUnit.SECONDS)).as("events written before a write failed").isEqualTo(40);
+      assertThat(reply.body().get(BOUND_SECONDS, TimeUnit.SECONDS)).hasSize(40 * (event.length() + 8));
+    }
+  }
+
+  /**
    * Jetty fails by itself a write that is pending when the idle timeout expires, and asks the
    * channel only when none is. A write that begins just as Jetty asks is not one the client
    * refused: the listener is held here until the write is in progress, so that the race, rare in
