@@ -152,6 +152,61 @@ class StreamRelayTest {
     assertThat(outcome.ttftMillis()).isNotNegative();
   }
 
+  /** The sizes of the chunks of a chunked HTTP/1.1 response read whole: one chunk per write. */
+  private static List<Integer> chunkSizes(String response) {
+    var sizes = new ArrayList<Integer>();
+    int at = response.indexOf("\r\n\r\n") + 4;
+    while (true) {
+      int lineEnd = response.indexOf("\r\n", at);
+      int size = Integer.parseInt(response.substring(at, lineEnd), 16);
+      if (size == 0) return sizes;
+      sizes.add(size);
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+
+  @Test
+  void writesTheEventsOfOneUpstreamReadAtOnce() throws Exception {
+    source.push(START);
+    for (int i = 0; i < 30; i++) source.push(TextDelta.content("token " + i));
+    source.push(new Finished(FinishReason.STOP));
+    String response;
+    try (Socket client = streamed(relay())) {
+      response = readToEnd(client);
+    }
+    assertThat(response).contains("data: token 0\n\n", "data: token 29\n\n", "event: done");
+    assertThat(chunkSizes(response)).as("one write for the 34 events and the timing, then the end").hasSize(1);
+  }
+
+  @Test
+  void writesABusyStreamInBatchesOfBoundedSize() throws Exception {
+    source.push(START);
+    String piece = "z".repeat(1000);
+    for (int i = 0; i < 100; i++) source.push(TextDelta.content(piece));
+    source.push(new Finished(FinishReason.STOP));
+    String response;
+    try (Socket client = streamed(relay())) {
+      response = readToEnd(client);
+    }
+    List<Integer> chunks = chunkSizes(response);
+    assertThat(chunks).hasSizeBetween(6, 10).allSatisfy(size ->
+        assertThat(size).isLessThan(ClientChannel.BATCH_BYTES + 2 * piece.length()));
+  }
+
+  @Test
+  void writesWhatArrivedBeforeWaitingForTheUpstream() throws Exception {
+    source.push(START, TextDelta.content("a"), TextDelta.content("b"));
+    try (Socket client = streamed(relay())) {
+      // Nothing more is ready: both are written before the relay waits for more.
+      readUntil(client, "data: b\n\n");
+      source.push(TextDelta.content("c"));
+      readUntil(client, "data: c\n\n");
+      source.push(new Finished(FinishReason.STOP));
+      readToEnd(client);
+    }
+    assertThat(loopback.outcome().status()).isEqualTo(Outcome.Status.COMPLETED);
+  }
+
   @Test
   void tellsItsListenerWhatHappensInOrderAndTheOutcomeBeforeTheClientCanSeeTheEnd() throws Exception {
     source.push(START, TextDelta.content("Hel"), TextDelta.content("lo"), new Finished(FinishReason.STOP));
