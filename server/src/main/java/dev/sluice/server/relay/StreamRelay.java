@@ -229,6 +229,8 @@ public final class StreamRelay {
           return drained(gone);
         }
         context.upstreamFirstToken(System.nanoTime() - askedAt);
+        // What came before the end leaves before the outcome is recorded, which may wait on the ledger.
+        if (event.isTerminal()) delivery.flush();
         if (event instanceof Failed failed) return fail(failed.error(), inStream, target);
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
         if (event instanceof Finished finished) {
