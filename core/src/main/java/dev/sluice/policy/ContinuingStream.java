@@ -86,6 +86,21 @@ final class ContinuingStream implements EventStream {
     return event;
   }
 
+  /**
+   * Ready when an event is held, or the segment has one ready that is handed out as it is: not a
+   * failure (which may start a continuation, a wait) nor a continuation's start or usage (skipped,
+   * so the wait would be for the event after).
+   */
+  @Override
+  public boolean ready() {
+    if (ended) return false;
+    if (!ready.isEmpty()) return true;
+    RetryingStream reading = current();
+    StreamEvent next = reading == null ? null : reading.peekReady();
+    return next != null && !(next instanceof Failed)
+        && !(continuing && (next instanceof Started || next instanceof UsageReport));
+  }
+
   private StreamEvent fromSegment() {
     RetryingStream reading = current();
     if (reading == null) {

@@ -121,6 +121,29 @@ final class RetryingStream implements EventStream {
     return event;
   }
 
+  @Override
+  public boolean ready() {
+    return peekReady() != null;
+  }
+
+  /**
+   * The event {@link #next()} would return without blocking, or null if it would block: a held
+   * event, or one the answering attempt has ready, read ahead into {@link #ready}. Reading thread.
+   */
+  StreamEvent peekReady() {
+    if (ended) return null;
+    StreamEvent held = ready.peek();
+    if (held != null || !committed) return held;
+    Running answering;
+    synchronized (lock) {
+      answering = current;
+    }
+    if (answering == null || !answering.stream.ready()) return null;
+    StreamEvent next = fromAnswering();
+    if (next != null) ready.add(next);
+    return next;
+  }
+
   /** Whether an attempt produced its first token: from then on this stream relays that attempt. Reading thread. */
   boolean answered() {
     return committed;

@@ -49,6 +49,17 @@ public abstract class AbstractEventStream implements EventStream {
     }
   }
 
+  /** Events already decoded wait, or a cancel does; else what {@link #fillWouldNotBlock} says. */
+  @Override
+  public final boolean ready() {
+    return !ended && (!pending.isEmpty() || cancelReason.get() != null || fillWouldNotBlock());
+  }
+
+  /** Whether {@link #fill} would return at once (a simulation that is not paced). Default: false. */
+  protected boolean fillWouldNotBlock() {
+    return false;
+  }
+
   /**
    * Reads from the upstream until at least one event can be appended to {@code out}, and appends it
    * (more than one is fine). Appends a terminal event at the end of the stream; throws when the

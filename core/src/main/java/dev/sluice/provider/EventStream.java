@@ -28,6 +28,16 @@ public interface EventStream extends AutoCloseable {
    */
   void cancel(GatewayError reason);
 
+  /**
+   * Whether {@link #next()} would return without blocking: an event already read and decoded from
+   * the upstream waits (one upstream read often holds several), or the stream was cancelled. The
+   * relay writes the events it has to its client when this is false, before it waits. False when
+   * unknown. Called by the reading thread.
+   */
+  default boolean ready() {
+    return false;
+  }
+
   /** Attempts that failed and were retried or fallen back from before this stream answered (the ledger's {@code retries}). */
   default int retries() {
     return 0;

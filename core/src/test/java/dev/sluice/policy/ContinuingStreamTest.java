@@ -82,6 +82,21 @@ class ContinuingStreamTest {
   }
 
   @Test
+  void isReadyWhileTheSegmentHoldsDecodedEventsButNotBeforeAFailureThatMayContinue() {
+    var p = new ScriptedProvider("p");
+    p.then(() -> p.eventsAtOnce(new Started("id-1", "upstream-m", 1), TextDelta.content("a"), RESET));
+    try (EventStream s = continuing(p)) {
+      var ready = new ArrayList<Boolean>();
+      for (int i = 0; i < 2; i++) {
+        s.next();
+        ready.add(s.ready());
+      }
+      assertThat(ready).as("after Started, after a (a failure is next: it may start a continuation, a wait)")
+          .containsExactly(true, false);
+    }
+  }
+
+  @Test
   void withoutOptInOrAfterAToolCallAMidStreamFailureEndsTheStream() {
     var p = new ScriptedProvider("p");
     breaksAfter(p, "a");

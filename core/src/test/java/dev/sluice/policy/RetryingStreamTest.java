@@ -67,6 +67,19 @@ class RetryingStreamTest {
     assertThat(p.calls).hasSize(2).allMatch(r -> r.model().equals("m"));
   }
 
+  /** What one upstream read decoded is ready through the policy's stream, and nothing else is. */
+  @Test
+  void isReadyWhileTheAnsweringAttemptHoldsDecodedEventsAndNotOnceThoseAreOut() {
+    var p = new ScriptedProvider("p");
+    p.then(() -> p.eventsAtOnce(ScriptedProvider.answer("a", "b")));
+    try (EventStream s = resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG)) {
+      assertThat(s.ready()).as("before the first read, which waits for the upstream").isFalse();
+      var ready = new ArrayList<Boolean>();
+      while (s.next() != null) ready.add(s.ready());
+      assertThat(ready).as("after Started, a, b, Finished").containsExactly(true, true, true, false);
+    }
+  }
+
   @Test
   void neverRetriesARequestTheUpstreamRejects() {
     for (int status : new int[] {400, 401, 403, 404, 413, 422}) {

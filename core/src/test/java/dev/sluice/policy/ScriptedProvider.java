@@ -95,6 +95,21 @@ final class ScriptedProvider implements Provider {
     };
   }
 
+  /** Decodes all of {@code events} in its first read, as one upstream read that holds them all. */
+  EventStream eventsAtOnce(StreamEvent... events) {
+    return new AbstractEventStream() {
+      @Override
+      protected void fill(ArrayDeque<StreamEvent> out) {
+        out.addAll(List.of(events));
+      }
+
+      @Override
+      protected void abort() {
+        cancels.add(cancelReason());
+      }
+    };
+  }
+
   /** Hands out {@code first}, then sends nothing until cancelled. */
   static final class Hanging extends AbstractEventStream {
     private final CountDownLatch aborted = new CountDownLatch(1);

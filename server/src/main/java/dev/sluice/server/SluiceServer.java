@@ -20,6 +20,7 @@ import dev.sluice.server.ledger.LedgerWriter;
 import dev.sluice.server.ledger.UsageQuery;
 import dev.sluice.server.lifecycle.Lifecycle;
 import dev.sluice.server.lifecycle.ReadinessCheck;
+import dev.sluice.server.relay.RelayTimer;
 import dev.sluice.server.resume.ReplayMemory;
 import dev.sluice.server.resume.StreamRegistry;
 import dev.sluice.server.shared.SharedState;
@@ -67,11 +68,13 @@ public final class SluiceServer implements AutoCloseable {
   private final Duration drainTimeout;
   private final Database db;
   private final LedgerWriter ledger;
+  /** The deadlines, heartbeats and drain caps of every stream, on one thread. */
+  private final RelayTimer relayTimer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SluiceServer(Server server, ServerConnector connector, ConnectionCap connections, ModelRouter router,
       Resilience resilience, StreamRegistry streams, Guard guard, SharedState shared, Telemetry telemetry,
-      Lifecycle lifecycle, Duration drainTimeout, Database db, LedgerWriter ledger) {
+      Lifecycle lifecycle, Duration drainTimeout, Database db, LedgerWriter ledger, RelayTimer relayTimer) {
     this.server = server;
     this.connector = connector;
     this.connections = connections;
@@ -85,6 +88,7 @@ public final class SluiceServer implements AutoCloseable {
     this.drainTimeout = drainTimeout;
     this.db = db;
     this.ledger = ledger;
+    this.relayTimer = relayTimer;
   }
 
   /** The state shared with other instances (Redis) or kept here: counters for rate limits, stream logs. */
@@ -180,8 +184,9 @@ public final class SluiceServer implements AutoCloseable {
       }
       if (!db.answers(1_000)) throw new ReadinessCheck.NotReady("the ledger's database does not answer");
     });
+    var relayTimer = new RelayTimer();
     var gateway = new Gateway(config, router, streams, upstreams, telemetry, lifecycle,
-        accountant, new UsageQuery(db.dataSource()), guard);
+        accountant, new UsageQuery(db.dataSource()), guard, relayTimer);
     var sites = new SiteCheck(config.host(), config.edge().allowedOrigins(), config.edge().allowedHosts());
     server.setHandler(new ExchangeHandler(gateway, new Routes(gateway, sites)));
     // No graceful phase in Jetty: close() drains the requests itself, with the configured deadline
@@ -189,7 +194,7 @@ public final class SluiceServer implements AutoCloseable {
     // keep-alive connections, then throw a TimeoutException from stop().
     server.setStopTimeout(0);
     var started = new SluiceServer(server, connector, connections, router, resilience, streams, guard, shared, telemetry,
-        lifecycle, config.drainTimeout(), db, ledger);
+        lifecycle, config.drainTimeout(), db, ledger, relayTimer);
     try {
       server.start();
     } catch (Exception e) {
@@ -276,6 +281,8 @@ public final class SluiceServer implements AutoCloseable {
           (System.nanoTime() - drained) / 1_000_000);
     } finally {
       try {
+        // After Jetty: no stream is relayed any more.
+        relayTimer.close();
         resilience.close();
         shared.close();
         lifecycle.runStopHooks();

@@ -105,6 +105,26 @@ class ClientDisconnectTest {
   }
 
   /**
+   * A client that half-closes (FIN) mid-stream still reads: the stream it cancelled must not end
+   * with the chunked terminator, which it would take for a complete answer. The connection is cut.
+   */
+  @Test
+  void cutsTheConnectionWithoutAnEndWhenAStreamIsCancelledAfterItsFirstByte() throws Exception {
+    RecordingProvider provider = slowSim();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Socket socket = openStream(gateway, "/v1/chat/completions", BODY);
+      RecordingProvider.Recorded stream = provider.awaitStream(Duration.ofSeconds(5));
+      var in = socket.getInputStream();
+      RawHttp.readUntil(in, "\"content\":\"");
+      socket.shutdownOutput();
+      assertCancelledForDisconnect(stream, System.nanoTime());
+      String rest = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(rest).as("what followed the first token").doesNotContain("\r\n0\r\n\r\n").doesNotContain("[DONE]");
+      socket.close();
+    }
+  }
+
+  /**
    * A browser stream is resumable, so its client leaving starts a grace period rather than a cancel
    * (the contract's "Browser events"); when no client resumes within it, the upstream is cancelled
    * as a client disconnect. Changed by design from the former immediate cancel.

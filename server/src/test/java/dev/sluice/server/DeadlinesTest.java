@@ -7,6 +7,7 @@ import dev.sluice.json.Json;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.config.Timeouts;
+import dev.sluice.server.relay.H2cConnection;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -98,6 +99,23 @@ class DeadlinesTest {
           "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"still here\"}]}");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(ChatCompletionsEndpointTest.untimed(r.body())).contains("\"still\"").endsWith("data: [DONE]\n\n");
+      assertThat(provider.awaitStream(Duration.ofSeconds(1)).cancelledAt).isNotDone();
+    }
+  }
+
+  /**
+   * The same on h2c, where each stream has its own idle timer besides the connection's: a first
+   * token after several write timeouts still streams through, and the stream is not reset.
+   */
+  @Test
+  void waitsForASlowFirstTokenLongerThanTheWriteTimeoutOnH2c() throws Exception {
+    var provider = new RecordingProvider(new SimProvider(new SimConfig(0, Duration.ofMillis(1_000))));
+    try (TestGateway gateway = TestGateway.start(b -> b.heartbeat(Duration.ZERO).writeTimeout(Duration.ofMillis(300)),
+        provider); var client = H2cConnection.open(gateway.port())) {
+      String body = client.postJson("/v1/chat/completions",
+          "{\"model\":\"sim/echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"still here\"}]}")
+          .body().get(10, TimeUnit.SECONDS);
+      assertThat(ChatCompletionsEndpointTest.untimed(body)).contains("\"still\"").endsWith("data: [DONE]\n\n");
       assertThat(provider.awaitStream(Duration.ofSeconds(1)).cancelledAt).isNotDone();
     }
   }

@@ -70,6 +70,11 @@ final class RecordingProvider implements Provider {
     }
 
     @Override
+    public boolean ready() {
+      return delegate.ready();
+    }
+
+    @Override
     public void cancel(GatewayError reason) {
       if (cancelledAt.complete(System.nanoTime())) cancelReason.complete(reason);
       delegate.cancel(reason);

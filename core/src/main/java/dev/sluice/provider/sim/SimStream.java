@@ -99,6 +99,12 @@ final class SimStream extends AbstractEventStream {
     out.add(new Finished(cut ? FinishReason.LENGTH : toolCall ? FinishReason.TOOL_CALLS : FinishReason.STOP));
   }
 
+  /** An unpaced answer's tokens are all at hand: the relay may write them in one go. */
+  @Override
+  protected boolean fillWouldNotBlock() {
+    return phase == 1 && config.nanosPerToken() <= 0;
+  }
+
   /** Waits {@code nanos}; false if a cancel ended the wait. */
   private boolean pause(long nanos) {
     if (nanos <= 0) return cancelReason() == null;

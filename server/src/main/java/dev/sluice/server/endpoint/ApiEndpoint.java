@@ -82,7 +82,7 @@ public final class ApiEndpoint {
    */
   private static StreamRelay relay(Gateway gateway, Exchange exchange, ChatRequest request, Upstreams.Call call,
       StreamContext context) {
-    var relay = new StreamRelay(call.source(), new UsageMeter(request), context, call.watchdog(),
+    var relay = new StreamRelay(gateway.relayTimer(), call.source(), new UsageMeter(request), context, call.watchdog(),
         gateway.config().heartbeat(), RelayListeners.of(gateway, exchange, request.model(), request.stream()));
     var policy = gateway.config().modelPolicies().get(request.model());
     if (policy != null && policy.drain() != null) {

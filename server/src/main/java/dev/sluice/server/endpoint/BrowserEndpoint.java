@@ -101,8 +101,8 @@ public final class BrowserEndpoint {
     var stream = new ResumableStream(streamId, replay, source, streams.settings().grace(), streams.timers(),
         () -> streams.followedElsewhere(streamId));
     // The row is committed before the terminal event enters the log, so before any reader can send it.
-    var relay = new StreamRelay(source, new UsageMeter(request), context, call.watchdog(), gateway.config().heartbeat(),
-        RelayListeners.of(gateway, exchange, request.model(), true));
+    var relay = new StreamRelay(gateway.relayTimer(), source, new UsageMeter(request), context, call.watchdog(),
+        gateway.config().heartbeat(), RelayListeners.of(gateway, exchange, request.model(), true));
     // Priced by the model that answered, which may be a fallback; sim answers cost nothing.
     var browser = new BrowserStreamEncoder(context, gateway.accountant().prices()::usd);
     // The stream stops being abortable as its terminal event is logged: a client that saw the end

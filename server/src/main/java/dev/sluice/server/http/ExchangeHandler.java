@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -62,7 +63,14 @@ public final class ExchangeHandler extends Handler.Abstract {
         // stream): the next request on this connection is damaged, so the connection ends here.
         request.getConnectionMetaData().getConnection().getEndPoint().close();
       }
-      callback.succeeded();
+      if (channel.cutShort()) {
+        // A stream that ended before its end (cancelled, or its client left) with no error event
+        // written: the connection is cut (HTTP/1.1: no last chunk; HTTP/2: a reset), so that no
+        // client takes what it got for a whole answer.
+        callback.failed(new EofException("the stream was cut short"));
+      } else {
+        callback.succeeded();
+      }
     } catch (Throwable t) {
       log.error("{} {} {} failed", requestId, method, path, t);
       if (router.isModelEndpoint(path)) {

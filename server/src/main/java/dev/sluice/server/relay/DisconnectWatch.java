@@ -34,6 +34,22 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class DisconnectWatch {
   private static final Runnable NOTHING = () -> {};
+  /**
+   * What a read this watch registered is failed with when the stream ends: one shared instance
+   * with no stack trace, since every stream ends this way and none of them is an error.
+   */
+  private static final CancellationException STREAM_ENDED = new StreamEnded();
+
+  private static final class StreamEnded extends CancellationException {
+    StreamEnded() {
+      super("stream ended");
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  }
 
   private final Request request;
   private final AtomicBoolean gone = new AtomicBoolean();
@@ -87,7 +103,7 @@ public final class DisconnectWatch {
     if (disarmed.compareAndSet(false, true) && armed
         && request.getConnectionMetaData().getConnection().getEndPoint() instanceof AbstractEndPoint ep
         && ep.getFillInterest().isInterested()) {
-      ep.getFillInterest().onFail(new CancellationException("stream ended"));
+      ep.getFillInterest().onFail(STREAM_ENDED);
     }
   }
 

@@ -26,9 +26,22 @@ final class FanOut implements RelayListener {
     for (RelayListener l : listeners) l.chunkRead(nanoTime);
   }
 
+  /**
+   * Every listener hears the one outcome, even after one of them failed (the first failure is
+   * thrown once all were told): telemetry and the ledger never disagree on how a stream ended.
+   */
   @Override
   public void streamEnding(Outcome outcome) {
-    for (RelayListener l : listeners) l.streamEnding(outcome);
+    RuntimeException first = null;
+    for (RelayListener l : listeners) {
+      try {
+        l.streamEnding(outcome);
+      } catch (RuntimeException e) {
+        if (first == null) first = e;
+        else first.addSuppressed(e);
+      }
+    }
+    if (first != null) throw first;
   }
 
   @Override

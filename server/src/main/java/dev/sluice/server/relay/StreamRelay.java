@@ -20,8 +20,6 @@ import dev.sluice.usage.UsageMeter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -37,8 +35,13 @@ import org.slf4j.LoggerFactory;
  * that goes away (seen by the {@link DisconnectWatch} or a failed write) cancels the upstream and
  * nothing more is written.
  *
+ * <p>The events of one upstream read leave in one write: each is framed into the channel's batch,
+ * which is written when the upstream has nothing more {@linkplain EventStream#ready ready}, so an
+ * event that arrived is never held back while the relay waits.
+ *
  * <p>What happens is reported to one {@link RelayListener} (telemetry, the ledger, the lifecycle's
- * open streams); nothing wraps the upstream stream to watch it.
+ * open streams); nothing wraps the upstream stream to watch it. The outcome is decided once, before
+ * the client can see the end, and is what the relay returns whatever happens after.
  */
 public final class StreamRelay {
   private static final Logger log = LoggerFactory.getLogger(StreamRelay.class);
@@ -49,23 +52,31 @@ public final class StreamRelay {
     void respond(GatewayError error, ClientChannel channel) throws IOException;
   }
 
+  private final RelayTimer timer;
   private final EventStream source;
   private final UsageMeter meter;
   private final StreamContext context;
   private final Timeouts timeouts;
   private final Duration heartbeat;
   private final RelayListener listener;
-  private boolean ended;
+  /** How the stream ended, once decided; never changed after. */
+  private Outcome outcome;
+  /** Set once every listener took the outcome: an exception after that does not change it. */
+  private boolean outcomeTold;
   /** With {@code on_client_abort: drain}: how long to read on after the client left; null cancels at once. */
   private Duration drain;
   /** Set from the disconnect watch's thread when the client left while the relay waited for the upstream. */
   private volatile boolean clientGone;
-  /** The running loop's watchdog. */
-  private StreamWatchdog watchdog;
+  /** The running loop's deadlines. */
+  private StreamDeadlines deadlines;
 
-  /** @param listener told what happens, on the relay's thread (see {@link RelayListener} for the order) */
-  public StreamRelay(EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts, Duration heartbeat,
-      RelayListener listener) {
+  /**
+   * @param timer the gateway's timer, for this stream's deadlines, heartbeats and drain cap
+   * @param listener told what happens, on the relay's thread (see {@link RelayListener} for the order)
+   */
+  public StreamRelay(RelayTimer timer, EventStream source, UsageMeter meter, StreamContext context, Timeouts timeouts,
+      Duration heartbeat, RelayListener listener) {
+    this.timer = timer;
     this.source = source;
     this.meter = meter;
     this.context = context;
@@ -100,15 +111,23 @@ public final class StreamRelay {
   /** Relays as a stream of Server-Sent Events in one dialect. */
   public Outcome stream(StreamEncoder encoder, ClientChannel channel, ErrorResponder early) {
     return run(new Delivery() {
+      private final EventSink batch = channel.batched();
+
       @Override
       public void deliver(StreamEvent event) throws IOException {
-        encoder.encode(event, channel);
+        encoder.encode(event, batch);
+      }
+
+      @Override
+      public void flush() throws IOException {
+        channel.flush();
       }
 
       @Override
       public void complete() throws IOException {
-        // The time to first token and Sluice's own part of it, as a comment every SSE client skips.
-        channel.comment(timing());
+        // The time to first token and Sluice's own part of it, as a comment every SSE client skips;
+        // written with the last events and the end, in one write.
+        batch.comment(timing());
         channel.finish();
       }
     }, encoder, channel, Target.of(channel, early));
@@ -179,7 +198,11 @@ public final class StreamRelay {
 
   /** Where the events of a successful stream go, and how its response ends. */
   private interface Delivery {
+    /** Hands one event on; it may wait in a batch until {@link #flush}. */
     void deliver(StreamEvent event) throws IOException;
+
+    /** Sends what waits in a batch: the upstream has nothing more ready. */
+    default void flush() throws IOException {}
 
     void complete() throws IOException;
   }
@@ -191,9 +214,9 @@ public final class StreamRelay {
    * @param heartbeats the channel to send heartbeats to while quiet, or null for a whole response
    */
   private Outcome run(Delivery delivery, StreamEncoder inStream, ClientChannel heartbeats, Target target) {
-    var watchdog = new StreamWatchdog(timeouts, heartbeat, this::cancel, heartbeats);
-    this.watchdog = watchdog;
-    watchdog.start();
+    var deadlines = new StreamDeadlines(timer, timeouts, heartbeat, this::cancel, heartbeats);
+    this.deadlines = deadlines;
+    deadlines.start();
     long askedAt = System.nanoTime();
     try {
       listener.streamStarted(this);
@@ -206,6 +229,8 @@ public final class StreamRelay {
           return drained(gone);
         }
         context.upstreamFirstToken(System.nanoTime() - askedAt);
+        // What came before the end leaves before the outcome is recorded, which may wait on the ledger.
+        if (event.isTerminal()) delivery.flush();
         if (event instanceof Failed failed) return fail(failed.error(), inStream, target);
         if (event instanceof TextDelta || event instanceof ToolCallDelta) context.firstTokenSent(System.nanoTime());
         if (event instanceof Finished finished) {
@@ -215,19 +240,32 @@ public final class StreamRelay {
           delivery.complete();
           return done;
         }
-        watchdog.delivering();
+        deadlines.delivering();
         delivery.deliver(event);
-        watchdog.delivered();
+        // The write waits for the last event of what the upstream sent: one write per read, not per event.
+        if (!source.ready()) delivery.flush();
+        deadlines.delivered();
       }
       throw new IllegalStateException("stream ended without a terminal event");
     } catch (IOException clientGone) {
+      if (outcome != null) {
+        // The client left during the last writes: the stream had ended, and its outcome stands.
+        log.debug("client left during the last writes: {}", clientGone.toString());
+        return outcome;
+      }
       return aborted(clientGone);
+    } catch (RuntimeException e) {
+      // A listener that refused the outcome (a row that cannot be made durable) fails the request.
+      if (!outcomeTold) throw e;
+      // Every listener was told the outcome: it stands, and the response, unfinished, is cut.
+      log.error("the relay failed after its stream ended {}", outcome.status().word(), e);
+      return outcome;
     } finally {
-      if (!ended) {
+      if (outcome == null) {
         // An unexpected exception: the row still says how the request ended.
         end(Outcome.Status.FAILED, null, GatewayError.of(ErrorType.INTERNAL, "the relay failed"), meter.unfinishedUsage());
       }
-      watchdog.stop();
+      deadlines.stop();
       try {
         source.close();
       } finally {
@@ -236,13 +274,13 @@ public final class StreamRelay {
     }
   }
 
-  /** The upstream's next event, told to the watchdog, the meter and the listener; null after the terminal one. */
+  /** The upstream's next event, told to the deadlines, the meter and the listener; null after the terminal one. */
   private StreamEvent read() {
     StreamEvent event = source.next();
     if (event == null) return null;
     if (event instanceof TextDelta || event instanceof ToolCallDelta) listener.chunkRead(System.nanoTime());
     else if (event instanceof Started started) listener.upstreamStarted(started);
-    watchdog.onEvent();
+    deadlines.onEvent();
     meter.observe(event);
     return event;
   }
@@ -253,9 +291,8 @@ public final class StreamRelay {
    */
   private Outcome drained(GatewayError reason) {
     GatewayError capReached = GatewayError.clientDisconnected("drain limit of " + drain.toMillis() + " ms reached");
-    var timer = CompletableFuture.delayedExecutor(drain.toNanos(), TimeUnit.NANOSECONDS);
-    var cap = CompletableFuture.runAsync(() -> cancel(capReached), timer);
-    watchdog.stopHeartbeats();
+    RelayTimer.Armed cap = timer.after(drain.toNanos(), () -> cancel(capReached));
+    deadlines.stopHeartbeats();
     try {
       StreamEvent event;
       while ((event = read()) != null) {
@@ -264,7 +301,7 @@ public final class StreamRelay {
       }
       return end(Outcome.Status.ABORTED, null, reason, meter.unfinishedUsage());
     } finally {
-      cap.cancel(false);
+      cap.disarm();
     }
   }
 
@@ -297,13 +334,17 @@ public final class StreamRelay {
     return outcome;
   }
 
-  /** The outcome, told to the listener once; called before anything says the stream ended. */
+  /**
+   * Decides the outcome and tells the listener, once; called before anything says the stream ended.
+   * Later calls return the outcome decided first.
+   */
   private Outcome end(Outcome.Status status, FinishReason reason, GatewayError error, Usage usage) {
+    if (outcome != null) return outcome;
     double ttft = context.ttftMillis();
-    var outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
+    outcome = new Outcome(status, reason, error, usage, meter.answeringModel(), source.retries(),
         ttft < 0 ? -1 : Math.round(ttft));
-    ended = true;
     listener.streamEnding(outcome);
+    outcomeTold = true;
     return outcome;
   }
 }

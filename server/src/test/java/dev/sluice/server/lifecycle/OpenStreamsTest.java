@@ -6,6 +6,7 @@ import dev.sluice.dialect.StreamContext;
 import dev.sluice.provider.EventStream;
 import dev.sluice.server.config.Timeouts;
 import dev.sluice.server.relay.RelayListener;
+import dev.sluice.server.relay.RelayTimer;
 import dev.sluice.server.relay.StreamRelay;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
@@ -41,7 +42,7 @@ class OpenStreamsTest {
 
   private static StreamRelay relayOf(Upstream upstream) {
     var request = ChatRequest.of("m", List.of(Message.text(Role.USER, "hi")));
-    return new StreamRelay(upstream, new UsageMeter(request), new StreamContext("st_1", System.nanoTime()),
+    return new StreamRelay(new RelayTimer(), upstream, new UsageMeter(request), new StreamContext("st_1", System.nanoTime()),
         Timeouts.DEFAULT, Duration.ZERO, RelayListener.NONE);
   }
 

@@ -157,6 +157,26 @@ class ClientChannelTest {
     }
   }
 
+  /** A heartbeat that comes as the stream ends finds it ended: nothing is written after the last write. */
+  @Test
+  void writesNoHeartbeatAfterTheLastWrite() throws Exception {
+    var afterTheEnd = new CompletableFuture<Object>();
+    try (var jetty = LoopbackJetty.start((request, response) -> {
+      var channel = new ClientChannel(response);
+      channel.event(null, null, "one");
+      channel.finish();
+      long written = channel.bytesWritten();
+      try {
+        afterTheEnd.complete(List.of(channel.heartbeat(), channel.bytesWritten() - written));
+      } catch (RuntimeException e) {
+        afterTheEnd.complete(e);
+      }
+    }); var client = RawConnection.open(jetty.port())) {
+      client.post("/", "").readUntil(LAST_CHUNK);
+      assertThat(afterTheEnd.get(BOUND_SECONDS, TimeUnit.SECONDS)).as("not gone, and no byte more").isEqualTo(List.of(true, 0L));
+    }
+  }
+
   /** A heartbeat is for a quiet stream: a write in progress, even one blocked on the client, is activity enough. */
   @Test
   void skipsAHeartbeatWhileAnotherWriteIsInProgress() throws Exception {
@@ -289,6 +309,39 @@ class ClientChannelTest {
       assertThat(whileWaiting.get(BOUND_SECONDS, TimeUnit.SECONDS)).as("an idle timeout while waiting is fatal").isFalse();
       long failedAfter = blockedWrite.get(BOUND_SECONDS, TimeUnit.SECONDS);
       assertThat(Duration.ofNanos(failedAfter)).isGreaterThanOrEqualTo(writeTimeout);
+    }
+  }
+
+  /**
+   * On h2c each stream has an idle timer of its own (the write timeout): a client that reads
+   * steadily but slowly, whose writes wait on its flow-control window, keeps its stream, since each
+   * write restarts that timer before it is pending and each frame sent restarts it again.
+   */
+  @Test
+  void aSteadyButSlowH2cReaderIsNotCutByTheWriteTimeout() throws Exception {
+    // Long against the reader's pauses, which a loaded machine stretches: a write that stalls this long is cut.
+    Duration writeTimeout = Duration.ofSeconds(1);
+    String event = "y".repeat(32 * 1024);
+    var written = new CompletableFuture<Integer>();
+    try (var jetty = LoopbackJetty.start((request, response) -> {
+      var channel = new ClientChannel(response);
+      request.addIdleTimeoutListener(channel::idleTimeoutIsFatal);
+      request.addHttpStreamWrapper(stream -> {
+        stream.setIdleTimeout(writeTimeout.toMillis()); // the connector's idle timeout, as Sluice's is
+        return stream;
+      });
+      int n = 0;
+      try {
+        // About 40 ms a write: the slow reader takes a 16 KiB window every 20 ms.
+        for (; n < 20; n++) channel.event(null, null, event);
+        channel.finish();
+      } finally {
+        written.complete(n);
+      }
+    }); var client = H2cConnection.open(jetty.port(), Duration.ofMillis(20))) {
+      H2cConnection.Reply reply = client.post("/", "");
+      assertThat(written.get(30, TimeUnit.SECONDS)).as("events written before a write failed").isEqualTo(20);
+      assertThat(reply.body().get(BOUND_SECONDS, TimeUnit.SECONDS)).hasSize(20 * (event.length() + 8));
     }
   }
 

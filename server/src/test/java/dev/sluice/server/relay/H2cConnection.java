@@ -3,7 +3,10 @@ package dev.sluice.server.relay;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
@@ -23,24 +26,38 @@ import org.eclipse.jetty.util.Callback;
  * One h2c (cleartext HTTP/2, prior knowledge) connection through Jetty's own HTTP/2 client, whose
  * streams a test can reset and whose socket it can drop at will.
  */
-final class H2cConnection implements AutoCloseable {
+public final class H2cConnection implements AutoCloseable {
   private final HTTP2Client client;
   private final Session session;
   private final int port;
+  private final Duration slowReader;
+  private final ScheduledExecutorService pauses = Executors.newSingleThreadScheduledExecutor();
 
-  private H2cConnection(HTTP2Client client, Session session, int port) {
+  private H2cConnection(HTTP2Client client, Session session, int port, Duration slowReader) {
     this.client = client;
     this.session = session;
     this.port = port;
+    this.slowReader = slowReader;
   }
 
-  static H2cConnection open(int port) throws Exception {
+  public static H2cConnection open(int port) throws Exception {
+    return open(port, null);
+  }
+
+  /**
+   * A connection whose streams take data as a slow reader does: each frame is let go of (and the
+   * flow-control window reopened) only {@code slowReader} after it came, through windows of 16 KiB.
+   *
+   * @param slowReader the pause per frame, or null to take data at once
+   */
+  public static H2cConnection open(int port, Duration slowReader) throws Exception {
     var client = new HTTP2Client();
+    if (slowReader != null) client.setInitialStreamRecvWindow(16 * 1024);
     client.start();
     try {
       Session session = client.connect(new InetSocketAddress("127.0.0.1", port), new Session.Listener() {})
           .get(5, TimeUnit.SECONDS);
-      return new H2cConnection(client, session, port);
+      return new H2cConnection(client, session, port, slowReader);
     } catch (Exception e) {
       client.stop();
       throw e;
@@ -48,13 +65,22 @@ final class H2cConnection implements AutoCloseable {
   }
 
   /** One stream of this connection and its response body, complete when the server ends the stream. */
-  record Reply(Stream stream, CompletableFuture<String> body) {}
+  public record Reply(Stream stream, CompletableFuture<String> body) {}
 
   /** Sends a whole POST of {@code body} to {@code path} on a new stream. */
-  Reply post(String path, String body) throws Exception {
+  public Reply post(String path, String body) throws Exception {
+    return post(path, "text/plain", body);
+  }
+
+  /** Sends a whole POST of a JSON {@code body} to {@code path} on a new stream (a gateway's API). */
+  public Reply postJson(String path, String json) throws Exception {
+    return post(path, "application/json", json);
+  }
+
+  private Reply post(String path, String contentType, String body) throws Exception {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     var request = new MetaData.Request("POST", HttpURI.from("http://127.0.0.1:" + port + path), HttpVersion.HTTP_2,
-        HttpFields.build().put("Content-Type", "text/plain").put("Content-Length", bytes.length));
+        HttpFields.build().put("Content-Type", contentType).put("Content-Length", bytes.length));
     var received = new StringBuilder();
     var done = new CompletableFuture<String>();
     Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {
@@ -67,15 +93,18 @@ final class H2cConnection implements AutoCloseable {
       @Override
       public void onDataAvailable(Stream s) {
         Stream.Data data = s.readData();
-        if (data != null) {
-          received.append(StandardCharsets.UTF_8.decode(data.frame().getByteBuffer()));
-          data.release();
-          if (data.frame().isEndStream()) {
-            done.complete(received.toString());
-            return;
-          }
+        if (data == null) {
+          s.demand();
+          return;
         }
-        s.demand();
+        received.append(StandardCharsets.UTF_8.decode(data.frame().getByteBuffer()));
+        Runnable takeIt = () -> {
+          data.release();
+          if (data.frame().isEndStream()) done.complete(received.toString());
+          else s.demand();
+        };
+        if (slowReader == null) takeIt.run();
+        else pauses.schedule(takeIt, slowReader.toNanos(), TimeUnit.NANOSECONDS);
       }
 
       @Override
@@ -104,6 +133,7 @@ final class H2cConnection implements AutoCloseable {
 
   @Override
   public void close() {
+    pauses.shutdownNow();
     try {
       client.stop();
     } catch (Exception e) {

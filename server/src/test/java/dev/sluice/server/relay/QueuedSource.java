@@ -55,6 +55,12 @@ final class QueuedSource implements EventStream {
     return event;
   }
 
+  /** Ready while pushed events wait, as a real stream is while decoded ones do. */
+  @Override
+  public boolean ready() {
+    return !ended && (!queue.isEmpty() || cancelReason.get() != null);
+  }
+
   @Override
   public void cancel(GatewayError reason) {
     cancels.add(reason);

@@ -1,6 +1,7 @@
 package dev.sluice.server.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.Started;
@@ -50,5 +51,21 @@ class RelayListenerTest {
     both.streamClosed(null);
     assertThat(heard).containsExactly("a started", "b started", "a upstream p/m", "b upstream p/m", "a chunk", "b chunk",
         "a ending rejected", "b ending rejected", "a closed", "b closed");
+  }
+
+  @Test
+  void tellsEveryListenerTheOutcomeEvenAfterOneOfThemFailed() {
+    var heard = new ArrayList<String>();
+    var refused = new IllegalStateException("the ledger refused the row");
+    RelayListener failing = new RelayListener() {
+      @Override
+      public void streamEnding(Outcome outcome) {
+        throw refused;
+      }
+    };
+    RelayListener all = RelayListener.of(new Named("a", heard), failing, new Named("b", heard));
+    Outcome outcome = Outcome.rejected(GatewayError.invalid("model", "no such model"));
+    assertThatThrownBy(() -> all.streamEnding(outcome)).isSameAs(refused);
+    assertThat(heard).containsExactly("a ending rejected", "b ending rejected");
   }
 }

@@ -47,6 +47,7 @@ class StreamRelayTest {
       (error, channel) -> channel.respond(error.httpStatus(), "text/plain", "refused: " + error.message());
 
   private RelayLoopback loopback;
+  private final RelayTimer timer = new RelayTimer();
   private final QueuedSource source = new QueuedSource();
   private final Heard heard = new Heard();
 
@@ -58,6 +59,7 @@ class StreamRelayTest {
   @AfterEach
   void stop() throws Exception {
     loopback.close();
+    timer.close();
   }
 
   /** Writes down every callback, and every event the encoder writes, in one order. */
@@ -81,9 +83,13 @@ class StreamRelayTest {
       lines.add("chunk");
     }
 
+    /** Run as the stream ends, after the line is written. */
+    volatile Runnable onEnding = () -> {};
+
     @Override
     public void streamEnding(Outcome outcome) {
       lines.add("ending " + outcome.status().word());
+      onEnding.run();
     }
 
     @Override
@@ -114,7 +120,7 @@ class StreamRelayTest {
   };
 
   private StreamRelay relay(Timeouts timeouts, Duration heartbeat) {
-    return new StreamRelay(source, new UsageMeter(REQUEST), new StreamContext("st_1", System.nanoTime()), timeouts,
+    return new StreamRelay(timer, source, new UsageMeter(REQUEST), new StreamContext("st_1", System.nanoTime()), timeouts,
         heartbeat, heard);
   }
 
@@ -146,6 +152,62 @@ class StreamRelayTest {
     assertThat(outcome.ttftMillis()).isNotNegative();
   }
 
+  /** The sizes of the chunks of a chunked HTTP/1.1 response read whole: one chunk per write. */
+  private static List<Integer> chunkSizes(String response) {
+    var sizes = new ArrayList<Integer>();
+    int at = response.indexOf("\r\n\r\n") + 4;
+    while (true) {
+      int lineEnd = response.indexOf("\r\n", at);
+      int size = Integer.parseInt(response.substring(at, lineEnd), 16);
+      if (size == 0) return sizes;
+      sizes.add(size);
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+
+  @Test
+  void writesTheEventsOfOneUpstreamReadAtOnce() throws Exception {
+    source.push(START);
+    for (int i = 0; i < 30; i++) source.push(TextDelta.content("token " + i));
+    source.push(new Finished(FinishReason.STOP));
+    String response;
+    try (Socket client = streamed(relay())) {
+      response = readToEnd(client);
+    }
+    assertThat(response).contains("data: token 0\n\n", "data: token 29\n\n", "event: done");
+    assertThat(chunkSizes(response)).as("one write for the 31 events read at once, one for the end's (usage,"
+        + " done, timing), then the last chunk").hasSize(2);
+  }
+
+  @Test
+  void writesABusyStreamInBatchesOfBoundedSize() throws Exception {
+    source.push(START);
+    String piece = "z".repeat(1000);
+    for (int i = 0; i < 100; i++) source.push(TextDelta.content(piece));
+    source.push(new Finished(FinishReason.STOP));
+    String response;
+    try (Socket client = streamed(relay())) {
+      response = readToEnd(client);
+    }
+    List<Integer> chunks = chunkSizes(response);
+    assertThat(chunks).hasSizeBetween(6, 10).allSatisfy(size ->
+        assertThat(size).isLessThan(ClientChannel.BATCH_BYTES + 2 * piece.length()));
+  }
+
+  @Test
+  void writesWhatArrivedBeforeWaitingForTheUpstream() throws Exception {
+    source.push(START, TextDelta.content("a"), TextDelta.content("b"));
+    try (Socket client = streamed(relay())) {
+      // Nothing more is ready: both are written before the relay waits for more.
+      readUntil(client, "data: b\n\n");
+      source.push(TextDelta.content("c"));
+      readUntil(client, "data: c\n\n");
+      source.push(new Finished(FinishReason.STOP));
+      readToEnd(client);
+    }
+    assertThat(loopback.outcome().status()).isEqualTo(Outcome.Status.COMPLETED);
+  }
+
   @Test
   void tellsItsListenerWhatHappensInOrderAndTheOutcomeBeforeTheClientCanSeeTheEnd() throws Exception {
     source.push(START, TextDelta.content("Hel"), TextDelta.content("lo"), new Finished(FinishReason.STOP));
@@ -157,6 +219,29 @@ class StreamRelayTest {
     assertThat(heard.started).isSameAs(relay);
     assertThat(heard.lines).containsExactly("started", "upstream p/model-x", "wrote start", "chunk", "wrote text",
         "chunk", "wrote text", "ending completed", "wrote usage", "wrote done", "closed after its upstream");
+  }
+
+  /**
+   * The outcome is decided once, before the client can see the end: a client that leaves during
+   * the final writes does not turn a completed stream into an aborted one for some listeners only.
+   */
+  @Test
+  void endsOnceWithOneOutcomeWhenTheClientLeavesDuringTheFinalWrite() throws Exception {
+    source.push(START, TextDelta.content("Hello"));
+    Socket client = streamed(relay());
+    readUntil(client, "data: Hello\n\n");
+    heard.onEnding = () -> {
+      heard.onEnding = () -> {};
+      try {
+        RelayLoopback.reset(client);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    source.push(TextDelta.content(" there".repeat(20_000)), new Finished(FinishReason.STOP));
+    Outcome outcome = loopback.outcome();
+    assertThat(heard.lines.stream().filter(line -> line.startsWith("ending"))).containsExactly("ending completed");
+    assertThat(outcome.status()).isEqualTo(Outcome.Status.COMPLETED);
   }
 
   @Test

@@ -13,20 +13,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** One stream's watchdog on its own: which deadline fires when, and its heartbeats to a real client. */
+/**
+ * One stream's deadlines on the shared timer: which deadline fires when, what the stream's thread
+ * tells them, and the heartbeats to a real client.
+ */
 @Timeout(20)
-class StreamWatchdogTest {
+class StreamDeadlinesTest {
   private static final Duration SHORT = Duration.ofMillis(100);
 
-  /** The first cancel the watchdog asks for. */
+  /** The first cancel the deadlines ask for. */
   private final CompletableFuture<GatewayError> cancelled = new CompletableFuture<>();
+  private final RelayTimer timer = new RelayTimer();
 
-  private StreamWatchdog watchdog(Duration firstToken, Duration idle, Duration total) {
-    return new StreamWatchdog(new Timeouts(NEVER, NEVER, firstToken, idle, total), Duration.ZERO, cancelled::complete,
-        null);
+  @AfterEach
+  void stopTheTimer() {
+    timer.close();
+  }
+
+  private StreamDeadlines watchdog(Duration firstToken, Duration idle, Duration total) {
+    return new StreamDeadlines(timer, new Timeouts(NEVER, NEVER, firstToken, idle, total), Duration.ZERO,
+        cancelled::complete, null);
   }
 
   private GatewayError awaitCancel() throws Exception {
@@ -35,7 +45,7 @@ class StreamWatchdogTest {
 
   @Test
   void firesTheFirstTokenDeadlineWhenNoEventArrives() throws Exception {
-    StreamWatchdog watchdog = watchdog(SHORT, NEVER, NEVER);
+    StreamDeadlines watchdog = watchdog(SHORT, NEVER, NEVER);
     long start = System.nanoTime();
     watchdog.start();
     GatewayError timeout = awaitCancel();
@@ -47,7 +57,7 @@ class StreamWatchdogTest {
 
   @Test
   void firesTheIdleDeadlineWhenNoEventArrivesAfterTheLast() throws Exception {
-    StreamWatchdog watchdog = watchdog(NEVER, SHORT, NEVER);
+    StreamDeadlines watchdog = watchdog(NEVER, SHORT, NEVER);
     watchdog.start();
     watchdog.onEvent();
     long lastEvent = System.nanoTime();
@@ -58,8 +68,50 @@ class StreamWatchdogTest {
   }
 
   @Test
+  void laterEventsPushTheIdleDeadlineOutWithoutArmingAnything() throws Exception {
+    StreamDeadlines watchdog = watchdog(NEVER, SHORT, NEVER);
+    watchdog.start();
+    long until = System.nanoTime() + 3 * SHORT.toNanos();
+    long lastEvent;
+    do {
+      lastEvent = System.nanoTime();
+      watchdog.onEvent();
+      assertThat(cancelled).as("events every few ms keep the stream alive").isNotDone();
+      Thread.sleep(5);
+    } while (System.nanoTime() - until < 0);
+    assertThat(awaitCancel().code()).isEqualTo("idle");
+    assertThat(Duration.ofNanos(System.nanoTime() - lastEvent)).isGreaterThanOrEqualTo(SHORT);
+  }
+
+  @Test
+  void theIdleDeadlineStandsStillWhileEventsAreBeingDeliveredAndCountsFromTheirEnd() throws Exception {
+    StreamDeadlines watchdog = watchdog(NEVER, SHORT, NEVER);
+    watchdog.start();
+    watchdog.onEvent();
+    watchdog.delivering();
+    // Blocked on a slow client for three idle deadlines: not upstream silence.
+    assertThat(cancelled).failsWithin(SHORT.multipliedBy(3)).withThrowableThat().isInstanceOf(TimeoutException.class);
+    long delivered = System.nanoTime();
+    watchdog.delivered();
+    assertThat(awaitCancel().code()).isEqualTo("idle");
+    assertThat(Duration.ofNanos(System.nanoTime() - delivered)).isGreaterThanOrEqualTo(SHORT);
+  }
+
+  @Test
+  void aThousandStreamsShareTheOneTimerThread() throws Exception {
+    int before = Thread.activeCount();
+    var fired = new java.util.concurrent.CountDownLatch(1_000);
+    for (int i = 0; i < 1_000; i++) {
+      new StreamDeadlines(timer, new Timeouts(NEVER, NEVER, SHORT, NEVER, NEVER), Duration.ZERO,
+          error -> fired.countDown(), null).start();
+    }
+    assertThat(Thread.activeCount() - before).as("platform threads started").isLessThanOrEqualTo(1);
+    assertThat(fired.await(10, TimeUnit.SECONDS)).as("every first-token deadline fired").isTrue();
+  }
+
+  @Test
   void firesTheTotalDeadlineWhenItComesBeforeTheOthers() throws Exception {
-    StreamWatchdog watchdog = watchdog(NEVER, NEVER, SHORT);
+    StreamDeadlines watchdog = watchdog(NEVER, NEVER, SHORT);
     watchdog.start();
     watchdog.onEvent();
     assertThat(awaitCancel().code()).isEqualTo("total");
@@ -76,21 +128,21 @@ class StreamWatchdogTest {
 
   @Test
   void cancelsNothingOnceStopped() {
-    StreamWatchdog watchdog = watchdog(SHORT, SHORT, SHORT);
+    StreamDeadlines watchdog = watchdog(SHORT, SHORT, SHORT);
     watchdog.start();
     watchdog.stop();
     assertThat(cancelled).failsWithin(Duration.ofMillis(400)).withThrowableThat().isInstanceOf(TimeoutException.class);
   }
 
-  /** Counted down once the handler's watchdog runs. */
+  /** Counted down once the handler's deadlines run. */
   private final CountDownLatch running = new CountDownLatch(1);
 
-  /** Runs a watchdog with heartbeats every 50 ms on a real response until {@code release}; returns the client. */
+  /** Runs deadlines with heartbeats every 50 ms on a real response until {@code release}; returns the client. */
   private Socket heartbeating(RelayLoopback loopback, CountDownLatch release, Duration firstToken,
       boolean heartbeatsOff) throws Exception {
     var timeouts = new Timeouts(NEVER, NEVER, firstToken, NEVER, NEVER);
     return loopback.request(channel -> {
-      var watchdog = new StreamWatchdog(timeouts, Duration.ofMillis(50), cancelled::complete, channel);
+      var watchdog = new StreamDeadlines(timer, timeouts, Duration.ofMillis(50), cancelled::complete, channel);
       if (heartbeatsOff) watchdog.stopHeartbeats();
       watchdog.start();
       running.countDown();
