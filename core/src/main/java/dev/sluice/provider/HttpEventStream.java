@@ -184,8 +184,7 @@ final class HttpEventStream extends AbstractEventStream {
 
   /** Jetty, once the headers are in: hands the response and its body to the reading thread. */
   private void headersArrived(Response arrived, Content.Source source) {
-    Scheduler.Task deadline = headersDeadline;
-    if (deadline != null) deadline.cancel();
+    disarmHeadersDeadline();
     response = arrived;
     body = source;
     LockSupport.unpark(reader);
@@ -194,6 +193,7 @@ final class HttpEventStream extends AbstractEventStream {
   /** Jetty, once the exchange is over: a failure before the headers is the reading thread's to report. */
   private void completed(Result result) {
     if (body != null) return; // the body's own source reports how it ended
+    disarmHeadersDeadline();
     if (result.isFailed()) {
       sendFailure = result.getFailure();
       LockSupport.unpark(reader);
@@ -201,6 +201,11 @@ final class HttpEventStream extends AbstractEventStream {
       // An exchange that ended without a content source of its own: an empty body.
       headersArrived(result.getResponse(), Content.Source.from(ByteBuffer.allocate(0)));
     }
+  }
+
+  private void disarmHeadersDeadline() {
+    Scheduler.Task deadline = headersDeadline;
+    if (deadline != null) deadline.cancel();
   }
 
   /** The scheduler, when the headers did not come in time: aborts the request with the timeout it was. */

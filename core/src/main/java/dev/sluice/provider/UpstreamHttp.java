@@ -19,6 +19,7 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * What every HTTP upstream adapter shares: the one Jetty {@link HttpClient} of the gateway, the
@@ -64,7 +65,7 @@ public final class UpstreamHttp {
    * ALPN agrees, else HTTP/1.1; HTTP/1.1 for cleartext URLs (see {@link #forBaseUrl}); redirects never
    * followed (a redirected POST would resend the body and the provider key to wherever the upstream
    * points); {@code connectTimeout} for every connection; heap buffers, which the SSE parser reads in
-   * place. {@code receiveBufferBytes} bounds each upstream socket's kernel receive buffer (0: the
+   * place; no compression. {@code receiveBufferBytes} bounds each upstream socket's kernel receive buffer (0: the
    * system's default), so a stream whose client stops reading leaves little in flight.
    */
   public static HttpClient newClient(Duration connectTimeout, int receiveBufferBytes) {
@@ -83,6 +84,16 @@ public final class UpstreamHttp {
     client.setMaxRequestsQueuedPerDestination(MAX_CONNECTIONS_PER_UPSTREAM);
     client.setIdleTimeout(POOLED_IDLE_TIMEOUT.toMillis());
     client.setUseInputDirectByteBuffers(false);
+    // No Accept-Encoding (as with the JDK client before): an upstream compressing an event stream
+    // would hold tokens back to fill its blocks, and decoding would copy every chunk once more. Jetty
+    // finds the decoders on the class path as it starts (the server's own compression is there), so
+    // they go once it has.
+    client.addEventListener(new LifeCycle.Listener() {
+      @Override
+      public void lifeCycleStarted(LifeCycle started) {
+        client.getContentDecoderFactories().clear();
+      }
+    });
     // Some CDNs refuse a request without a user agent; Jetty's own would announce its version.
     client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Sluice"));
     return client;
