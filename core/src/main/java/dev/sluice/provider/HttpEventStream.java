@@ -278,8 +278,9 @@ final class HttpEventStream extends AbstractEventStream {
       try {
         if (Content.Chunk.isFailure(chunk)) throw readFailed(chunk.getFailure());
         ByteBuffer bytes = chunk.getByteBuffer();
-        int n = Math.min(bytes.remaining(), MAX_ERROR_BODY_BYTES - text.size());
-        for (int i = 0; i < n; i++) text.write(bytes.get());
+        byte[] part = new byte[Math.min(bytes.remaining(), MAX_ERROR_BODY_BYTES - text.size())];
+        bytes.get(part);
+        text.writeBytes(part);
         if (chunk.isLast() && !bytes.hasRemaining()) {
           sawLast = true;
           break;
