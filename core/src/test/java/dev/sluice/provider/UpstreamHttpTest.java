@@ -78,13 +78,13 @@ class UpstreamHttpTest {
   }
 
   @Test
-  void theSharedClientNeverFollowsRedirectsAndHoldsThousandsOfConnectionsPerUpstream() {
+  void theSharedClientNeverFollowsRedirectsAndHoldsTensOfThousandsOfConnectionsPerUpstream() {
     HttpClient client = UpstreamHttp.newClient(Duration.ofSeconds(3), 65_536);
 
     assertThat(client.isFollowRedirects()).isFalse();
     assertThat(client.getConnectTimeout()).isEqualTo(3_000);
-    assertThat(client.getMaxConnectionsPerDestination()).isGreaterThanOrEqualTo(4_096);
-    assertThat(client.getMaxRequestsQueuedPerDestination()).isGreaterThanOrEqualTo(4_096);
+    assertThat(client.getMaxConnectionsPerDestination()).isGreaterThanOrEqualTo(10_000);
+    assertThat(client.getMaxRequestsQueuedPerDestination()).isGreaterThanOrEqualTo(10_000);
     assertThat(client.getIdleTimeout()).isEqualTo(30_000);
     assertThat(client.getContainedBeans(ClientConnector.class))
         .singleElement().satisfies(c -> assertThat(c.getReceiveBufferSize()).isEqualTo(65_536));
