@@ -1,8 +1,8 @@
 package dev.sluice.provider;
 
 import dev.sluice.stream.ChatRequest;
-import java.net.http.HttpClient;
 import java.util.List;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * A provider that calls one HTTP upstream: every call is an {@link HttpEventStream} over the
@@ -35,6 +35,14 @@ public abstract class HttpProvider<C> implements Provider {
   /** The configuration this provider was built with. */
   public final C config() {
     return config;
+  }
+
+  /**
+   * The client this provider sends through: a server starts and stops the ones it finds not yet
+   * started among its providers (see {@link UpstreamHttp#newClient}).
+   */
+  public final HttpClient client() {
+    return client;
   }
 
   @Override

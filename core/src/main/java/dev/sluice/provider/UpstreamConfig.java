@@ -18,7 +18,7 @@ import java.util.Locale;
  *     {@code standalone}); with the gateway's shared client, that client's connect timeout applies, and
  *     {@code headersTimeout} bounds connecting too
  * @param headersTimeout from sending the request to the response headers, connecting included (the
- *     JDK's request timeout); it does not bound reading the body
+ *     stream's own timer, see {@code HttpEventStream}); it does not bound reading the body
  */
 public record UpstreamConfig(
     String name,

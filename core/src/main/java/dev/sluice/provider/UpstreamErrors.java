@@ -4,11 +4,11 @@ import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,7 @@ public abstract class UpstreamErrors {
   public static final String PROVIDER_AUTH_FAILED = "provider_auth_failed";
 
   /** The error for a non-2xx response, from its status, headers and (bounded) body, as the format reads it. */
-  protected abstract GatewayError fromStatus(int status, HttpHeaders headers, String body);
+  protected abstract GatewayError fromStatus(int status, HttpFields headers, String body);
 
   /**
    * The error for a 2xx response that is not an event stream (an error page, a JSON error object);
@@ -66,7 +66,7 @@ public abstract class UpstreamErrors {
   public abstract GatewayError notAStream(int status, String contentType, String body);
 
   /** The tenant's error for a non-2xx response ({@link #fromStatus}, then {@link #forClient}). */
-  public final GatewayError statusError(int status, HttpHeaders headers, String body) {
+  public final GatewayError statusError(int status, HttpFields headers, String body) {
     return forClient(fromStatus(status, headers, body));
   }
 
@@ -120,12 +120,12 @@ public abstract class UpstreamErrors {
   /** The error for a request that got no response: a timeout before the headers, or no connection. */
   public final GatewayError sendFailed(Throwable cause, Duration headersTimeout) {
     String upstream = "upstream '" + provider + "'";
-    if (cause instanceof HttpConnectTimeoutException) {
-      // The client's connect timeout, or the request timeout running out while still connecting.
+    if (cause instanceof SocketTimeoutException) {
+      // The client's connect timeout, or the headers timeout running out while still connecting.
       return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
           .withCode("connect");
     }
-    if (cause instanceof HttpTimeoutException) {
+    if (cause instanceof TimeoutException) {
       return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
           + headersTimeout.toMillis() + " ms").withCode("headers");
     }

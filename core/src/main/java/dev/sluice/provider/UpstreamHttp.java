@@ -2,59 +2,127 @@ package dev.sluice.provider;
 
 import dev.sluice.stream.ErrorType;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
- * What every HTTP upstream adapter shares: the one {@link HttpClient} of the gateway, the protocol
- * choice per base URL, and the reading of an upstream's error status and {@code Retry-After}.
+ * What every HTTP upstream adapter shares: the one Jetty {@link HttpClient} of the gateway, the
+ * protocol choice per base URL, and the reading of an upstream's error status and {@code Retry-After}.
  *
- * <p>Cancellation, as measured on JDK 25.0.3 against a raw-socket server (see the provider tests that
- * pin it): cancelling the future of {@link HttpClient#sendAsync} closes an HTTP/1.1 connection that
- * is connecting or waiting for headers within a few milliseconds, and closing the body
- * {@link java.io.InputStream} of {@code BodyHandlers.ofInputStream()} from another thread wakes a
- * blocked {@code read} (it throws {@code IOException: closed}) and closes the connection rather than
- * returning it to the pool.
+ * <p>Cancellation, as the provider tests pin it against raw-socket servers: {@link Request#abort}
+ * fails the exchange wherever it is (queued for a connection, waiting for headers, reading the body),
+ * fails the response's content source so that a pending demand runs, and closes an HTTP/1.1
+ * connection instead of returning it to the pool.
  */
 public final class UpstreamHttp {
 
   /** A plain non-negative decimal: what {@code Retry-After} seconds and {@code retry-after-ms} hold. */
   private static final Pattern DECIMAL = Pattern.compile("[0-9]*\\.?[0-9]+|[0-9]+\\.");
+  /**
+   * Connections per upstream: over HTTP/1.1 every open stream holds one, and a gateway relays
+   * thousands at once (the bench holds 10,000). Above Linux's default ephemeral port range (28,232
+   * ports to one address), so the pool is never what limits streams; a request beyond it would wait in
+   * the destination's queue, bounded the same.
+   */
+  static final int MAX_CONNECTIONS_PER_UPSTREAM = 32_768;
+  /**
+   * How long a pooled connection may sit unused before it is closed: the JDK client's keep-alive
+   * default. A connection in use has no idle limit (see {@link #NO_IDLE_LIMIT}).
+   */
+  static final Duration POOLED_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * A request's idle timeout: none. An upstream may think for minutes before its first token; the
+   * gateway's own deadlines (headers, idle, total) decide when a silent upstream has taken too long.
+   */
+  static final long NO_IDLE_LIMIT = 0;
 
   private UpstreamHttp() {}
 
   /**
-   * The gateway's shared client: a virtual thread per task, HTTP/2 preferred (over TLS, ALPN falls
-   * back to HTTP/1.1), redirects never followed (a redirected POST would resend the body and the
-   * provider key to wherever the upstream points), and {@code connectTimeout} for every connection.
+   * {@link #newClient(Duration, int)} with the operating system's receive buffer size.
    */
   public static HttpClient newClient(Duration connectTimeout) {
-    if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-      throw new IllegalArgumentException("connectTimeout must be positive");
-    }
-    return HttpClient.newBuilder()
-        .executor(Executors.newVirtualThreadPerTaskExecutor())
-        .version(HttpClient.Version.HTTP_2)
-        .connectTimeout(connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    return newClient(connectTimeout, 0);
   }
 
   /**
-   * The protocol to request for {@code uri}: HTTP/1.1 for cleartext {@code http}, because asking for
-   * HTTP/2 there makes the JDK client send an {@code Upgrade: h2c} request that local servers (Ollama,
-   * vLLM) do not expect; HTTP/2 with ALPN fallback for {@code https}.
+   * The gateway's shared client, not yet started (the server starts and stops it, sharing its buffer
+   * pool and scheduler; {@link #started} starts one for use without a server): HTTP/2 over TLS when
+   * ALPN agrees, else HTTP/1.1; HTTP/1.1 for cleartext URLs (see {@link #forBaseUrl}); redirects never
+   * followed (a redirected POST would resend the body and the provider key to wherever the upstream
+   * points); {@code connectTimeout} for every connection; heap buffers, which the SSE parser reads in
+   * place; no compression. {@code receiveBufferBytes} bounds each upstream socket's kernel receive buffer (0: the
+   * system's default), so a stream whose client stops reading leaves little in flight.
    */
-  public static HttpClient.Version versionFor(URI uri) {
-    return "http".equalsIgnoreCase(uri.getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2;
+  public static HttpClient newClient(Duration connectTimeout, int receiveBufferBytes) {
+    if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+      throw new IllegalArgumentException("connectTimeout must be positive");
+    }
+    var connector = new ClientConnector();
+    if (receiveBufferBytes > 0) connector.setReceiveBufferSize(receiveBufferBytes);
+    var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
+    // h2 first: over TLS, ALPN offers it before http/1.1; cleartext requests name HTTP/1.1 themselves.
+    var client = new HttpClient(new HttpClientTransportDynamic(connector, http2, HttpClientConnectionFactory.HTTP11));
+    client.setName("sluice-upstream");
+    client.setConnectTimeout(connectTimeout.toMillis());
+    client.setFollowRedirects(false);
+    client.setMaxConnectionsPerDestination(MAX_CONNECTIONS_PER_UPSTREAM);
+    client.setMaxRequestsQueuedPerDestination(MAX_CONNECTIONS_PER_UPSTREAM);
+    client.setIdleTimeout(POOLED_IDLE_TIMEOUT.toMillis());
+    client.setUseInputDirectByteBuffers(false);
+    // No Accept-Encoding (as with the JDK client before): an upstream compressing an event stream
+    // would hold tokens back to fill its blocks, and decoding would copy every chunk once more. Jetty
+    // finds the decoders on the class path as it starts (the server's own compression is there), so
+    // they go once it has.
+    client.addEventListener(new LifeCycle.Listener() {
+      @Override
+      public void lifeCycleStarted(LifeCycle started) {
+        client.getContentDecoderFactories().clear();
+      }
+    });
+    // Some CDNs refuse a request without a user agent; Jetty's own would announce its version.
+    client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Sluice"));
+    return client;
+  }
+
+  /** {@code client}, started: for a provider used without a server ({@code standalone}, tests). */
+  public static HttpClient started(HttpClient client) {
+    try {
+      client.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("the upstream HTTP client did not start", e);
+    }
+    return client;
+  }
+
+  /**
+   * Sets the protocol {@code request} to {@code baseUrl} asks for: HTTP/1.1 for cleartext {@code http},
+   * because local servers (Ollama, vLLM) speak no h2c; for {@code https} none, so that ALPN chooses
+   * (HTTP/2 where the server offers it).
+   */
+  public static Request forBaseUrl(Request request, URI baseUrl) {
+    return cleartext(baseUrl) ? request.version(HttpVersion.HTTP_1_1) : request;
+  }
+
+  /** True for a cleartext {@code http} URL. */
+  static boolean cleartext(URI uri) {
+    return "http".equalsIgnoreCase(uri.getScheme());
   }
 
   /** The error type an upstream's non-2xx status stands for. */
@@ -72,8 +140,8 @@ public final class UpstreamHttp {
     };
   }
 
-  /** {@link #retryAfter(HttpHeaders, Instant)} at the current time. */
-  public static Duration retryAfter(HttpHeaders headers) {
+  /** {@link #retryAfter(HttpFields, Instant)} at the current time. */
+  public static Duration retryAfter(HttpFields headers) {
     return retryAfter(headers, Instant.now());
   }
 
@@ -82,18 +150,18 @@ public final class UpstreamHttp {
    * (float milliseconds, non-standard), then {@code retry-after} as float seconds, then as an HTTP date
    * (a date in the past gives zero). Null when no header holds a usable value.
    */
-  public static Duration retryAfter(HttpHeaders headers, Instant now) {
-    Optional<String> millis = headers.firstValue("retry-after-ms");
-    if (millis.isPresent()) {
-      Double ms = nonNegative(millis.get());
+  public static Duration retryAfter(HttpFields headers, Instant now) {
+    String millis = headers.get("retry-after-ms");
+    if (millis != null) {
+      Double ms = nonNegative(millis);
       if (ms != null) return Duration.ofNanos((long) (ms * 1_000_000d));
     }
-    Optional<String> value = headers.firstValue("retry-after");
-    if (value.isEmpty()) return null;
-    Double seconds = nonNegative(value.get());
+    String value = headers.get("retry-after");
+    if (value == null) return null;
+    Double seconds = nonNegative(value);
     if (seconds != null) return Duration.ofNanos((long) (seconds * 1_000_000_000d));
     try {
-      Instant at = ZonedDateTime.parse(value.get().trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      Instant at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
       return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
     } catch (DateTimeParseException e) {
       return null; // Neither seconds nor a date: the header is unusable, as if absent.

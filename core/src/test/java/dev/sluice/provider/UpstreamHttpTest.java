@@ -4,23 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Origin;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.ClientConnector;
 import org.junit.jupiter.api.Test;
 
 class UpstreamHttpTest {
 
   private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
 
-  private static HttpHeaders headers(String... nameValue) {
-    Map<String, List<String>> map = new LinkedHashMap<>();
-    for (int i = 0; i < nameValue.length; i += 2) map.put(nameValue[i], List.of(nameValue[i + 1]));
-    return HttpHeaders.of(map, (n, v) -> true);
+  private static HttpFields headers(String... nameValue) {
+    HttpFields.Mutable fields = HttpFields.build();
+    for (int i = 0; i < nameValue.length; i += 2) fields.add(nameValue[i], nameValue[i + 1]);
+    return fields;
+  }
+
+  /** The protocols a request to {@code url} may speak, as the client's transport would open its connection. */
+  private static Origin.Protocol protocolFor(HttpClient client, String url) {
+    URI uri = URI.create(url);
+    return client.getTransport().newOrigin(UpstreamHttp.forBaseUrl(client.newRequest(uri), uri)).getProtocol();
   }
 
   @Test
@@ -53,19 +58,37 @@ class UpstreamHttpTest {
   }
 
   @Test
-  void cleartextUsesHttp11AndTlsPrefersHttp2() {
-    assertThat(UpstreamHttp.versionFor(URI.create("http://127.0.0.1:11434/v1"))).isEqualTo(HttpClient.Version.HTTP_1_1);
-    assertThat(UpstreamHttp.versionFor(URI.create("https://api.openai.com/v1"))).isEqualTo(HttpClient.Version.HTTP_2);
+  void cleartextUsesHttp11AndTlsNegotiatesHttp2First() throws Exception {
+    HttpClient client = UpstreamHttp.started(UpstreamHttp.newClient(Duration.ofSeconds(3)));
+    try {
+      assertProtocols(client);
+    } finally {
+      client.stop();
+    }
+  }
+
+  private static void assertProtocols(HttpClient client) {
+    Origin.Protocol cleartext = protocolFor(client, "http://127.0.0.1:11434/v1");
+    assertThat(cleartext.getProtocols()).containsExactly("http/1.1");
+    assertThat(cleartext.isNegotiate()).isFalse();
+    Origin.Protocol tls = protocolFor(client, "https://api.openai.com/v1");
+    assertThat(tls.isNegotiate()).isTrue();
+    assertThat(tls.getProtocols()).contains("h2", "http/1.1");
+    assertThat(tls.getProtocols().indexOf("h2")).isLessThan(tls.getProtocols().indexOf("http/1.1"));
   }
 
   @Test
-  void theSharedClientNeverFollowsRedirectsAndPrefersHttp2() {
-    HttpClient client = UpstreamHttp.newClient(Duration.ofSeconds(3));
+  void theSharedClientNeverFollowsRedirectsAndHoldsTensOfThousandsOfConnectionsPerUpstream() {
+    HttpClient client = UpstreamHttp.newClient(Duration.ofSeconds(3), 65_536);
 
-    assertThat(client.followRedirects()).isEqualTo(HttpClient.Redirect.NEVER);
-    assertThat(client.version()).isEqualTo(HttpClient.Version.HTTP_2);
-    assertThat(client.connectTimeout()).contains(Duration.ofSeconds(3));
-    assertThat(client.executor()).isPresent();
+    assertThat(client.isFollowRedirects()).isFalse();
+    assertThat(client.getConnectTimeout()).isEqualTo(3_000);
+    assertThat(client.getMaxConnectionsPerDestination()).isGreaterThanOrEqualTo(10_000);
+    assertThat(client.getMaxRequestsQueuedPerDestination()).isGreaterThanOrEqualTo(10_000);
+    assertThat(client.getIdleTimeout()).isEqualTo(30_000);
+    assertThat(client.getContainedBeans(ClientConnector.class))
+        .singleElement().satisfies(c -> assertThat(c.getReceiveBufferSize()).isEqualTo(65_536));
+    assertThat(client.isStarted()).as("the server starts it").isFalse();
     assertThatThrownBy(() -> UpstreamHttp.newClient(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
   }
 }

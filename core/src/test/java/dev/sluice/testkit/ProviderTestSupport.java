@@ -17,13 +17,13 @@ import dev.sluice.stream.Role;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * What the tests of every HTTP provider share: one HTTP client, as in the gateway; the decoding of a
@@ -36,7 +36,7 @@ public final class ProviderTestSupport {
 
   public static final String KEY = "sk-test-0123456789abcdef";
   public static final Duration DEADLINE = Duration.ofSeconds(10);
-  public static final HttpClient CLIENT = UpstreamHttp.newClient(Duration.ofSeconds(2));
+  public static final HttpClient CLIENT = UpstreamHttp.started(UpstreamHttp.newClient(Duration.ofSeconds(2)));
   /**
    * How soon a cancel must close the connection. Generous: this checks that the socket really closes,
    * promptly; it is no benchmark (measured on loopback: median about 1 ms, worst of 20 about 2.5 ms, in

@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.provider.HttpProvider;
 import dev.sluice.provider.Provider;
 import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.provider.UpstreamHttp;
@@ -11,16 +12,17 @@ import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.config.CompatibleProvider;
 import dev.sluice.server.config.SluiceConfig;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * The providers a configuration makes live: {@code sim} always, {@code openai} and {@code anthropic}
  * when their keys are set, and every upstream declared under {@code providers:}: OpenAI-compatible
  * ({@code kind: openai}, the default; a local server such as Ollama needs no key) or Anthropic
- * ({@code kind: anthropic}). All upstream calls share one HTTP client and its connection pool.
+ * ({@code kind: anthropic}). All upstream calls share one HTTP client and its connection pool; the
+ * client is built here, unstarted, and {@link SluiceServer} starts and stops it ({@link #clientsToStart}).
  */
 final class Providers {
   private Providers() {}
@@ -28,7 +30,7 @@ final class Providers {
   static List<Provider> fromConfig(SluiceConfig config, Map<String, String> env) {
     var providers = new ArrayList<Provider>();
     providers.add(new SimProvider(config.sim()));
-    HttpClient http = UpstreamHttp.newClient(config.timeouts().connect());
+    HttpClient http = UpstreamHttp.newClient(config.timeouts().connect(), config.upstreamReceiveBufferBytes());
     if (config.openAiApiKey() != null) {
       providers.add(new OpenAiProvider(new OpenAiConfig(upstream(config, "openai", config.openAiBaseUrl(),
           config.openAiApiKey(), config.openAiModels())), http));
@@ -47,6 +49,22 @@ final class Providers {
       providers.add(new OpenAiProvider(new OpenAiConfig(upstream), http));
     }
     return providers;
+  }
+
+  /**
+   * The upstream clients of {@code providers} that nobody has started yet, each once: those the server
+   * owns, starts with its buffer pool and scheduler, and stops. A client already running (a test's
+   * shared one) stays its owner's.
+   */
+  static List<HttpClient> clientsToStart(List<Provider> providers) {
+    var clients = new ArrayList<HttpClient>();
+    for (Provider p : providers) {
+      if (p instanceof HttpProvider<?> h && !h.client().isStarted() && !h.client().isStarting()
+          && clients.stream().noneMatch(c -> c == h.client())) {
+        clients.add(h.client());
+      }
+    }
+    return clients;
   }
 
   /** An upstream with the configured timeouts. */

@@ -10,8 +10,7 @@ import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
-import java.net.http.HttpHeaders;
-import java.util.Optional;
+import org.eclipse.jetty.http.HttpFields;
 
 /**
  * Turns what an Anthropic upstream says about a failure into a {@link GatewayError}: a non-2xx response
@@ -32,11 +31,12 @@ final class AnthropicErrorMapper extends UpstreamErrors {
 
   /** The error for a response with a non-2xx {@code status}: the type from the status, the words from the body. */
   @Override
-  protected GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  protected GatewayError fromStatus(int status, HttpFields headers, String body) {
     Body b = parse(body);
     String detail = b.message() != null ? b.message() : body == null || body.isBlank() ? "no error message" : body.strip();
-    String requestId = headers.firstValue("request-id").or(() -> Optional.ofNullable(b.requestId()))
-        .map(id -> " [request " + clean(id) + "]").orElse("");
+    String id = headers.get("request-id");
+    if (id == null) id = b.requestId();
+    String requestId = id == null ? "" : " [request " + clean(id) + "]";
     String type = b.type() == null ? "" : " (" + clean(b.type()) + ")";
     String message = "upstream '" + provider() + "' returned HTTP " + status + requestId + type + ": " + clean(detail);
     return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, null, cleanOrNull(b.type()), status,

@@ -4,7 +4,7 @@ import dev.sluice.provider.HttpProvider;
 import dev.sluice.provider.HttpUpstream;
 import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.provider.UpstreamHttp;
-import java.net.http.HttpClient;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * The adapter for the Anthropic Messages API: a canonical request becomes
@@ -39,7 +39,7 @@ public final class AnthropicProvider extends HttpProvider<AnthropicConfig> {
 
   /** A provider with a client of its own, built with the configuration's connect timeout. */
   public static AnthropicProvider standalone(AnthropicConfig config) {
-    return new AnthropicProvider(config, UpstreamHttp.newClient(config.upstream().connectTimeout()));
+    return new AnthropicProvider(config, UpstreamHttp.started(UpstreamHttp.newClient(config.upstream().connectTimeout())));
   }
 
   /** What Messages plugs into the shared stream: the endpoint, version and key headers, writer, decoder and errors. */

@@ -10,9 +10,9 @@ import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
-import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.util.Locale;
+import org.eclipse.jetty.http.HttpFields;
 
 /**
  * Turns what an OpenAI-compatible upstream says about a failure into a {@link GatewayError}: a non-2xx
@@ -43,10 +43,11 @@ final class OpenAiErrorMapper extends UpstreamErrors {
 
   /** The error for a response with a non-2xx {@code status} and (bounded) body text. */
   @Override
-  protected GatewayError fromStatus(int status, HttpHeaders headers, String body) {
+  protected GatewayError fromStatus(int status, HttpFields headers, String body) {
     Fields f = parseBody(body);
     String detail = f.message() != null ? f.message() : "no error message";
-    String requestId = headers.firstValue("x-request-id").map(id -> " [request " + clean(id) + "]").orElse("");
+    String id = headers.get("x-request-id");
+    String requestId = id == null ? "" : " [request " + clean(id) + "]";
     String message = "upstream '" + provider() + "' returned HTTP " + status + requestId + ": " + clean(detail);
     Duration retryAfter = UpstreamHttp.retryAfter(headers);
     return new GatewayError(UpstreamHttp.errorTypeForStatus(status), message, cleanOrNull(f.param()),

@@ -4,7 +4,7 @@ import dev.sluice.provider.HttpProvider;
 import dev.sluice.provider.HttpUpstream;
 import dev.sluice.provider.UpstreamConfig;
 import dev.sluice.provider.UpstreamHttp;
-import java.net.http.HttpClient;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * The adapter for OpenAI Chat Completions and the servers that copy it (Ollama, vLLM, LiteLLM and
@@ -45,7 +45,7 @@ public final class OpenAiProvider extends HttpProvider<OpenAiConfig> {
    * the core as a library with a single upstream. A gateway shares one client instead.
    */
   public static OpenAiProvider standalone(OpenAiConfig config) {
-    return new OpenAiProvider(config, UpstreamHttp.newClient(config.upstream().connectTimeout()));
+    return new OpenAiProvider(config, UpstreamHttp.started(UpstreamHttp.newClient(config.upstream().connectTimeout())));
   }
 
   /** What Chat Completions plugs into the shared stream: the endpoint, bearer key, writer, decoder and errors. */

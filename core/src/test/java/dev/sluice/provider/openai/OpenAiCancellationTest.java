@@ -28,10 +28,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A cancel closes the upstream connection at once, in every phase, and the blocked reader returns
- * the cancel's reason. These tests pin the JDK 25 HttpClient behaviour the provider relies on:
- * cancelling the {@code sendAsync} future closes a connection that waits for headers, and closing the
- * {@code ofInputStream} body from another thread wakes the reader and closes the connection (it is not
- * returned to the pool). The fake upstream sees the close as a FIN or RST on its blocked read.
+ * the cancel's reason. These tests pin the Jetty HttpClient behaviour the provider relies on:
+ * aborting the request closes a connection that waits for headers or is mid-body (it is not returned
+ * to the pool), and fails the body's content source, so that a reader parked on its demand wakes.
+ * The fake upstream sees the close as a FIN or RST on its blocked read.
  */
 class OpenAiCancellationTest {
 
@@ -151,7 +151,7 @@ class OpenAiCancellationTest {
     for (int i = 0; i < 3; i++) {
       Transcript t = Transcript.drain(provider(upstream).stream(hello()), DEADLINE);
       assertThat(t.content()).isEqualTo(FakeUpstream.DEFAULT_TEXT);
-      // The body is drained after [DONE] on another thread; give it a moment to hand the connection back.
+      // The body's end may come after [DONE] and be drained in the background; give it a moment.
       Thread.sleep(50);
     }
 

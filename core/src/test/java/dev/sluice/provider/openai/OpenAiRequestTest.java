@@ -64,6 +64,8 @@ class OpenAiRequestTest {
     // Cleartext goes as plain HTTP/1.1: no h2c upgrade attempt that local servers would choke on.
     assertThat(r.header("upgrade")).isNull();
     assertThat(r.header("http2-settings")).isNull();
+    // No compression offered: an upstream compressing the stream would hold tokens back to fill blocks.
+    assertThat(r.header("accept-encoding")).isNull();
   }
 
   @Test
