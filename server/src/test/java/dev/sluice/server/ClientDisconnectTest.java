@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -197,6 +198,48 @@ class ClientDisconnectTest {
           .get(5, TimeUnit.SECONDS);
       Stream stream = openH2Stream(session, gateway.port());
       RecordingProvider.Recorded recorded = provider.awaitStream(Duration.ofSeconds(5));
+      long closedAt = System.nanoTime();
+      stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code)).get(5, TimeUnit.SECONDS);
+      assertCancelledForDisconnect(recorded, closedAt);
+    } finally {
+      client.stop();
+    }
+  }
+
+  /**
+   * A reset after the answer began, while the relay waits for the upstream's next token (nothing is
+   * being written): the request's failure listener must see it, not the next write.
+   */
+  @Test
+  void abortsUpstreamWhenH2cStreamIsResetMidStream() throws Exception {
+    // A token every 3 s: after the first, the relay waits long past the detection bound.
+    RecordingProvider provider = new RecordingProvider(new SimProvider(new SimConfig(1.0 / 3, Duration.ZERO)));
+    var client = new HTTP2Client();
+    client.start();
+    try (TestGateway gateway = gatewayWith(provider)) {
+      Session session = client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), new Session.Listener() {})
+          .get(5, TimeUnit.SECONDS);
+      var firstData = new CompletableFuture<Void>();
+      byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+      Stream stream = session.newStream(new HeadersFrame(h2Request(gateway.port()), null, false), new Stream.Listener() {
+        @Override
+        public void onHeaders(Stream s, HeadersFrame frame) {
+          s.demand();
+        }
+
+        @Override
+        public void onDataAvailable(Stream s) {
+          Stream.Data data = s.readData();
+          if (data != null) {
+            if (data.frame().getByteBuffer().hasRemaining()) firstData.complete(null);
+            data.release();
+          }
+          if (!firstData.isDone()) s.demand();
+        }
+      }).get(5, TimeUnit.SECONDS);
+      stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
+      RecordingProvider.Recorded recorded = provider.awaitStream(Duration.ofSeconds(5));
+      firstData.get(5, TimeUnit.SECONDS);
       long closedAt = System.nanoTime();
       stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code)).get(5, TimeUnit.SECONDS);
       assertCancelledForDisconnect(recorded, closedAt);
