@@ -113,6 +113,18 @@ final class SluiceProcess implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The first {@code lines} lines of {@code jmap -histo:live} (a full collection first, then the
+   * classes holding the most heap): where the bytes of a held stream go.
+   */
+  List<String> heapHistogram(int lines) throws IOException, InterruptedException {
+    Process jmap = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jmap").toString(), "-histo:live",
+        Long.toString(pid())).redirectErrorStream(true).start();
+    List<String> out = new String(jmap.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    jmap.waitFor(60, TimeUnit.SECONDS);
+    return out.subList(0, Math.min(lines, out.size()));
+  }
+
   /** Heap in use, bytes, as the JVM itself reports it (any collector; garbage not yet collected included). */
   long heapUsedBytes() throws IOException, InterruptedException {
     Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
