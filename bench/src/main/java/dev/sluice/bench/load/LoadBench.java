@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -55,7 +56,10 @@ public final class LoadBench {
   }
 
   /** RSS {@code waitSeconds} after a burst of {@code streams} short streams ended, against idle. */
-  record AfterBurst(long idleRssBytes, int streams, int waitSeconds, long rssBytes) {}
+  record AfterBurst(Idle idle, int streams, int waitSeconds, long rssBytes) {}
+
+  /** RSS {@link #IDLE_SECONDS} after start, before any traffic, and the file-backed part of it. */
+  record Idle(long rssBytes, long fileBytes) {}
 
   record Settings(List<Integer> latencyLevels, int latencyChunks, long latencyDelayMs, int throughputStreams,
       int throughputChunks, List<Shape> shapes, int afterBurstStreams, int afterBurstWaitSeconds, int warmUpSeconds,
@@ -130,10 +134,11 @@ public final class LoadBench {
     String jfr = option(args, "--jfr");
     if (jfr != null) jvmFlags.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
     boolean onlyHeld = argList.contains("--only-held");
+    boolean memoryOnly = argList.contains("--only-memory");
     var progress = new Progress();
     try (var upstream = new BenchUpstream()) {
       var curves = new ArrayList<WarmUpCurve>();
-      if (!onlyHeld) {
+      if (!onlyHeld && !memoryOnly) {
         curves.add(freshCurve(cache ? "with the AOT cache" : "without an AOT cache", JvmFlags.serve(jar, cache), jar,
             upstream, settings, progress));
         if (cache) {
@@ -142,7 +147,7 @@ public final class LoadBench {
       }
       try (var sluice = SluiceProcess.start(jar, upstream.port(), jvmFlags)) {
         var bench = new LoadBench(settings, upstream, sluice, progress);
-        bench.run(String.join(" ", args), fdLimit, maxHeld, onlyHeld, curves, began);
+        bench.run(String.join(" ", args), fdLimit, maxHeld, onlyHeld, memoryOnly, curves, began);
       }
     }
   }
@@ -157,21 +162,30 @@ public final class LoadBench {
   private static WarmUpCurve freshCurve(String label, List<String> flags, Path jar, BenchUpstream upstream,
       Settings settings, Progress progress) throws Exception {
     try (var fresh = SluiceProcess.start(jar, upstream.port(), flags)) {
-      long idle = idleRss(fresh, progress);
+      Idle idle = idleRss(fresh, progress);
       return WarmUpCurve.measure(label, idle, fresh, upstream, settings.warmUpSeconds(), 50, 200, progress);
     }
   }
 
   /** RSS after {@link #IDLE_SECONDS} without traffic. */
-  private static long idleRss(SluiceProcess sluice, Progress progress) throws IOException, InterruptedException {
+  private static Idle idleRss(SluiceProcess sluice, Progress progress) throws IOException, InterruptedException {
     progress.phase("idle after start", 0, null);
     Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
-    return sluice.rssBytes();
+    return new Idle(sluice.rssBytes(), sluice.rssFileBytes());
   }
 
-  private void run(String args, long fdLimit, int maxHeld, boolean onlyHeld, List<WarmUpCurve> curves, long began)
+  private void run(String args, long fdLimit, int maxHeld, boolean onlyHeld, boolean memoryOnly, List<WarmUpCurve> curves,
+      long began)
       throws Exception {
-    long baselineRss = idleRss(sluice, progress);
+    Idle idle = idleRss(sluice, progress);
+    long baselineRss = idle.rssBytes();
+    if (memoryOnly) {
+      // --only-memory: idle RSS and RSS after a burst alone, to compare JVM settings quickly.
+      AfterBurst after = afterBurst(idle);
+      progress.done();
+      System.out.println(Report.memoryTable(after, curves));
+      return;
+    }
     warmUp();
     if (onlyHeld) {
       var helds = new ArrayList<Held>();
@@ -181,11 +195,10 @@ public final class LoadBench {
       return;
     }
     upstream.script(settings.throughputChunks(), 0);
-    Run direct = streams("throughput direct", settings.throughputStreams(), upstream.port(), settings.throughputChunks(),
-        false);
+    Run direct = streams("throughput direct", settings.throughputStreams(), upstream.port(), settings.throughputChunks());
     double cpuBefore = sluice.cpuSeconds();
     Run relayed = streams("throughput via Sluice", settings.throughputStreams(), sluice.port,
-        settings.throughputChunks(), false);
+        settings.throughputChunks());
     double cpu = sluice.cpuSeconds() - cpuBefore;
     var throughput = new Throughput(settings.throughputStreams(), settings.throughputChunks(),
         direct.chunks() / direct.seconds(), relayed.chunks() / relayed.seconds(), cpu / relayed.chunks() * 1000);
@@ -197,7 +210,7 @@ public final class LoadBench {
     }
     var bursts = new ArrayList<Burst>();
     for (Shape shape : settings.shapes()) bursts.add(burst(shape));
-    AfterBurst after = afterBurst(baselineRss);
+    AfterBurst after = afterBurst(idle);
     var helds = new ArrayList<Held>();
     for (int level : settings.heldLevels()) helds.add(hold(level, baselineRss));
     progress.done();
@@ -213,11 +226,12 @@ public final class LoadBench {
   /** Enough traffic for the JIT to compile the relay path before anything is measured. */
   private void warmUp() throws Exception {
     upstream.script(200, 0);
-    for (int i = 0; i < 10; i++) streams("warm-up", 100, sluice.port, 200, false);
-    streams("warm-up direct", 100, upstream.port(), 200, false);
+    for (int i = 0; i < 10; i++) streams("warm-up", 100, sluice.port, 200);
+    streams("warm-up direct", 100, upstream.port(), 200);
   }
 
-  record Run(Stats ttft, Stats chunk, long chunks, double seconds) {}
+  /** Streams run: their TTFTs and chunk latencies, chunks relayed, seconds, and how many failed. */
+  record Run(Stats ttft, Stats chunk, long chunks, double seconds, int failed) {}
 
   private static final int PROBES = 200;
   private static final long PROBE_INTERVAL_MS = 25;
@@ -280,14 +294,23 @@ public final class LoadBench {
     done.await(2, TimeUnit.MINUTES);
     for (StreamClient c : held) c.close();
     if (failed.get() > 0) throw new IllegalStateException(phase + ": " + failed.get() + " probes failed");
-    return new Run(Stats.of(ttfts), Stats.of(lats), 0, 0);
+    return new Run(Stats.of(ttfts), Stats.of(lats), 0, 0, 0);
+  }
+
+  /** {@code count} concurrent streams, all started at once, each read to its end; every one must complete. */
+  private Run streams(String phase, int count, int port, int chunks) throws Exception {
+    Run run = streams(phase, count, port, chunks, false);
+    if (run.failed() > 0) throw new IllegalStateException(phase + ": " + run.failed() + " of " + count + " streams failed");
+    return run;
   }
 
   /**
    * {@code count} concurrent streams read to their end, all started at once, or with {@code ramp} in
-   * steps of 250 every 20 ms (so the accept queue never overflows, for thousands of streams).
+   * steps of 250 every 20 ms (so the accept queue never overflows, for thousands of streams). Failed
+   * streams are counted and the first failure is printed.
    */
   private Run streams(String phase, int count, int port, int chunks, boolean ramp) throws Exception {
+    var firstFailure = new AtomicReference<String>();
     var ttfts = Collections.synchronizedList(new ArrayList<long[]>());
     var lats = Collections.synchronizedList(new ArrayList<long[]>());
     var total = new AtomicLong();
@@ -301,12 +324,16 @@ public final class LoadBench {
         var client = new StreamClient(id);
         try {
           StreamClient.Result r = client.run(port, "/v1/chat/completions", chunks, 0, () -> {});
-          if (!r.completed() || r.chunks() != chunks) failed.incrementAndGet();
+          if (!r.completed() || r.chunks() != chunks) {
+            failed.incrementAndGet();
+            firstFailure.compareAndSet(null, "ended after " + r.chunks() + " of " + chunks + " chunks");
+          }
           ttfts.add(new long[] {r.ttftNanos()});
           lats.add(r.latencies());
           total.addAndGet(r.chunks());
         } catch (IOException e) {
           failed.incrementAndGet();
+          firstFailure.compareAndSet(null, e.toString());
         } finally {
           try {
             client.close();
@@ -320,8 +347,10 @@ public final class LoadBench {
     }
     if (!done.await(10, TimeUnit.MINUTES)) throw new IllegalStateException(phase + ": streams did not finish");
     double seconds = (System.nanoTime() - start) / 1e9;
-    if (failed.get() > 0) throw new IllegalStateException(phase + ": " + failed.get() + " of " + count + " streams failed");
-    return new Run(Stats.of(ttfts), Stats.of(lats), total.get(), seconds);
+    if (failed.get() > 0) {
+      System.err.printf("%n%s: %d of %d streams failed; the first: %s%n", phase, failed.get(), count, firstFailure.get());
+    }
+    return new Run(Stats.of(ttfts), Stats.of(lats), total.get(), seconds, failed.get());
   }
 
   /**
@@ -331,6 +360,7 @@ public final class LoadBench {
   private Burst burst(Shape shape) throws Exception {
     upstream.script(shape.chunks(), TimeUnit.MILLISECONDS.toNanos(shape.delayMs()));
     String name = "burst " + shape.streams() + "x" + shape.chunks();
+    // A stream failing in a burst is counted and reported with the shape, not fatal to the whole run.
     streams(name + " warm-up", shape.streams(), sluice.port, shape.chunks(), false);
     Run direct = streams(name + " direct", shape.streams(), upstream.port(), shape.chunks(), false);
     double cpuBefore = sluice.cpuSeconds();
@@ -347,13 +377,14 @@ public final class LoadBench {
    * Memory given back: a burst of short streams (20 chunks 50 ms apart, started in a quick ramp so
    * they overlap), then {@code afterBurstWaitSeconds} without traffic, then RSS.
    */
-  private AfterBurst afterBurst(long idleRss) throws Exception {
+  private AfterBurst afterBurst(Idle idle) throws Exception {
     int count = settings.afterBurstStreams();
     upstream.script(20, TimeUnit.MILLISECONDS.toNanos(50));
+    // Memory is what is measured here: a few streams failing under the burst is reported, not fatal.
     streams("burst before the wait", count, sluice.port, 20, true);
     progress.phase("waiting after the burst", 0, null);
     Thread.sleep(TimeUnit.SECONDS.toMillis(settings.afterBurstWaitSeconds()));
-    return new AfterBurst(idleRss, count, settings.afterBurstWaitSeconds(), sluice.rssBytes());
+    return new AfterBurst(idle, count, settings.afterBurstWaitSeconds(), sluice.rssBytes());
   }
 
   /**

@@ -31,31 +31,36 @@ final class Report {
   static String burstTable(List<LoadBench.Burst> bursts) {
     var sb = new StringBuilder();
     sb.append("| burst shape (all started at once) | streams/s direct / via Sluice | ratio | TTFT p50 direct / via Sluice (ms) "
-        + "| TTFT p99 direct / via Sluice (ms) | Sluice CPU seconds | Sluice peak RSS (MiB) |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        + "| TTFT p99 direct / via Sluice (ms) | Sluice CPU seconds | Sluice peak RSS (MiB) | failed direct / via Sluice |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (LoadBench.Burst b : bursts) {
       LoadBench.Shape s = b.shape();
-      sb.append(String.format(Locale.ROOT, "| %,d streams x %d chunks, %s | %.0f / %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.0f |%n",
+      sb.append(String.format(Locale.ROOT, "| %,d streams x %d chunks, %s | %.0f / %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.0f | %d / %d |%n",
           s.streams(), s.chunks(), s.delayMs() == 0 ? "no delay" : s.delayMs() + " ms apart",
           b.directStreamsPerSecond(), b.relayedStreamsPerSecond(), b.relayedStreamsPerSecond() / b.directStreamsPerSecond(),
           b.direct().ttft().ms(50), b.relayed().ttft().ms(50), b.direct().ttft().ms(99), b.relayed().ttft().ms(99),
-          b.cpuSeconds(), b.peakRssBytes() / 1048576.0));
+          b.cpuSeconds(), b.peakRssBytes() / 1048576.0, b.direct().failed(), b.relayed().failed()));
     }
     return sb.toString();
+  }
+
+  /** Idle RSS and, in brackets, its file-backed part (shared libraries, the mapped AOT cache). */
+  private static String idle(LoadBench.Idle idle) {
+    return String.format(Locale.ROOT, "%.0f (file-backed %.0f)", idle.rssBytes() / 1048576.0, idle.fileBytes() / 1048576.0);
   }
 
   static String memoryTable(LoadBench.AfterBurst after, List<WarmUpCurve> curves) {
     var sb = new StringBuilder();
     sb.append("| memory | Sluice RSS (MiB) | ratio to idle |\n|---|---:|---:|\n");
-    sb.append(String.format(Locale.ROOT, "| idle, %d s after start, before any traffic | %.0f | 1.00 |%n",
-        LoadBench.IDLE_SECONDS, after.idleRssBytes() / 1048576.0));
+    sb.append(String.format(Locale.ROOT, "| idle, %d s after start, before any traffic | %s | 1.00 |%n",
+        LoadBench.IDLE_SECONDS, idle(after.idle())));
     sb.append(String.format(Locale.ROOT, "| %d s after a burst of %,d streams ended | %.0f | %.2f |%n", after.waitSeconds(),
-        after.streams(), after.rssBytes() / 1048576.0, (double) after.rssBytes() / after.idleRssBytes()));
+        after.streams(), after.rssBytes() / 1048576.0, (double) after.rssBytes() / after.idle().rssBytes()));
     if (!curves.isEmpty()) {
       sb.append("\n| warm-up of a fresh Sluice (50 streams x 200 chunks, flat out) | idle RSS after start (MiB) "
           + "| chunks/s, first 10 s | chunks/s, last 10 s | first / last |\n|---|---:|---:|---:|---:|\n");
       for (WarmUpCurve c : curves) {
-        sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.2f |%n", c.label(), c.idleRssBytes() / 1048576.0,
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.2f |%n", c.label(), idle(c.idle()),
             c.firstWindowMean(), c.steadyMean(), c.firstOverSteady()));
       }
     }

@@ -85,10 +85,22 @@ final class SluiceProcess implements AutoCloseable {
 
   /** Resident set size, bytes. */
   long rssBytes() throws IOException {
+    return status("VmRSS");
+  }
+
+  /**
+   * The part of the RSS that is file-backed, bytes: the JVM's own libraries and the mapped AOT cache,
+   * pages the kernel can drop and that several Sluice processes on one machine share.
+   */
+  long rssFileBytes() throws IOException {
+    return status("RssFile");
+  }
+
+  private long status(String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
-      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+      if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
     }
-    throw new IOException("no VmRSS for " + pid());
+    throw new IOException("no " + field + " for " + pid());
   }
 
   /** User plus system CPU time so far, seconds. */

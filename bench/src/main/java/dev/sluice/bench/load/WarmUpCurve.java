@@ -11,10 +11,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * relayed chunks counted in one-second buckets from the first request on.
  *
  * @param label which JVM (with or without the AOT cache)
- * @param idleRssBytes the fresh process's RSS a few seconds after start, before any traffic
+ * @param idle the fresh process's RSS a few seconds after start, before any traffic
  * @param chunksPerSecond relayed chunks in each one-second bucket, first second first
  */
-record WarmUpCurve(String label, long idleRssBytes, long[] chunksPerSecond) {
+record WarmUpCurve(String label, LoadBench.Idle idle, long[] chunksPerSecond) {
   /** The seconds the first and the steady-state windows span (the first and the last ten). */
   static final int WINDOW = 10;
 
@@ -41,7 +41,7 @@ record WarmUpCurve(String label, long idleRssBytes, long[] chunksPerSecond) {
     return (double) sum / window();
   }
 
-  static WarmUpCurve measure(String label, long idleRss, SluiceProcess sluice, BenchUpstream upstream, int seconds,
+  static WarmUpCurve measure(String label, LoadBench.Idle idle, SluiceProcess sluice, BenchUpstream upstream, int seconds,
       int concurrency, int chunks, Progress progress) throws InterruptedException {
     upstream.script(chunks, 0);
     var buckets = new AtomicLongArray(seconds);
@@ -70,6 +70,6 @@ record WarmUpCurve(String label, long idleRssBytes, long[] chunksPerSecond) {
     if (failures.get() > 0) System.err.printf("%nwarm-up curve %s: %d streams failed%n", label, failures.get());
     long[] curve = new long[seconds];
     for (int i = 0; i < seconds; i++) curve[i] = buckets.get(i);
-    return new WarmUpCurve(label, idleRss, curve);
+    return new WarmUpCurve(label, idle, curve);
   }
 }
