@@ -139,6 +139,9 @@ public final class LoadBench {
     try (var upstream = new BenchUpstream()) {
       var curves = new ArrayList<WarmUpCurve>();
       if (!onlyHeld && !memoryOnly) {
+        // The same load against the upstream directly first, so that this process's own clients and
+        // fake upstream are compiled before the first fresh Sluice is timed.
+        WarmUpCurve.measure("bench itself", null, upstream.port(), upstream, 10, 50, 200, progress);
         curves.add(freshCurve(cache ? "with the AOT cache" : "without an AOT cache", JvmFlags.serve(jar, cache), jar,
             upstream, settings, progress));
         if (cache) {
@@ -163,7 +166,7 @@ public final class LoadBench {
       Settings settings, Progress progress) throws Exception {
     try (var fresh = SluiceProcess.start(jar, upstream.port(), flags)) {
       Idle idle = idleRss(fresh, progress);
-      return WarmUpCurve.measure(label, idle, fresh, upstream, settings.warmUpSeconds(), 50, 200, progress);
+      return WarmUpCurve.measure(label, idle, fresh.port, upstream, settings.warmUpSeconds(), 50, 200, progress);
     }
   }
 
@@ -412,8 +415,10 @@ public final class LoadBench {
       }
       if (!open.await(5, TimeUnit.MINUTES)) throw new IllegalStateException("streams did not open");
       if (failed.get() > 0) {
-        System.err.printf("%nopen streams %d: %d failed to open; measuring the %d that did%n", count, failed.get(),
-            count - failed.get());
+        Throwable first = streams.stream().filter(s -> s.first().isCompletedExceptionally()).findFirst()
+            .map(s -> s.first().exceptionNow()).orElse(null);
+        System.err.printf("%nopen streams %d: %d failed to open (the first: %s); measuring the %d that did%n", count,
+            failed.get(), first, count - failed.get());
         streams.removeIf(s -> s.first().isCompletedExceptionally());
         count = streams.size();
       }

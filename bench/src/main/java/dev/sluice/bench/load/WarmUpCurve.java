@@ -41,7 +41,8 @@ record WarmUpCurve(String label, LoadBench.Idle idle, long[] chunksPerSecond) {
     return (double) sum / window();
   }
 
-  static WarmUpCurve measure(String label, LoadBench.Idle idle, SluiceProcess sluice, BenchUpstream upstream, int seconds,
+  /** Runs the load against {@code port} (a fresh Sluice's, or the upstream's to warm this process up). */
+  static WarmUpCurve measure(String label, LoadBench.Idle idle, int port, BenchUpstream upstream, int seconds,
       int concurrency, int chunks, Progress progress) throws InterruptedException {
     upstream.script(chunks, 0);
     var buckets = new AtomicLongArray(seconds);
@@ -59,7 +60,7 @@ record WarmUpCurve(String label, LoadBench.Idle idle, long[] chunksPerSecond) {
       clients[c] = Thread.ofVirtual().start(() -> {
         for (int n = 0; System.nanoTime() < end; n++) {
           try (var stream = new StreamClient("warmup-" + client + "-" + n + "-" + start, count)) {
-            stream.run(sluice.port, "/v1/chat/completions", chunks, 0, () -> {});
+            stream.run(port, "/v1/chat/completions", chunks, 0, () -> {});
           } catch (IOException e) {
             failures.incrementAndGet();
           }
