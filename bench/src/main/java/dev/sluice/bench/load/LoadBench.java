@@ -148,6 +148,13 @@ public final class LoadBench {
           curves.add(freshCurve("without the AOT cache", JvmFlags.serve(jar, false), jar, upstream, settings, progress));
         }
       }
+      if (argList.contains("--only-warmup")) {
+        // --only-warmup: the warm-up curves alone, to compare JVM settings or the AOT cache quickly.
+        progress.done();
+        System.out.println(Report.warmUpTable(curves));
+        for (WarmUpCurve c : curves) System.out.println(c.label() + ": " + Arrays.toString(c.chunksPerSecond()));
+        return;
+      }
       try (var sluice = SluiceProcess.start(jar, upstream.port(), jvmFlags)) {
         var bench = new LoadBench(settings, upstream, sluice, progress);
         bench.run(String.join(" ", args), fdLimit, maxHeld, onlyHeld, memoryOnly, curves, began);

@@ -56,13 +56,18 @@ final class Report {
         LoadBench.IDLE_SECONDS, idle(after.idle())));
     sb.append(String.format(Locale.ROOT, "| %d s after a burst of %,d streams ended | %.0f | %.2f |%n", after.waitSeconds(),
         after.streams(), after.rssBytes() / 1048576.0, (double) after.rssBytes() / after.idle().rssBytes()));
-    if (!curves.isEmpty()) {
-      sb.append("\n| warm-up of a fresh Sluice (50 streams x 200 chunks, flat out) | idle RSS after start (MiB) "
-          + "| chunks/s, first 10 s | chunks/s, last 10 s | first / last |\n|---|---:|---:|---:|---:|\n");
-      for (WarmUpCurve c : curves) {
-        sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.2f |%n", c.label(), idle(c.idle()),
-            c.firstWindowMean(), c.steadyMean(), c.firstOverSteady()));
-      }
+    if (!curves.isEmpty()) sb.append('\n').append(warmUpTable(curves));
+    return sb.toString();
+  }
+
+  static String warmUpTable(List<WarmUpCurve> curves) {
+    var sb = new StringBuilder();
+    int window = curves.getFirst().window();
+    sb.append(String.format(Locale.ROOT, "| warm-up of a fresh Sluice (50 streams x 200 chunks, flat out) | idle RSS after "
+        + "start (MiB) | chunks/s, first %d s | chunks/s, last %d s | first / last |%n|---|---:|---:|---:|---:|%n", window, window));
+    for (WarmUpCurve c : curves) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.2f |%n", c.label(), idle(c.idle()),
+          c.firstWindowMean(), c.steadyMean(), c.firstOverSteady()));
     }
     return sb.toString();
   }
