@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
@@ -22,6 +23,54 @@ final class Report {
   static final String KEEP_MARKER = "<!-- Written by hand below: ./sluice bench keeps it. -->";
 
   private Report() {}
+
+  /** Everything one run measured. */
+  record Results(List<LoadBench.Latency> latencies, LoadBench.Throughput throughput, List<LoadBench.Burst> bursts,
+      LoadBench.AfterBurst after, List<WarmUpCurve> curves, List<LoadBench.Held> helds, double minutes) {}
+
+  static String burstTable(List<LoadBench.Burst> bursts) {
+    var sb = new StringBuilder();
+    sb.append("| burst shape (all started at once) | streams/s direct / via Sluice | ratio | TTFT p50 direct / via Sluice (ms) "
+        + "| TTFT p99 direct / via Sluice (ms) | Sluice CPU seconds | Sluice peak RSS (MiB) | failed direct / via Sluice |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (LoadBench.Burst b : bursts) {
+      LoadBench.Shape s = b.shape();
+      sb.append(String.format(Locale.ROOT, "| %,d streams x %d chunks, %s | %.0f / %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.0f | %d / %d |%n",
+          s.streams(), s.chunks(), s.delayMs() == 0 ? "no delay" : s.delayMs() + " ms apart",
+          b.directStreamsPerSecond(), b.relayedStreamsPerSecond(), b.relayedStreamsPerSecond() / b.directStreamsPerSecond(),
+          b.direct().ttft().ms(50), b.relayed().ttft().ms(50), b.direct().ttft().ms(99), b.relayed().ttft().ms(99),
+          b.cpuSeconds(), b.peakRssBytes() / 1048576.0, b.direct().failed(), b.relayed().failed()));
+    }
+    return sb.toString();
+  }
+
+  /** Idle RSS and, in brackets, its file-backed part (shared libraries, the mapped AOT cache). */
+  private static String idle(LoadBench.Idle idle) {
+    return String.format(Locale.ROOT, "%.0f (file-backed %.0f)", idle.rssBytes() / 1048576.0, idle.fileBytes() / 1048576.0);
+  }
+
+  static String memoryTable(LoadBench.AfterBurst after, List<WarmUpCurve> curves) {
+    var sb = new StringBuilder();
+    sb.append("| memory | Sluice RSS (MiB) | ratio to idle |\n|---|---:|---:|\n");
+    sb.append(String.format(Locale.ROOT, "| idle, %d s after start, before any traffic | %s | 1.00 |%n",
+        LoadBench.IDLE_SECONDS, idle(after.idle())));
+    sb.append(String.format(Locale.ROOT, "| %d s after a burst of %,d streams ended | %.0f | %.2f |%n", after.waitSeconds(),
+        after.streams(), after.rssBytes() / 1048576.0, (double) after.rssBytes() / after.idle().rssBytes()));
+    if (!curves.isEmpty()) sb.append('\n').append(warmUpTable(curves));
+    return sb.toString();
+  }
+
+  static String warmUpTable(List<WarmUpCurve> curves) {
+    var sb = new StringBuilder();
+    int window = curves.getFirst().window();
+    sb.append(String.format(Locale.ROOT, "| warm-up of a fresh Sluice (50 streams x 200 chunks, flat out) | idle RSS after "
+        + "start (MiB) | chunks/s, first %d s | chunks/s, last %d s | first / last |%n|---|---:|---:|---:|---:|%n", window, window));
+    for (WarmUpCurve c : curves) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.2f |%n", c.label(), idle(c.idle()),
+          c.firstWindowMean(), c.steadyMean(), c.firstOverSteady()));
+    }
+    return sb.toString();
+  }
 
   static String table(List<LoadBench.Latency> latencies, LoadBench.Throughput t, List<LoadBench.Held> helds) {
     var sb = new StringBuilder();
@@ -42,25 +91,25 @@ final class Report {
         t.relayedChunksPerSecond(), t.relayedChunksPerSecond() / t.directChunksPerSecond()));
     sb.append(String.format(Locale.ROOT, "| Sluice CPU seconds per 1,000 chunks | | %.4f | |%n", t.cpuSecondsPer1000()));
     }
-    sb.append("\n| open streams held at once | Sluice RSS (MiB) | RSS above idle per stream (KiB) | heap in use / live after GC (MiB) "
+    sb.append("\n| open streams held at once (h2c connections) | Sluice RSS (MiB) | RSS above idle per stream (KiB) | heap in use / live after GC (MiB) "
         + "| live heap per stream (KiB) | one disconnect -> upstream closed p50 / p99 (ms) | all at once p50 / p99 (ms) |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (LoadBench.Held h : helds) {
-      sb.append(String.format(Locale.ROOT, "| %d | %.0f | %.1f | %.0f / %.0f | %.1f | %.2f / %.2f (%d) | %.1f / %.1f (%d) |%n",
-          h.streams(), h.rssBytes() / 1048576.0, (h.rssBytes() - h.baselineRss()) / 1024.0 / h.streams(),
+      sb.append(String.format(Locale.ROOT, "| %d (%d) | %.0f | %.1f | %.0f / %.0f | %.1f | %.2f / %.2f (%d) | %.1f / %.1f (%d) |%n",
+          h.streams(), h.connections(), h.rssBytes() / 1048576.0, (h.rssBytes() - h.baselineRss()) / 1024.0 / h.streams(),
           h.heapBytes() / 1048576.0, h.liveHeapBytes() / 1048576.0, h.liveHeapBytes() / 1024.0 / h.streams(),
           h.cancel().ms(50), h.cancel().ms(99), h.cancel().count(), h.burst().ms(50), h.burst().ms(99), h.burst().count()));
     }
     return sb.toString();
   }
 
-  static void write(LoadBench.Settings s, String args, long fdLimit, int maxHeld, SluiceProcess sluice,
-      List<LoadBench.Latency> latencies, LoadBench.Throughput t, List<LoadBench.Held> helds)
-      throws IOException, InterruptedException {
+  static void write(LoadBench.Settings s, String args, long fdLimit, int maxHeld, SluiceProcess sluice, Results r)
+      throws IOException {
     var md = new StringBuilder();
     md.append("# Sluice benchmarks\n\n");
     md.append("Made by `./sluice bench").append(args.isEmpty() ? "" : " " + args).append("` on ")
-        .append(LocalDate.now()).append(". Rerun it to check; the numbers below are this machine's.\n\n");
+        .append(LocalDate.now()).append(String.format(Locale.ROOT, ", which took %.1f minutes", r.minutes()))
+        .append(". Rerun it to check; the numbers below are this machine's.\n\n");
     md.append("## Machine\n\n");
     md.append("- CPU: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
         .append(" cores\n");
@@ -72,7 +121,8 @@ final class Report {
     md.append("- open-file limit: ").append(fdLimit).append(" (caps the streams one process can hold at ")
         .append(maxHeld).append(")\n");
     md.append("- Sluice: `").append(String.join(" ", sluice.command.subList(1, sluice.command.size())))
-        .append("`, its own process; fake upstream and clients in the bench process, all on loopback\n\n");
+        .append("`, its own process (the flags are `jvm.options`, as `./sluice serve` uses them); fake upstream and "
+            + "clients in the bench process, all on loopback\n\n");
     md.append("## Method\n\n");
     md.append("Each upstream chunk carries the `System.nanoTime()` at which the fake upstream wrote it; the clients run "
         + "in the same process, so each chunk's latency is exact. Every latency figure is measured twice in the same "
@@ -85,9 +135,25 @@ final class Report {
         + "apart, held open; RSS and heap (in use, and live after a full GC) are read once all have their first "
         + "chunk; then 200 clients disconnect one at a time, 10 ms apart, while the others stay open, and the fake "
         + "upstream times when its own connection from Sluice closes; then the rest disconnect at once (a burst, "
-        + "reported apart).\n\n");
-    md.append("## Results\n\n").append(table(latencies, t, helds)).append("\n");
-    md.append("![added TTFT vs concurrency; RSS vs open streams](bench/results.png)\n");
+        + "reported apart). The held streams' clients speak h2c (HTTP/2 with prior knowledge) to Sluice, "
+        + H2Streams.STREAMS_PER_CONNECTION + " streams to a connection, so that 10,000 fit the open-file limit; "
+        + "a client disconnecting is there a stream reset (RST_STREAM, CANCEL) on a connection that stays open.\n\n"
+        + "Burst shapes: each shape's streams all start at once (over HTTP/1.1, a connection each); the shape runs "
+        + "once through Sluice unmeasured, then directly, then through Sluice measured: streams per second is the "
+        + "shape's streams over the time until the last one ended; Sluice's CPU seconds and its peak RSS (VmRSS "
+        + "read every 50 ms) are of the measured run. Memory: idle RSS is read " + LoadBench.IDLE_SECONDS
+        + " s after start, before any traffic; then, after the other phases, " + String.format(Locale.ROOT, "%,d",
+            s.afterBurstStreams()) + " short streams (20 chunks 50 ms apart) run, and RSS is read "
+        + s.afterBurstWaitSeconds() + " s after they ended. Warm-up: a freshly started Sluice (its own process, "
+        + "stopped after) is left idle " + LoadBench.IDLE_SECONDS + " s (its idle RSS), then 50 clients run "
+        + "streams of 200 chunks flat out, each starting the next as one ends, for " + s.warmUpSeconds()
+        + " s; relayed chunks are counted per second. It is done with the AOT cache `./sluice serve` uses (when "
+        + "the launcher made one) and without it.\n\n");
+    md.append("## Results\n\n").append(table(r.latencies(), r.throughput(), r.helds())).append("\n");
+    md.append(burstTable(r.bursts())).append("\n");
+    md.append(memoryTable(r.after(), r.curves())).append("\n");
+    md.append("![added TTFT vs concurrency; RSS vs open streams](bench/results.png)\n\n");
+    md.append("![relayed chunks per second in the first seconds of a fresh Sluice](bench/warmup.png)\n");
     // What people wrote below the marker (targets, analysis, micro-benchmarks) survives a rerun.
     if (Files.isRegularFile(s.out())) {
       String old = Files.readString(s.out());
@@ -95,7 +161,22 @@ final class Report {
       if (at >= 0) md.append('\n').append(old.substring(at));
     }
     Files.writeString(s.out(), md.toString());
-    plot(s.plot(), latencies, helds);
+    plot(s.plot(), r.latencies(), r.helds());
+    plotWarmUp(s.warmUpPlot(), r.curves());
+  }
+
+  /** Relayed chunks per second against seconds since the first request, one line per JVM. */
+  private static void plotWarmUp(Path file, List<WarmUpCurve> curves) throws IOException {
+    var data = new XYSeriesCollection();
+    for (WarmUpCurve c : curves) {
+      var series = new XYSeries(c.label());
+      for (int i = 0; i < c.chunksPerSecond().length; i++) series.add(i + 1, c.chunksPerSecond()[i]);
+      data.addSeries(series);
+    }
+    JFreeChart chart = ChartFactory.createXYLineChart("Warm-up of a fresh Sluice", "seconds since the first request",
+        "relayed chunks/s", data, PlotOrientation.VERTICAL, true, false, false);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 500);
   }
 
   private static void plot(Path file, List<LoadBench.Latency> latencies, List<LoadBench.Held> helds) throws IOException {

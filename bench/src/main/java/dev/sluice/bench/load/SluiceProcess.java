@@ -85,10 +85,22 @@ final class SluiceProcess implements AutoCloseable {
 
   /** Resident set size, bytes. */
   long rssBytes() throws IOException {
+    return status("VmRSS");
+  }
+
+  /**
+   * The part of the RSS that is file-backed, bytes: the JVM's own libraries and the mapped AOT cache,
+   * pages the kernel can drop and that several Sluice processes on one machine share.
+   */
+  long rssFileBytes() throws IOException {
+    return status("RssFile");
+  }
+
+  private long status(String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
-      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+      if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
     }
-    throw new IOException("no VmRSS for " + pid());
+    throw new IOException("no " + field + " for " + pid());
   }
 
   /** User plus system CPU time so far, seconds. */
@@ -111,6 +123,18 @@ final class SluiceProcess implements AutoCloseable {
     String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     jcmd.waitFor(60, TimeUnit.SECONDS);
     return out;
+  }
+
+  /**
+   * The first {@code lines} lines of {@code jmap -histo:live} (a full collection first, then the
+   * classes holding the most heap): where the bytes of a held stream go.
+   */
+  List<String> heapHistogram(int lines) throws IOException, InterruptedException {
+    Process jmap = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jmap").toString(), "-histo:live",
+        Long.toString(pid())).redirectErrorStream(true).start();
+    List<String> out = new String(jmap.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    jmap.waitFor(60, TimeUnit.SECONDS);
+    return out.subList(0, Math.min(lines, out.size()));
   }
 
   /** Heap in use, bytes, as the JVM itself reports it (any collector; garbage not yet collected included). */

@@ -23,14 +23,26 @@ final class StreamClient implements AutoCloseable {
 
   private final Socket socket = new Socket();
   private final String streamId;
+  private final Runnable onChunk;
 
   StreamClient(String streamId) {
+    this(streamId, () -> {});
+  }
+
+  /** @param onChunk called as each content chunk arrives (the warm-up curve counts them) */
+  StreamClient(String streamId, Runnable onChunk) {
     this.streamId = streamId;
+    this.onChunk = onChunk;
+  }
+
+  /** The streaming chat request's JSON body; {@code user} names the stream for the fake upstream. */
+  static String body(String streamId) {
+    return "{\"model\":\"openai/bench\",\"stream\":true,\"user\":\"" + streamId
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
   }
 
   static byte[] request(String path, String streamId) {
-    String body = "{\"model\":\"openai/bench\",\"stream\":true,\"user\":\"" + streamId
-        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
+    String body = body(streamId);
     return ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
         + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
   }
@@ -65,6 +77,7 @@ final class StreamClient implements AutoCloseable {
         ttft = now - start;
         onFirst.run();
       }
+      onChunk.run();
       if (n < latencies.length) latencies[n] = now - stamp;
       n++;
       if (stopAfterChunks > 0 && n >= stopAfterChunks) return new Result(ttft, trim(latencies, n), n, false);

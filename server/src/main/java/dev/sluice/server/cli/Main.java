@@ -38,6 +38,7 @@ public final class Main {
     var cli = new CommandLine(new Main())
         .addSubcommand(new ServeCommand(env))
         .addSubcommand(new KeysCommand(accounting))
+        .addSubcommand(new TrainCommand())
         .addSubcommand("completion", new AutoComplete.GenerateCompletion())
         .addSubcommand(new CommandLine.HelpCommand());
     // As the hand-written parser did, a repeated option takes its last value.
