@@ -1,5 +1,14 @@
 package dev.sluice.dialect.openai;
 
+import static dev.sluice.dialect.openai.OpenAiFields.missing;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalBoolean;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalLong;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalNumber;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalPositiveInt;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalString;
+import static dev.sluice.dialect.openai.OpenAiFields.requiredString;
+import static dev.sluice.dialect.openai.OpenAiFields.wrongType;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.json.Json;
@@ -231,96 +240,5 @@ public final class OpenAiRequestDecoder {
       throw new GatewayException(GatewayError.invalid("stop", "Invalid 'stop': at most 4 sequences are allowed."));
     }
     return list;
-  }
-
-  private static String requiredString(JsonNode obj, String field) throws GatewayException {
-    return requiredString(obj, field, field);
-  }
-
-  private static String requiredString(JsonNode obj, String field, String path) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) throw missing(path);
-    if (!v.isTextual()) throw wrongType(path, "a string", v);
-    if (v.asText().isEmpty()) {
-      throw new GatewayException(GatewayError.invalid(path, "Invalid '" + path + "': empty string."));
-    }
-    return v.asText();
-  }
-
-  private static String optionalString(JsonNode obj, String field) throws GatewayException {
-    return optionalString(obj, field, field);
-  }
-
-  private static String optionalString(JsonNode obj, String field, String path) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isTextual()) throw wrongType(path, "a string", v);
-    return v.asText();
-  }
-
-  private static boolean optionalBoolean(JsonNode obj, String field, boolean fallback) throws GatewayException {
-    return optionalBoolean(obj, field, fallback, field);
-  }
-
-  private static boolean optionalBoolean(JsonNode obj, String field, boolean fallback, String path) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return fallback;
-    if (!v.isBoolean()) throw wrongType(path, "a boolean", v);
-    return v.asBoolean();
-  }
-
-  private static Integer optionalPositiveInt(JsonNode obj, String field) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw wrongType(field, "an integer", v);
-    if (v.asInt() < 1) {
-      throw new GatewayException(GatewayError.invalid(field,
-          "Invalid '" + field + "': integer below minimum value. Expected a value >= 1, but got " + v.asInt() + " instead."));
-    }
-    return v.asInt();
-  }
-
-  private static Long optionalLong(JsonNode obj, String field) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw wrongType(field, "an integer", v);
-    return v.asLong();
-  }
-
-  private static Double optionalNumber(JsonNode obj, String field, double min, double max) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isNumber()) throw wrongType(field, "a number", v);
-    double d = v.asDouble();
-    if (d < min || d > max) {
-      throw new GatewayException(GatewayError.invalid(field,
-          "Invalid '" + field + "': expected a value between " + fmt(min) + " and " + fmt(max) + ", but got " + v + " instead."));
-    }
-    return d;
-  }
-
-  private static String fmt(double d) {
-    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-  }
-
-  private static GatewayException missing(String path) {
-    return new GatewayException(GatewayError.invalid(path, "Missing required parameter: '" + path + "'."));
-  }
-
-  private static GatewayException wrongType(String path, String expected, JsonNode got) {
-    return new GatewayException(GatewayError.invalid(path,
-        "Invalid type for '" + path + "': expected " + expected + ", but got " + describe(got) + " instead."));
-  }
-
-  private static String describe(JsonNode node) {
-    return switch (node.getNodeType()) {
-      case ARRAY -> "an array";
-      case OBJECT, POJO -> "an object";
-      case BOOLEAN -> "a boolean";
-      case NUMBER -> node.isIntegralNumber() ? "an integer" : "a decimal";
-      case STRING -> "a string";
-      case NULL, MISSING -> "null";
-      case BINARY -> "binary data";
-    };
   }
 }
