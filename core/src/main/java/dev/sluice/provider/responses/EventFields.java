@@ -25,7 +25,7 @@ final class EventFields {
   int outputIndex;
   String name;
   String arguments;
-  /** An {@code error} event's own fields. */
+  /** An {@code error} event's own (top-level) fields. */
   String code;
   String message;
   String param;
@@ -35,7 +35,7 @@ final class EventFields {
   String itemCallId;
   String itemName;
   String itemArguments;
-  /** The event's {@code response} (created, in_progress, completed, incomplete, failed). */
+  /** The event's {@code response} (created, in_progress, completed, incomplete, failed); its error, or the event's nested one. */
   String responseId;
   String responseModel;
   long createdAt;
@@ -43,16 +43,15 @@ final class EventFields {
   String incompleteReason;
   String errorCode;
   String errorMessage;
-  boolean hasError;
+  String errorParam;
 
   void reset() {
     type = delta = itemId = callId = name = arguments = code = message = param = null;
     itemType = itemIdOfItem = itemCallId = itemName = itemArguments = null;
-    responseId = responseModel = incompleteReason = errorCode = errorMessage = null;
+    responseId = responseModel = incompleteReason = errorCode = errorMessage = errorParam = null;
     outputIndex = -1;
     createdAt = -1;
     usage = null;
-    hasError = false;
   }
 
   void read(JsonParser p) throws IOException {
@@ -75,6 +74,10 @@ final class EventFields {
         }
         case "response" -> {
           if (isObject(p, t)) readResponse(p);
+        }
+        // An error event that nests its fields, as some servers send it (openai-node reads both forms).
+        case "error" -> {
+          if (isObject(p, t)) readError(p);
         }
         default -> p.skipChildren();
       }
@@ -119,14 +122,15 @@ final class EventFields {
     }
   }
 
+  /** A {@code response.error}, or an error event's nested {@code error}. */
   private void readError(JsonParser p) throws IOException {
-    hasError = true;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken t = p.nextToken();
       switch (field) {
         case "code" -> errorCode = scalar(p, t);
         case "message" -> errorMessage = scalar(p, t);
+        case "param" -> errorParam = scalar(p, t);
         default -> p.skipChildren();
       }
     }

@@ -97,7 +97,9 @@ final class ResponsesEventDecoder implements UpstreamDecoder {
       }
       case "error" -> {
         decoded.markEnd();
-        decoded.fail(errors.inStream(fields.code, fields.message, fields.param));
+        decoded.fail(errors.inStream(fields.code != null ? fields.code : fields.errorCode,
+            fields.message != null ? fields.message : fields.errorMessage,
+            fields.param != null ? fields.param : fields.errorParam));
       }
       default -> { } // item and part boundaries, text .done events, hosted tools, audio, newer types
     }
