@@ -172,7 +172,7 @@ final class ResponsesRequestWriter {
       while (fields.hasNext()) {
         var field = fields.next();
         g.writeFieldName(field.getKey());
-        g.writeTree(field.getValue());
+        RequestJson.copyValue(g, field.getValue().toString(), "response_format", first -> null);
       }
     }
     g.writeEndObject();
