@@ -1,12 +1,13 @@
 package dev.sluice.embedding;
 
-import com.fasterxml.jackson.core.JacksonException;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalString;
+import static dev.sluice.dialect.openai.OpenAiFields.readObject;
+import static dev.sluice.dialect.openai.OpenAiFields.requiredString;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.json.Json;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.ModelName;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +20,7 @@ import java.util.List;
  * <p>Bounds, OpenAI's own where it states them: at most {@link #MAX_INPUTS} inputs, none empty; at most
  * {@link #MAX_TOTAL_SIZE} characters and token ids in all (so one request cannot make the gateway hash
  * without end); {@code dimensions} at most {@link #MAX_DIMENSIONS}; the model name as every dialect
- * bounds it ({@link ModelName}).
+ * bounds it ({@link ModelName}). Fields are read with the OpenAI dialect's readers, in OpenAI's words.
  */
 public final class EmbeddingRequestDecoder {
   /** OpenAI's limit on the inputs of one request. */
@@ -32,20 +33,8 @@ public final class EmbeddingRequestDecoder {
   private EmbeddingRequestDecoder() {}
 
   public static EmbeddingRequest decode(byte[] body) throws GatewayException {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (JacksonException e) {
-      throw invalid(null, "We could not parse the JSON body of your request: " + e.getOriginalMessage()
-          + ". (HINT: the body must be a JSON object.)");
-    } catch (IOException e) {
-      throw new GatewayException(GatewayError.invalid(null, "The request body could not be read."), e);
-    }
-    if (root == null || !root.isObject()) throw invalid(null, "The request body must be a JSON object.");
-    JsonNode modelNode = root.get("model");
-    if (modelNode == null || modelNode.isNull()) throw invalid("model", "Missing required parameter: 'model'.");
-    if (!modelNode.isTextual() || modelNode.asText().isEmpty()) throw invalid("model", "Invalid 'model': expected a non-empty string.");
-    String model = ModelName.check(modelNode.asText());
+    JsonNode root = readObject(body);
+    String model = ModelName.check(requiredString(root, "model"));
     List<EmbeddingInput> inputs = inputs(root.get("input"));
 
     EncodingFormat format = EncodingFormat.FLOAT;
@@ -66,13 +55,7 @@ public final class EmbeddingRequestDecoder {
       }
       dimensions = dims.asInt();
     }
-    String user = null;
-    JsonNode userNode = root.get("user");
-    if (userNode != null && !userNode.isNull()) {
-      if (!userNode.isTextual()) throw invalid("user", "Invalid type for 'user': expected a string.");
-      user = userNode.asText();
-    }
-    return new EmbeddingRequest(model, inputs, format, dimensions, user);
+    return new EmbeddingRequest(model, inputs, format, dimensions, optionalString(root, "user"));
   }
 
   private static List<EmbeddingInput> inputs(JsonNode input) throws GatewayException {

@@ -1,16 +1,65 @@
 package dev.sluice.dialect.openai;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.json.Json;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.ToolChoice;
+import dev.sluice.stream.ToolDefinition;
+import java.io.IOException;
 
 /**
- * Reading the fields of an OpenAI request body (Chat Completions, Responses) with OpenAI's own words
+ * Reading an OpenAI request body (Chat Completions, Responses, embeddings) with OpenAI's own words
  * for what is wrong: {@code Missing required parameter: 'x'.}, {@code Invalid type for 'x': expected a
  * string, but got an integer instead.}. Each rejection names the field at fault as its {@code param}.
  */
 public final class OpenAiFields {
   private OpenAiFields() {}
+
+  /** The body as a JSON object, or a 400 saying why it is not one. */
+  public static JsonNode readObject(byte[] body) throws GatewayException {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (JacksonException e) {
+      throw new GatewayException(GatewayError.invalid(null,
+          "We could not parse the JSON body of your request: " + e.getOriginalMessage()
+              + ". (HINT: the body must be a JSON object.)"));
+    } catch (IOException e) {
+      throw new GatewayException(GatewayError.invalid(null, "The request body could not be read."), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new GatewayException(GatewayError.invalid(null, "The request body must be a JSON object."));
+    }
+    return root;
+  }
+
+  /**
+   * A function tool's {@code name}, {@code description}, {@code parameters} and {@code strict}, read from
+   * {@code fn} at {@code path}: Chat Completions nests them in {@code function}, Responses does not.
+   */
+  public static ToolDefinition functionTool(JsonNode fn, String path) throws GatewayException {
+    JsonNode params = fn.get("parameters");
+    if (params != null && !params.isNull() && !params.isObject()) throw wrongType(path + ".parameters", "an object", params);
+    JsonNode strict = fn.get("strict");
+    if (strict != null && !strict.isNull() && !strict.isBoolean()) throw wrongType(path + ".strict", "a boolean", strict);
+    return new ToolDefinition(requiredString(fn, "name", path + ".name"),
+        optionalString(fn, "description", path + ".description"),
+        params == null || params.isNull() ? null : params.toString(),
+        strict == null || strict.isNull() ? null : strict.asBoolean());
+  }
+
+  /** {@code tool_choice} as a string: {@code auto}, {@code none} or {@code required}. */
+  public static ToolChoice toolChoiceMode(String value) throws GatewayException {
+    return switch (value) {
+      case "auto" -> new ToolChoice(ToolChoice.Mode.AUTO, null);
+      case "none" -> new ToolChoice(ToolChoice.Mode.NONE, null);
+      case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null);
+      default -> throw new GatewayException(GatewayError.invalid("tool_choice",
+          "Invalid value: '" + value + "'. Supported values are: 'none', 'auto' and 'required'."));
+    };
+  }
 
   public static String requiredString(JsonNode obj, String field) throws GatewayException {
     return requiredString(obj, field, field);

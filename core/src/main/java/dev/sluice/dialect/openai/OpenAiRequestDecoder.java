@@ -1,17 +1,18 @@
 package dev.sluice.dialect.openai;
 
+import static dev.sluice.dialect.openai.OpenAiFields.functionTool;
 import static dev.sluice.dialect.openai.OpenAiFields.missing;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalBoolean;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalLong;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalNumber;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalPositiveInt;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalString;
+import static dev.sluice.dialect.openai.OpenAiFields.readObject;
 import static dev.sluice.dialect.openai.OpenAiFields.requiredString;
+import static dev.sluice.dialect.openai.OpenAiFields.toolChoiceMode;
 import static dev.sluice.dialect.openai.OpenAiFields.wrongType;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.json.Json;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.GatewayError;
@@ -38,19 +39,7 @@ public final class OpenAiRequestDecoder {
   private OpenAiRequestDecoder() {}
 
   public static ChatRequest decode(byte[] body) throws GatewayException {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (JacksonException e) {
-      throw new GatewayException(GatewayError.invalid(null,
-          "We could not parse the JSON body of your request: " + e.getOriginalMessage()
-              + ". (HINT: the body must be a JSON object.)"));
-    } catch (java.io.IOException e) {
-      throw new GatewayException(GatewayError.invalid(null, "The request body could not be read."), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new GatewayException(GatewayError.invalid(null, "The request body must be a JSON object."));
-    }
+    JsonNode root = readObject(body);
     String model = ModelName.check(requiredString(root, "model"));
     JsonNode messagesNode = root.get("messages");
     if (messagesNode == null || messagesNode.isNull()) throw missing("messages");
@@ -198,29 +187,14 @@ public final class OpenAiRequestDecoder {
       }
       JsonNode fn = tool.get("function");
       if (fn == null || !fn.isObject()) throw missing(p + ".function");
-      JsonNode params = fn.get("parameters");
-      if (params != null && !params.isNull() && !params.isObject()) throw wrongType(p + ".function.parameters", "an object", params);
-      JsonNode strict = fn.get("strict");
-      if (strict != null && !strict.isNull() && !strict.isBoolean()) throw wrongType(p + ".function.strict", "a boolean", strict);
-      tools.add(new ToolDefinition(requiredString(fn, "name", p + ".function.name"),
-          optionalString(fn, "description", p + ".function.description"),
-          params == null || params.isNull() ? null : params.toString(),
-          strict == null || strict.isNull() ? null : strict.asBoolean()));
+      tools.add(functionTool(fn, p + ".function"));
     }
     return tools;
   }
 
   private static ToolChoice toolChoice(JsonNode node) throws GatewayException {
     if (node == null || node.isNull()) return null;
-    if (node.isTextual()) {
-      return switch (node.asText()) {
-        case "auto" -> new ToolChoice(ToolChoice.Mode.AUTO, null);
-        case "none" -> new ToolChoice(ToolChoice.Mode.NONE, null);
-        case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null);
-        default -> throw new GatewayException(GatewayError.invalid("tool_choice",
-            "Invalid value: '" + node.asText() + "'. Supported values are: 'none', 'auto' and 'required'."));
-      };
-    }
+    if (node.isTextual()) return toolChoiceMode(node.asText());
     if (!node.isObject()) throw wrongType("tool_choice", "a string or an object", node);
     JsonNode fn = node.get("function");
     if (fn == null || !fn.isObject()) throw missing("tool_choice.function");

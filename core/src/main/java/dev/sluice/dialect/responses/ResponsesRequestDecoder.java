@@ -1,15 +1,17 @@
 package dev.sluice.dialect.responses;
 
+import static dev.sluice.dialect.openai.OpenAiFields.functionTool;
 import static dev.sluice.dialect.openai.OpenAiFields.missing;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalBoolean;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalNumber;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalPositiveInt;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalString;
+import static dev.sluice.dialect.openai.OpenAiFields.readObject;
 import static dev.sluice.dialect.openai.OpenAiFields.requiredString;
 import static dev.sluice.dialect.openai.OpenAiFields.requiredText;
+import static dev.sluice.dialect.openai.OpenAiFields.toolChoiceMode;
 import static dev.sluice.dialect.openai.OpenAiFields.wrongType;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.json.Json;
 import dev.sluice.stream.ChatRequest;
@@ -23,7 +25,6 @@ import dev.sluice.stream.Sampling;
 import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
 import dev.sluice.stream.ToolDefinition;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -64,16 +65,7 @@ public final class ResponsesRequestDecoder {
   private ResponsesRequestDecoder() {}
 
   public static ChatRequest decode(byte[] body) throws GatewayException {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (JacksonException e) {
-      throw invalid(null, "We could not parse the JSON body of your request: " + e.getOriginalMessage()
-          + ". (HINT: the body must be a JSON object.)");
-    } catch (IOException e) {
-      throw new GatewayException(GatewayError.invalid(null, "The request body could not be read."), e);
-    }
-    if (root == null || !root.isObject()) throw invalid(null, "The request body must be a JSON object.");
+    JsonNode root = readObject(body);
     refuseUntranslatable(root);
     String model = ModelName.check(requiredString(root, "model", "model"));
 
@@ -159,29 +151,14 @@ public final class ResponsesRequestDecoder {
         throw invalid(p + ".type", "Tool type '" + type + "' is not supported by Sluice, which relays function tools "
             + "only; hosted tools run at one provider and cannot be translated.");
       }
-      JsonNode params = tool.get("parameters");
-      if (params != null && !params.isNull() && !params.isObject()) throw wrongType(p + ".parameters", "an object", params);
-      JsonNode strict = tool.get("strict");
-      if (strict != null && !strict.isNull() && !strict.isBoolean()) throw wrongType(p + ".strict", "a boolean", strict);
-      tools.add(new ToolDefinition(requiredString(tool, "name", p + ".name"),
-          optionalString(tool, "description", p + ".description"),
-          params == null || params.isNull() ? null : params.toString(),
-          strict == null || strict.isNull() ? null : strict.asBoolean()));
+      tools.add(functionTool(tool, p));
     }
     return tools;
   }
 
   private static ToolChoice toolChoice(JsonNode node) throws GatewayException {
     if (node == null || node.isNull()) return null;
-    if (node.isTextual()) {
-      return switch (node.asText()) {
-        case "auto" -> new ToolChoice(ToolChoice.Mode.AUTO, null);
-        case "none" -> new ToolChoice(ToolChoice.Mode.NONE, null);
-        case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null);
-        default -> throw invalid("tool_choice",
-            "Invalid value: '" + node.asText() + "'. Supported values are: 'none', 'auto' and 'required'.");
-      };
-    }
+    if (node.isTextual()) return toolChoiceMode(node.asText());
     if (!node.isObject()) throw wrongType("tool_choice", "a string or an object", node);
     String type = requiredString(node, "type", "tool_choice.type");
     if (!type.equals("function")) {
@@ -293,7 +270,7 @@ public final class ResponsesRequestDecoder {
             throw invalid(path + ".call_id", "No function_call item with call_id '" + callId
                 + "' comes before this function_call_output; Sluice keeps no earlier responses to find it in.");
           }
-          out.add(new Message(Role.TOOL, output(item.get("output"), path + ".output"), null, callId, null));
+          out.add(new Message(Role.TOOL, content(item.get("output"), path + ".output", Role.TOOL), null, callId, null));
         }
         case "reasoning" -> throw invalid(path + ".type", "Input items of type 'reasoning' are not supported by Sluice: "
             + "reasoning cannot be carried between providers.");
@@ -330,6 +307,7 @@ public final class ResponsesRequestDecoder {
       assistantCalls = null;
     }
 
+    /** A message's content, or (for {@link Role#TOOL}) a function call's output: a string, or parts. */
     private static List<ContentPart> content(JsonNode node, String path, Role role) throws GatewayException {
       if (node == null || node.isNull()) throw missing(path);
       if (node.isTextual()) return List.of(new ContentPart.Text(node.asText()));
@@ -340,6 +318,9 @@ public final class ResponsesRequestDecoder {
         JsonNode part = node.get(i);
         if (!part.isObject()) throw wrongType(p, "an object", part);
         String type = requiredString(part, "type", p + ".type");
+        if (role == Role.TOOL && !type.equals("input_text")) {
+          throw invalid(p + ".type", "Only 'input_text' parts are supported in a function_call_output, not '" + type + "'.");
+        }
         switch (type) {
           case "input_text", "output_text" -> parts.add(new ContentPart.Text(requiredText(part, "text", p + ".text")));
           case "refusal" -> parts.add(new ContentPart.Text(requiredText(part, "refusal", p + ".refusal")));
@@ -356,25 +337,6 @@ public final class ResponsesRequestDecoder {
           default -> throw invalid(p + ".type", "Content part type '" + type + "' is not supported by Sluice; use "
               + "'input_text', 'output_text', 'refusal' or 'input_image'.");
         }
-      }
-      return parts;
-    }
-
-    /** A tool's output: a string, or text parts. */
-    private static List<ContentPart> output(JsonNode node, String path) throws GatewayException {
-      if (node == null || node.isNull()) throw missing(path);
-      if (node.isTextual()) return List.of(new ContentPart.Text(node.asText()));
-      if (!node.isArray()) throw wrongType(path, "a string or an array of input_text parts", node);
-      var parts = new ArrayList<ContentPart>(node.size());
-      for (int i = 0; i < node.size(); i++) {
-        String p = path + "[" + i + "]";
-        JsonNode part = node.get(i);
-        if (!part.isObject()) throw wrongType(p, "an object", part);
-        String type = requiredString(part, "type", p + ".type");
-        if (!type.equals("input_text")) {
-          throw invalid(p + ".type", "Only 'input_text' parts are supported in a function_call_output, not '" + type + "'.");
-        }
-        parts.add(new ContentPart.Text(requiredText(part, "text", p + ".text")));
       }
       return parts;
     }

@@ -8,6 +8,7 @@ import static dev.sluice.provider.JsonReading.string;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.sluice.provider.UsageReader;
 import dev.sluice.stream.Usage;
 import java.io.IOException;
 
@@ -108,7 +109,7 @@ final class EventFields {
         case "model" -> responseModel = scalar(p, t);
         case "created_at" -> createdAt = number(p, t, -1);
         case "usage" -> {
-          if (isObject(p, t)) usage = readUsage(p);
+          if (isObject(p, t)) usage = UsageReader.RESPONSES.read(p);
         }
         case "incomplete_details" -> {
           if (isObject(p, t)) incompleteReason = readField(p, "reason");
@@ -149,48 +150,5 @@ final class EventFields {
       }
     }
     return value;
-  }
-
-  private static Usage readUsage(JsonParser p) throws IOException {
-    long input = 0;
-    long output = 0;
-    long cached = 0;
-    long cacheWrite = 0;
-    long reasoning = 0;
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "input_tokens" -> input = number(p, t, 0);
-        case "output_tokens" -> output = number(p, t, 0);
-        case "input_tokens_details" -> {
-          if (!isObject(p, t)) break;
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String f = p.currentName();
-            JsonToken v = p.nextToken();
-            switch (f) {
-              case "cached_tokens" -> cached = number(p, v, 0);
-              case "cache_write_tokens" -> cacheWrite = number(p, v, 0);
-              default -> p.skipChildren();
-            }
-          }
-        }
-        case "output_tokens_details" -> {
-          if (!isObject(p, t)) break;
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String f = p.currentName();
-            JsonToken v = p.nextToken();
-            if (f.equals("reasoning_tokens")) {
-              reasoning = number(p, v, 0);
-            } else {
-              p.skipChildren();
-            }
-          }
-        }
-        default -> p.skipChildren(); // total_tokens is derived
-      }
-    }
-    return new Usage(Math.max(0, input), Math.max(0, output), Math.max(0, cached), Math.max(0, cacheWrite),
-        Math.max(0, reasoning), false);
   }
 }
