@@ -8,6 +8,8 @@ import dev.sluice.stream.GatewayException;
 import dev.sluice.stream.ToolChoice;
 import dev.sluice.stream.ToolDefinition;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reading an OpenAI request body (Chat Completions, Responses, embeddings) with OpenAI's own words
@@ -36,10 +38,39 @@ public final class OpenAiFields {
   }
 
   /**
+   * The {@code tools} array: function tools only, each read by {@link #functionTool} from the tool itself
+   * (Responses' flat shape) or, when {@code nested}, from its {@code function} object (Chat Completions).
+   * Any other type is refused naming the tool, with {@code why} after the standard sentence.
+   */
+  public static List<ToolDefinition> functionTools(JsonNode node, boolean nested, String why) throws GatewayException {
+    if (node == null || node.isNull()) return List.of();
+    if (!node.isArray()) throw wrongType("tools", "an array", node);
+    var tools = new ArrayList<ToolDefinition>(node.size());
+    for (int i = 0; i < node.size(); i++) {
+      String p = "tools[" + i + "]";
+      JsonNode tool = node.get(i);
+      if (!tool.isObject()) throw wrongType(p, "an object", tool);
+      String type = requiredString(tool, "type", p + ".type");
+      if (!type.equals("function")) {
+        throw new GatewayException(GatewayError.invalid(p + ".type",
+            "Tool type '" + type + "' is not supported by Sluice; use 'function'." + why));
+      }
+      if (!nested) {
+        tools.add(functionTool(tool, p));
+        continue;
+      }
+      JsonNode fn = tool.get("function");
+      if (fn == null || !fn.isObject()) throw missing(p + ".function");
+      tools.add(functionTool(fn, p + ".function"));
+    }
+    return tools;
+  }
+
+  /**
    * A function tool's {@code name}, {@code description}, {@code parameters} and {@code strict}, read from
    * {@code fn} at {@code path}: Chat Completions nests them in {@code function}, Responses does not.
    */
-  public static ToolDefinition functionTool(JsonNode fn, String path) throws GatewayException {
+  static ToolDefinition functionTool(JsonNode fn, String path) throws GatewayException {
     JsonNode params = fn.get("parameters");
     if (params != null && !params.isNull() && !params.isObject()) throw wrongType(path + ".parameters", "an object", params);
     JsonNode strict = fn.get("strict");

@@ -1,6 +1,6 @@
 package dev.sluice.dialect.openai;
 
-import static dev.sluice.dialect.openai.OpenAiFields.functionTool;
+import static dev.sluice.dialect.openai.OpenAiFields.functionTools;
 import static dev.sluice.dialect.openai.OpenAiFields.missing;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalBoolean;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalLong;
@@ -23,7 +23,6 @@ import dev.sluice.stream.Role;
 import dev.sluice.stream.Sampling;
 import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
-import dev.sluice.stream.ToolDefinition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -99,8 +98,8 @@ public final class OpenAiRequestDecoder {
     }
     JsonNode ptc = root.get("parallel_tool_calls");
     Boolean parallelToolCalls = ptc == null || ptc.isNull() ? null : optionalBoolean(root, "parallel_tool_calls", true);
-    return new ChatRequest(model, messages, tools(root.get("tools")), toolChoice(root.get("tool_choice")), sampling,
-        maxTokens, stop(root.get("stop")), optionalString(root, "user"), stream, includeUsage, responseFormat,
+    return new ChatRequest(model, messages, functionTools(root.get("tools"), true, ""), toolChoice(root.get("tool_choice")),
+        sampling, maxTokens, stop(root.get("stop")), optionalString(root, "user"), stream, includeUsage, responseFormat,
         parallelToolCalls);
   }
 
@@ -172,25 +171,6 @@ public final class OpenAiRequestDecoder {
     return parts;
   }
 
-  private static List<ToolDefinition> tools(JsonNode node) throws GatewayException {
-    if (node == null || node.isNull()) return List.of();
-    if (!node.isArray()) throw wrongType("tools", "an array", node);
-    var tools = new ArrayList<ToolDefinition>(node.size());
-    for (int i = 0; i < node.size(); i++) {
-      String p = "tools[" + i + "]";
-      JsonNode tool = node.get(i);
-      if (!tool.isObject()) throw wrongType(p, "an object", tool);
-      String type = requiredString(tool, "type", p + ".type");
-      if (!type.equals("function")) {
-        throw new GatewayException(GatewayError.invalid(p + ".type",
-            "Tool type '" + type + "' is not supported by Sluice; use 'function'."));
-      }
-      JsonNode fn = tool.get("function");
-      if (fn == null || !fn.isObject()) throw missing(p + ".function");
-      tools.add(functionTool(fn, p + ".function"));
-    }
-    return tools;
-  }
 
   private static ToolChoice toolChoice(JsonNode node) throws GatewayException {
     if (node == null || node.isNull()) return null;

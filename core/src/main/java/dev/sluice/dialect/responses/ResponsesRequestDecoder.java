@@ -1,6 +1,6 @@
 package dev.sluice.dialect.responses;
 
-import static dev.sluice.dialect.openai.OpenAiFields.functionTool;
+import static dev.sluice.dialect.openai.OpenAiFields.functionTools;
 import static dev.sluice.dialect.openai.OpenAiFields.missing;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalBoolean;
 import static dev.sluice.dialect.openai.OpenAiFields.optionalNumber;
@@ -85,7 +85,8 @@ public final class ResponsesRequestDecoder {
 
     var sampling = new Sampling(optionalNumber(root, "temperature", 0, 2), optionalNumber(root, "top_p", 0, 1),
         null, null, null);
-    List<ToolDefinition> tools = tools(root.get("tools"));
+    List<ToolDefinition> tools = functionTools(root.get("tools"), false,
+        " Hosted tools run at one provider and cannot be translated.");
     JsonNode ptc = root.get("parallel_tool_calls");
     Boolean parallel = ptc == null || ptc.isNull() ? null : optionalBoolean(root, "parallel_tool_calls", true);
     String user = optionalString(root, "user", "user");
@@ -138,23 +139,6 @@ public final class ResponsesRequestDecoder {
         + "and keeps no state of its own." + more);
   }
 
-  private static List<ToolDefinition> tools(JsonNode node) throws GatewayException {
-    if (node == null || node.isNull()) return List.of();
-    if (!node.isArray()) throw wrongType("tools", "an array", node);
-    var tools = new ArrayList<ToolDefinition>(node.size());
-    for (int i = 0; i < node.size(); i++) {
-      String p = "tools[" + i + "]";
-      JsonNode tool = node.get(i);
-      if (!tool.isObject()) throw wrongType(p, "an object", tool);
-      String type = requiredString(tool, "type", p + ".type");
-      if (!type.equals("function")) {
-        throw invalid(p + ".type", "Tool type '" + type + "' is not supported by Sluice, which relays function tools "
-            + "only; hosted tools run at one provider and cannot be translated.");
-      }
-      tools.add(functionTool(tool, p));
-    }
-    return tools;
-  }
 
   private static ToolChoice toolChoice(JsonNode node) throws GatewayException {
     if (node == null || node.isNull()) return null;
