@@ -220,8 +220,10 @@ final class ResponseOutput {
     g.writeArrayFieldStart("output");
     for (Item item : items) writeItem(g, item);
     g.writeEndArray();
+    // Unknown usage is null while in progress and on a failure, as OpenAI writes it; a finished answer
+    // always reports counts (zeros when the upstream gave none), as the Chat Completions encoder does.
     g.writeFieldName("usage");
-    if (usage == null && status == Status.IN_PROGRESS) {
+    if (usage == null && (status == Status.IN_PROGRESS || status == Status.FAILED)) {
       g.writeNull();
     } else {
       writeUsage(g, usage == null ? Usage.NONE : usage);

@@ -206,6 +206,7 @@ class ResponsesStreamEncoderTest {
     // The interrupted message is reported as it was: unfinished, with the text that got through.
     assertThat(response.at("/output/0/status").asText()).isEqualTo("in_progress");
     assertThat(response.at("/output/0/content/0/text").asText()).isEqualTo("Hi");
+    assertThat(response.get("usage").isNull()).isTrue();
   }
 
   @Test
