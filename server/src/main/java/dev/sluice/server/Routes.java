@@ -11,6 +11,7 @@ import dev.sluice.server.endpoint.BrowserEndpoint;
 import dev.sluice.server.endpoint.ChatCompletionsDialect;
 import dev.sluice.server.endpoint.MessagesDialect;
 import dev.sluice.server.endpoint.Probes;
+import dev.sluice.server.endpoint.ResponsesDialect;
 import dev.sluice.server.endpoint.UsageEndpoint;
 import dev.sluice.server.endpoint.WebAssets;
 import dev.sluice.server.guard.Guard;
@@ -38,10 +39,11 @@ import org.eclipse.jetty.server.Request;
  */
 final class Routes implements Router {
   private static final Set<String> MODEL_ENDPOINTS =
-      Set.of("/v1/chat/completions", "/v1/messages", "/api/chat", "/api/chat/stream");
+      Set.of("/v1/chat/completions", "/v1/responses", "/v1/messages", "/api/chat", "/api/chat/stream");
 
   private final Gateway gateway;
   private final ApiEndpoint chatCompletions;
+  private final ApiEndpoint responses;
   private final ApiEndpoint messages;
   private final BrowserEndpoint browser;
   private final UsageEndpoint usage;
@@ -54,6 +56,7 @@ final class Routes implements Router {
     this.gateway = gateway;
     this.sites = sites;
     this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsDialect());
+    this.responses = new ApiEndpoint(gateway, new ResponsesDialect());
     this.messages = new ApiEndpoint(gateway, new MessagesDialect());
     this.browser = new BrowserEndpoint(gateway);
     this.usage = new UsageEndpoint(gateway.usage());
@@ -87,6 +90,10 @@ final class Routes implements Router {
       case "/v1/chat/completions" -> {
         if (!allow(exchange, method, "POST", true)) return null;
         return chatCompletions.handle(exchange);
+      }
+      case "/v1/responses" -> {
+        if (!allow(exchange, method, "POST", true)) return null;
+        return responses.handle(exchange);
       }
       case "/v1/messages" -> {
         if (method.equals("POST")) return messages.handle(exchange);

@@ -43,6 +43,11 @@ public final class ChatCompletionsDialect implements ApiEndpoint.Dialect {
 
   @Override
   public void respondError(GatewayError error, ClientChannel channel) throws IOException {
+    respondOpenAiError(error, channel);
+  }
+
+  /** An error before the first byte, as OpenAI answers it on both its APIs: its status and error object. */
+  static void respondOpenAiError(GatewayError error, ClientChannel channel) throws IOException {
     channel.respond(error.httpStatus(), "application/json", OpenAiErrors.body(error), error.retryAfter());
   }
 }
