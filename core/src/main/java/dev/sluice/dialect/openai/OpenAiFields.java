@@ -10,6 +10,7 @@ import dev.sluice.stream.ToolDefinition;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reading an OpenAI request body (Chat Completions, Responses, embeddings) with OpenAI's own words
@@ -43,6 +44,15 @@ public final class OpenAiFields {
    * Any other type is refused naming the tool, with {@code why} after the standard sentence.
    */
   public static List<ToolDefinition> functionTools(JsonNode node, boolean nested, String why) throws GatewayException {
+    return functionTools(node, nested, why, Set.of());
+  }
+
+  /**
+   * As {@link #functionTools(JsonNode, boolean, String)}, leaving out the tools whose type is in
+   * {@code leftOut} instead of refusing them: tools only offered, which the model may always leave unused.
+   */
+  public static List<ToolDefinition> functionTools(JsonNode node, boolean nested, String why, Set<String> leftOut)
+      throws GatewayException {
     if (node == null || node.isNull()) return List.of();
     if (!node.isArray()) throw wrongType("tools", "an array", node);
     var tools = new ArrayList<ToolDefinition>(node.size());
@@ -51,6 +61,7 @@ public final class OpenAiFields {
       JsonNode tool = node.get(i);
       if (!tool.isObject()) throw wrongType(p, "an object", tool);
       String type = requiredString(tool, "type", p + ".type");
+      if (leftOut.contains(type)) continue;
       if (!type.equals("function")) {
         throw new GatewayException(GatewayError.invalid(p + ".type",
             "Tool type '" + type + "' is not supported by Sluice; use 'function'." + why));

@@ -45,14 +45,23 @@ import java.util.Set;
  * {@code user} when that is absent. {@code metadata} is checked (OpenAI's bounds) and not forwarded: it
  * labels a response, it never changes the answer.
  *
+ * <p>Accepted and left out, because they never change what the answer means (the Codex CLI sends all of
+ * them): {@code reasoning.effort}, {@code reasoning.summary} and {@code text.verbosity} (hints the
+ * canonical request has no words for; a model reasons as its provider's default has it),
+ * {@code include: ["reasoning.encrypted_content"]} (there is no encrypted reasoning to include),
+ * {@code store: false}, {@code prompt_cache_key}, {@code client_metadata}, {@code reasoning} input
+ * items (the model's own earlier reasoning, which cannot be carried between providers), and the
+ * {@code web_search} and {@code namespace} tools (only offered: the model answers as one that chose
+ * not to use them; naming one in {@code tool_choice} is still refused).
+ *
  * <p>Refused with a 400, because Sluice keeps no conversation state and the canonical request has no
  * counterpart, so dropping them would change the answer or break a promise: {@code previous_response_id},
  * {@code conversation}, {@code prompt} (stored prompts), {@code background: true}, {@code store: true}
- * (Sluice stores no response to fetch later; absent is accepted), a non-empty {@code include},
- * {@code reasoning} with an effort or summary, {@code text.verbosity}, {@code truncation: "auto"},
- * {@code top_logprobs}, {@code max_tool_calls}, hosted tools ({@code web_search}, {@code file_search},
- * ...), and input items Sluice cannot carry between providers ({@code reasoning}, {@code item_reference},
- * hosted tools' calls, files). Unknown fields are ignored, as by the Chat Completions decoder.
+ * (Sluice stores no response to fetch later; absent is accepted), {@code include} of anything else,
+ * {@code truncation: "auto"}, {@code top_logprobs}, {@code max_tool_calls}, hosted tools that must run
+ * ({@code file_search}, {@code code_interpreter}, ...), and input items Sluice cannot carry between
+ * providers ({@code item_reference}, hosted tools' calls, files). Unknown fields are ignored, as by the
+ * Chat Completions decoder.
  */
 public final class ResponsesRequestDecoder {
   /** Fields refused whenever they have a value other than null. */
@@ -61,6 +70,10 @@ public final class ResponsesRequestDecoder {
   static final int MAX_METADATA_PAIRS = 16;
   static final int MAX_METADATA_KEY_CHARS = 64;
   static final int MAX_METADATA_VALUE_CHARS = 512;
+  /** What {@code include} may name: nothing Sluice could be asked to add to the answer. */
+  private static final Set<String> INCLUDABLE = Set.of("reasoning.encrypted_content");
+  /** Tools only offered, left out: see the class comment. */
+  private static final Set<String> LEFT_OUT_TOOLS = Set.of("web_search", "web_search_preview", "namespace");
 
   private ResponsesRequestDecoder() {}
 
@@ -86,7 +99,7 @@ public final class ResponsesRequestDecoder {
     var sampling = new Sampling(optionalNumber(root, "temperature", 0, 2), optionalNumber(root, "top_p", 0, 1),
         null, null, null);
     List<ToolDefinition> tools = functionTools(root.get("tools"), false,
-        " Hosted tools run at one provider and cannot be translated.");
+        " Hosted tools run at one provider and cannot be translated.", LEFT_OUT_TOOLS);
     JsonNode ptc = root.get("parallel_tool_calls");
     Boolean parallel = ptc == null || ptc.isNull() ? null : optionalBoolean(root, "parallel_tool_calls", true);
     String user = optionalString(root, "user", "user");
@@ -108,18 +121,16 @@ public final class ResponsesRequestDecoder {
     }
     if (isTrue(root.get("background"))) throw untranslatable("background", " Sluice answers in the foreground only.");
     JsonNode include = root.get("include");
-    if (include != null && !include.isNull() && !(include.isArray() && include.isEmpty())) {
-      String what = include.isArray() && include.get(0).isTextual() ? " ('" + include.get(0).asText() + "')" : "";
-      throw untranslatable("include", what.isEmpty() ? "" : " Nothing can be included" + what + ".");
-    }
-    JsonNode reasoning = root.get("reasoning");
-    if (reasoning != null && !reasoning.isNull()) {
-      if (!reasoning.isObject()) throw wrongType("reasoning", "an object", reasoning);
-      for (String field : List.of("effort", "summary", "generate_summary")) {
-        JsonNode v = reasoning.get(field);
-        if (v != null && !v.isNull()) throw untranslatable("reasoning." + field, "");
+    if (include != null && !include.isNull()) {
+      if (!include.isArray()) throw wrongType("include", "an array", include);
+      for (JsonNode what : include) {
+        if (!what.isTextual() || !INCLUDABLE.contains(what.asText())) {
+          throw untranslatable("include", " Nothing can be included ('" + what.asText() + "').");
+        }
       }
     }
+    JsonNode reasoning = root.get("reasoning");
+    if (reasoning != null && !reasoning.isNull() && !reasoning.isObject()) throw wrongType("reasoning", "an object", reasoning);
     JsonNode truncation = root.get("truncation");
     if (truncation != null && !truncation.isNull() && !"disabled".equals(truncation.asText())) {
       throw untranslatable("truncation", " Only 'disabled' is supported.");
@@ -155,8 +166,6 @@ public final class ResponsesRequestDecoder {
   private static String responseFormat(JsonNode text) throws GatewayException {
     if (text == null || text.isNull()) return null;
     if (!text.isObject()) throw wrongType("text", "an object", text);
-    JsonNode verbosity = text.get("verbosity");
-    if (verbosity != null && !verbosity.isNull()) throw untranslatable("text.verbosity", "");
     JsonNode format = text.get("format");
     if (format == null || format.isNull()) return null;
     if (!format.isObject()) throw wrongType("text.format", "an object", format);
@@ -256,8 +265,9 @@ public final class ResponsesRequestDecoder {
           }
           out.add(new Message(Role.TOOL, content(item.get("output"), path + ".output", Role.TOOL), null, callId, null));
         }
-        case "reasoning" -> throw invalid(path + ".type", "Input items of type 'reasoning' are not supported by Sluice: "
-            + "reasoning cannot be carried between providers.");
+        case "reasoning" -> {
+          // The model's own earlier reasoning: it cannot be carried between providers, and the turns around it say what was said.
+        }
         default -> throw invalid(path + ".type", "Input item type '" + type + "' is not supported by Sluice; use "
             + "'message', 'function_call' or 'function_call_output'.");
       }

@@ -131,6 +131,25 @@ class ResponsesRequestDecoderTest {
     assertThat(r.user()).isEqualTo("hashed-user");
   }
 
+  @Test
+  void whatCodexSendsThatChangesNoMeaningIsAcceptedAndLeftOut() throws GatewayException {
+    ChatRequest r = decode("""
+        {"model":"m","stream":true,"store":false,"include":["reasoning.encrypted_content"],
+         "reasoning":{"effort":"high","summary":"auto"},"text":{"verbosity":"low"},
+         "prompt_cache_key":"k","client_metadata":{"session_id":"s"},"tool_choice":"auto",
+         "tools":[{"type":"function","name":"exec_command","parameters":{"type":"object"}},
+                  {"type":"namespace","name":"multi_agent_v1","tools":[{"type":"function","name":"spawn"}]},
+                  {"type":"web_search","external_web_access":false}],
+         "input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"run ls"}]},
+                  {"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"opaque"},
+                  {"type":"function_call","call_id":"c1","name":"exec_command","arguments":"{}"},
+                  {"type":"function_call_output","call_id":"c1","output":"a.txt"}]}""");
+
+    assertThat(r.tools()).extracting(ToolDefinition::name).containsExactly("exec_command");
+    assertThat(r.messages()).extracting(Message::role).containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL);
+    assertThat(r.messages().get(1).toolCalls()).extracting(ToolCall::id).containsExactly("c1");
+  }
+
   @ParameterizedTest(name = "{1}")
   @CsvSource(delimiter = '|', value = {
       "\"previous_response_id\":\"resp_1\"|previous_response_id",
@@ -138,14 +157,12 @@ class ResponsesRequestDecoderTest {
       "\"prompt\":{\"id\":\"pmpt_1\"}|prompt",
       "\"store\":true|store",
       "\"background\":true|background",
-      "\"include\":[\"reasoning.encrypted_content\"]|include",
-      "\"reasoning\":{\"effort\":\"high\"}|reasoning.effort",
-      "\"reasoning\":{\"summary\":\"auto\"}|reasoning.summary",
       "\"truncation\":\"auto\"|truncation",
       "\"top_logprobs\":3|top_logprobs",
       "\"max_tool_calls\":2|max_tool_calls",
-      "\"text\":{\"verbosity\":\"low\"}|text.verbosity",
-      "\"tools\":[{\"type\":\"web_search\"}]|tools[0].type",
+      "\"include\":[\"reasoning.encrypted_content\",\"file_search_call.results\"]|include",
+      "\"tools\":[{\"type\":\"code_interpreter\"}]|tools[0].type",
+      "\"tool_choice\":{\"type\":\"web_search\"}|tool_choice.type",
       "\"tools\":[{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"file_search\",\"vector_store_ids\":[]}]|tools[1].type",
       "\"tool_choice\":{\"type\":\"web_search_preview\"}|tool_choice.type",
       "\"text\":{\"format\":{\"type\":\"grammar\"}}|text.format.type",
@@ -157,7 +174,6 @@ class ResponsesRequestDecoderTest {
 
   @ParameterizedTest(name = "{1}")
   @CsvSource(delimiter = '|', value = {
-      "[{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[]}]|input[0].type",
       "[{\"type\":\"item_reference\",\"id\":\"msg_1\"}]|input[0].type",
       "[{\"type\":\"web_search_call\",\"id\":\"ws_1\"}]|input[0].type",
       "[{\"role\":\"user\",\"content\":[{\"type\":\"input_file\",\"file_id\":\"file_1\"}]}]|input[0].content[0].type",
