@@ -98,8 +98,14 @@ public final class ApiEndpoint {
   /** Refuses a request before any upstream call: its {@code rejected} row first, then the error. */
   public static Outcome reject(Gateway gateway, Exchange exchange, ChatRequest request, GatewayError error,
       StreamRelay.ErrorResponder respond) throws IOException {
+    return rejectFor(gateway, exchange, request == null ? null : request.model(), error, respond);
+  }
+
+  /** As {@link #reject(Gateway, Exchange, ChatRequest, GatewayError, StreamRelay.ErrorResponder)}, for {@code model} (null when unread). */
+  static Outcome rejectFor(Gateway gateway, Exchange exchange, String model, GatewayError error,
+      StreamRelay.ErrorResponder respond) throws IOException {
     Outcome outcome = Outcome.rejected(error);
-    gateway.accountant().record(exchange.account(), outcome, request == null ? null : request.model());
+    gateway.accountant().record(exchange.account(), outcome, model);
     respond.respond(error, exchange.channel());
     return outcome;
   }
