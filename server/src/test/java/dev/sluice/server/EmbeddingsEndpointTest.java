@@ -43,13 +43,7 @@ class EmbeddingsEndpointTest {
 
   @AfterEach
   void clearRows() throws Exception {
-    try (var c = gateway.ledger().getConnection(); var s = c.createStatement()) {
-      s.executeUpdate("DELETE FROM usage_ledger");
-    }
-  }
-
-  static Map<String, Object> onlyRow() throws Exception {
-    return LedgerRows.await(gateway.ledger(), r -> r.size() == 1, 5_000).getFirst();
+    LedgerRows.clear(gateway.ledger());
   }
 
   @Test
@@ -64,7 +58,7 @@ class EmbeddingsEndpointTest {
     assertThat(body.at("/data/0/embedding")).hasSize(8);
     long tokens = body.at("/usage/prompt_tokens").asLong();
     assertThat(tokens).isPositive();
-    Map<String, Object> row = onlyRow();
+    Map<String, Object> row = LedgerRows.only(gateway.ledger());
     assertThat(row.get("status")).isEqualTo("completed");
     assertThat(row.get("model")).isEqualTo("sim/embed");
     assertThat(((Number) row.get("prompt_tokens")).longValue()).isEqualTo(tokens);
@@ -89,7 +83,7 @@ class EmbeddingsEndpointTest {
     assertThat(sent.header("Authorization")).isEqualTo("Bearer sk-upstream");
     assertThat(sent.bodyJson().get("model").asText()).isEqualTo("text-embedding-3-small");
     assertThat(sent.bodyJson().get("encoding_format").asText()).isEqualTo("float");
-    Map<String, Object> row = onlyRow();
+    Map<String, Object> row = LedgerRows.only(gateway.ledger());
     assertThat(row.get("status")).isEqualTo("completed");
     assertThat(row.get("provider")).isEqualTo("openai");
     assertThat(((Number) row.get("prompt_tokens")).longValue()).isEqualTo(7);
@@ -106,7 +100,7 @@ class EmbeddingsEndpointTest {
     var sent = compatible.requests().getLast();
     assertThat(sent.header("Authorization")).isNull();
     assertThat(sent.bodyJson().get("model").asText()).isEqualTo("nomic-embed");
-    assertThat(onlyRow().get("model")).isEqualTo("local/nomic-embed");
+    assertThat(LedgerRows.only(gateway.ledger()).get("model")).isEqualTo("local/nomic-embed");
   }
 
   @Test
@@ -117,7 +111,7 @@ class EmbeddingsEndpointTest {
 
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(r.body()).contains("\"error\"").doesNotContain("sk-upstream");
-    assertThat(onlyRow().get("status")).isEqualTo("failed");
+    assertThat(LedgerRows.only(gateway.ledger()).get("status")).isEqualTo("failed");
   }
 
   @Test
@@ -126,7 +120,7 @@ class EmbeddingsEndpointTest {
         "{\"model\":\"anthropic/claude-haiku-4-5\",\"input\":\"x\"}");
     assertThat(anthropic.statusCode()).isEqualTo(400);
     assertThat(Json.MAPPER.readTree(anthropic.body()).at("/error/param").asText()).isEqualTo("model");
-    assertThat(onlyRow().get("status")).isEqualTo("rejected");
+    assertThat(LedgerRows.only(gateway.ledger()).get("status")).isEqualTo("rejected");
 
     HttpResponse<String> empty = gateway.postJson("/v1/embeddings", "{\"model\":\"sim/embed\",\"input\":[]}");
     assertThat(empty.statusCode()).isEqualTo(400);

@@ -37,13 +37,7 @@ class ResponsesEndpointTest {
 
   @AfterEach
   void clearRows() throws Exception {
-    try (var c = gateway.ledger().getConnection(); var s = c.createStatement()) {
-      s.executeUpdate("DELETE FROM usage_ledger");
-    }
-  }
-
-  static Map<String, Object> onlyRow() throws Exception {
-    return LedgerRows.await(gateway.ledger(), r -> r.size() == 1, 5_000).getFirst();
+    LedgerRows.clear(gateway.ledger());
   }
 
   @Test
@@ -57,7 +51,7 @@ class ResponsesEndpointTest {
       seen.clientGone().get(5, TimeUnit.SECONDS);
     }
 
-    assertThat(onlyRow().get("status")).isEqualTo("aborted");
+    assertThat(LedgerRows.only(gateway.ledger()).get("status")).isEqualTo("aborted");
   }
 
   @Test
@@ -65,7 +59,7 @@ class ResponsesEndpointTest {
     HttpResponse<String> r = gateway.postJson("/v1/responses", "{\"model\":\"sim/echo\",\"input\":\"three words here\"}");
 
     assertThat(r.statusCode()).isEqualTo(200);
-    Map<String, Object> row = onlyRow();
+    Map<String, Object> row = LedgerRows.only(gateway.ledger());
     assertThat(row.get("status")).isEqualTo("completed");
     assertThat(row.get("model")).isEqualTo("sim/echo");
     assertThat(((Number) row.get("completion_tokens")).longValue()).isEqualTo(3);
@@ -80,7 +74,7 @@ class ResponsesEndpointTest {
     JsonNode error = Json.MAPPER.readTree(r.body()).get("error");
     assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
     assertThat(error.get("param").asText()).isEqualTo("background");
-    assertThat(onlyRow().get("status")).isEqualTo("rejected");
+    assertThat(LedgerRows.only(gateway.ledger()).get("status")).isEqualTo("rejected");
   }
 
   @Test

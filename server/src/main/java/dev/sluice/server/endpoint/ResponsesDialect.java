@@ -8,7 +8,6 @@ import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
-import dev.sluice.stream.StreamEvent;
 import java.io.IOException;
 
 /**
@@ -32,17 +31,7 @@ public final class ResponsesDialect implements ApiEndpoint.Dialect {
   @Override
   public ApiEndpoint.WholeAnswer wholeAnswer() {
     var builder = new ResponseBuilder();
-    return new ApiEndpoint.WholeAnswer() {
-      @Override
-      public void accept(StreamEvent event) {
-        builder.add(event);
-      }
-
-      @Override
-      public void respond(ClientChannel channel) throws IOException {
-        channel.respond(200, "application/json", builder.build());
-      }
-    };
+    return ApiEndpoint.WholeAnswer.json(builder::add, builder::build);
   }
 
   @Override
