@@ -22,7 +22,8 @@ import java.util.Map;
  * The providers a configuration makes live: {@code sim} always, {@code openai} and {@code anthropic}
  * when their keys are set, and every upstream declared under {@code providers:}: OpenAI-compatible
  * ({@code kind: openai}, the default; a local server such as Ollama needs no key), Anthropic
- * ({@code kind: anthropic}) or OpenAI Responses ({@code kind: responses}). All upstream calls share one HTTP client and its connection pool.
+ * ({@code kind: anthropic}) or OpenAI Responses ({@code kind: responses}). All upstream calls share one
+ * HTTP client and its connection pool.
  */
 final class Providers {
   private Providers() {}

@@ -79,7 +79,8 @@ class ResponsesEndpointTest {
 
   @Test
   void onlyPostIsServedAndAnotherMethodIsA405InOpenAisShape() throws Exception {
-    HttpResponse<String> r = gateway.http.send(HttpRequest.newBuilder(gateway.uri("/v1/responses")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = gateway.http.send(HttpRequest.newBuilder(gateway.uri("/v1/responses")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
 
     assertThat(r.statusCode()).isEqualTo(405);
     assertThat(r.headers().firstValue("Allow")).hasValue("POST");

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** One item of {@code providers:}: an extra upstream speaking OpenAI's Chat Completions, Anthropic's Messages or OpenAI's Responses. */
+/**
+ * One item of {@code providers:}: an extra upstream speaking OpenAI's Chat Completions, Anthropic's
+ * Messages or OpenAI's Responses.
+ */
 record ProviderEntry(String name, String kind, String baseUrl, String apiKeyEnv, List<String> models) {
   private static final Set<String> BUILT_IN = Set.of("openai", "anthropic", "sim");
   /** The wire formats an upstream may speak: Chat Completions, Anthropic Messages, OpenAI Responses. */

@@ -117,7 +117,10 @@ public final class ApiEndpoint {
     return rejectFor(gateway, exchange, request == null ? null : request.model(), error, respond);
   }
 
-  /** As {@link #reject(Gateway, Exchange, ChatRequest, GatewayError, StreamRelay.ErrorResponder)}, for {@code model} (null when unread). */
+  /**
+   * As {@link #reject(Gateway, Exchange, ChatRequest, GatewayError, StreamRelay.ErrorResponder)}, for a
+   * request to {@code model} (null when unread) that is not a chat.
+   */
   static Outcome rejectFor(Gateway gateway, Exchange exchange, String model, GatewayError error,
       StreamRelay.ErrorResponder respond) throws IOException {
     Outcome outcome = Outcome.rejected(error);
