@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Decodes an OpenAI Responses request body ({@code POST /v1/responses}) into the canonical request.
@@ -46,8 +47,8 @@ import java.util.Set;
  * labels a response, it never changes the answer.
  *
  * <p>Accepted and left out, because they never change what the answer means (the Codex CLI sends all of
- * them): {@code reasoning.effort}, {@code reasoning.summary} and {@code text.verbosity} (hints the
- * canonical request has no words for; a model reasons as its provider's default has it),
+ * them): {@code reasoning.summary} and {@code text.verbosity} (hints the canonical request has no words
+ * for), {@code reasoning.effort} (a hint, kept in the canonical request for the providers that have one),
  * {@code include: ["reasoning.encrypted_content"]} (there is no encrypted reasoning to include),
  * {@code store: false}, {@code prompt_cache_key}, {@code client_metadata}, {@code reasoning} input
  * items (the model's own earlier reasoning, which cannot be carried between providers), and the
@@ -72,6 +73,8 @@ public final class ResponsesRequestDecoder {
   static final int MAX_METADATA_VALUE_CHARS = 512;
   /** What {@code include} may name: nothing Sluice could be asked to add to the answer. */
   private static final Set<String> INCLUDABLE = Set.of("reasoning.encrypted_content");
+  /** The shape of a reasoning effort: OpenAI's words ({@code minimal}, {@code low} ... {@code xhigh}) and any later one. */
+  private static final Pattern EFFORT = Pattern.compile("[a-z_]{1,32}");
   /** Tools only offered, left out: see the class comment. */
   private static final Set<String> LEFT_OUT_TOOLS = Set.of("web_search", "web_search_preview", "namespace");
 
@@ -108,7 +111,8 @@ public final class ResponsesRequestDecoder {
     // Responses always end with their usage: includeUsage is Chat Completions' option only.
     return new ChatRequest(model, messages, tools, toolChoice(root.get("tool_choice")), sampling,
         optionalPositiveInt(root, "max_output_tokens"), List.of(), user,
-        optionalBoolean(root, "stream", false), false, responseFormat(root.get("text")), parallel);
+        optionalBoolean(root, "stream", false), false, responseFormat(root.get("text")), parallel,
+        reasoningEffort(root.get("reasoning")));
   }
 
   private static void refuseUntranslatable(JsonNode root) throws GatewayException {
@@ -139,6 +143,17 @@ public final class ResponsesRequestDecoder {
     if (topLogprobs != null && !topLogprobs.isNull() && !(topLogprobs.isIntegralNumber() && topLogprobs.asLong() == 0)) {
       throw untranslatable("top_logprobs", "");
     }
+  }
+
+  /** {@code reasoning.effort}: a hint passed on where the provider has one, checked only for its shape. */
+  private static String reasoningEffort(JsonNode reasoning) throws GatewayException {
+    if (reasoning == null || !reasoning.isObject()) return null;
+    JsonNode effort = reasoning.get("effort");
+    if (effort == null || effort.isNull()) return null;
+    if (!effort.isTextual() || !EFFORT.matcher(effort.asText()).matches()) {
+      throw invalid("reasoning.effort", "Invalid 'reasoning.effort': expected a word such as 'low', 'medium' or 'high'.");
+    }
+    return effort.asText();
   }
 
   private static boolean isTrue(JsonNode v) {

@@ -48,6 +48,11 @@ final class ResponsesRequestWriter {
       if (request.maxTokens() != null) g.writeNumberField("max_output_tokens", request.maxTokens());
       if (request.user() != null) g.writeStringField("user", request.user());
       if (request.responseFormatJson() != null) writeTextFormat(g, request.responseFormatJson());
+      if (request.reasoningEffort() != null) {
+        g.writeObjectFieldStart("reasoning");
+        g.writeStringField("effort", request.reasoningEffort());
+        g.writeEndObject();
+      }
       g.writeBooleanField("stream", true);
       g.writeBooleanField("store", false);
       g.writeEndObject();

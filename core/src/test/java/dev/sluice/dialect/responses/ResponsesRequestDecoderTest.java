@@ -146,6 +146,7 @@ class ResponsesRequestDecoderTest {
                   {"type":"function_call_output","call_id":"c1","output":"a.txt"}]}""");
 
     assertThat(r.tools()).extracting(ToolDefinition::name).containsExactly("exec_command");
+    assertThat(r.reasoningEffort()).isEqualTo("high");
     assertThat(r.messages()).extracting(Message::role).containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL);
     assertThat(r.messages().get(1).toolCalls()).extracting(ToolCall::id).containsExactly("c1");
   }
@@ -163,6 +164,7 @@ class ResponsesRequestDecoderTest {
       "\"include\":[\"reasoning.encrypted_content\",\"file_search_call.results\"]|include",
       "\"tools\":[{\"type\":\"code_interpreter\"}]|tools[0].type",
       "\"tool_choice\":{\"type\":\"web_search\"}|tool_choice.type",
+      "\"reasoning\":{\"effort\":3}|reasoning.effort",
       "\"tools\":[{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"file_search\",\"vector_store_ids\":[]}]|tools[1].type",
       "\"tool_choice\":{\"type\":\"web_search_preview\"}|tool_choice.type",
       "\"text\":{\"format\":{\"type\":\"grammar\"}}|text.format.type",

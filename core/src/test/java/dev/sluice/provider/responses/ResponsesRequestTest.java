@@ -115,4 +115,13 @@ class ResponsesRequestTest {
     assertThat(json(new String(ResponsesRequestWriter.write(request))).get("text"))
         .isEqualTo(json("{\"format\":{\"type\":\"json_object\"}}"));
   }
+
+  @Test
+  void aReasoningEffortIsPassedOnAsReasoningEffort() throws Exception {
+    ChatRequest request = new ChatRequest("o4-mini", List.of(Message.text(Role.USER, "Hi")), null, null, null, null,
+        null, null, true, false, null, null, "high");
+
+    assertThat(json(new String(ResponsesRequestWriter.write(request))).get("reasoning"))
+        .isEqualTo(json("{\"effort\":\"high\"}"));
+  }
 }
