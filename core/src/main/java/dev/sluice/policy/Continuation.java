@@ -36,7 +36,7 @@ final class Continuation {
     messages.add(Message.text(Role.USER, INSTRUCTION));
     return new ChatRequest(original.model(), messages, original.tools(), original.toolChoice(), original.sampling(),
         original.maxTokens(), original.stop(), original.user(), original.stream(), original.includeUsage(),
-        original.responseFormatJson(), original.parallelToolCalls());
+        original.responseFormatJson(), original.parallelToolCalls(), original.reasoningEffort());
   }
 
   /** How many characters to hold back from a continuation before deciding. */

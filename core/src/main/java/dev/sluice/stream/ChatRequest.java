@@ -13,6 +13,8 @@ import java.util.List;
  * @param includeUsage whether an OpenAI-dialect client asked for the final usage chunk
  * @param responseFormatJson OpenAI's {@code response_format} as JSON text, or null
  * @param parallelToolCalls OpenAI's {@code parallel_tool_calls}, or null when unset
+ * @param reasoningEffort OpenAI's reasoning effort ({@code low}, {@code medium}, {@code high}, ...), a hint
+ *     passed on to providers that have one, or null when unset
  */
 public record ChatRequest(
     String model,
@@ -26,7 +28,8 @@ public record ChatRequest(
     boolean stream,
     boolean includeUsage,
     String responseFormatJson,
-    Boolean parallelToolCalls) {
+    Boolean parallelToolCalls,
+    String reasoningEffort) {
 
   public ChatRequest {
     if (model == null || model.isEmpty()) throw new IllegalArgumentException("model is required");
@@ -34,6 +37,14 @@ public record ChatRequest(
     tools = tools == null ? List.of() : List.copyOf(tools);
     sampling = sampling == null ? Sampling.DEFAULT : sampling;
     stop = stop == null ? List.of() : List.copyOf(stop);
+  }
+
+  /** A request without a reasoning effort. */
+  public ChatRequest(String model, List<Message> messages, List<ToolDefinition> tools, ToolChoice toolChoice,
+      Sampling sampling, Integer maxTokens, List<String> stop, String user, boolean stream, boolean includeUsage,
+      String responseFormatJson, Boolean parallelToolCalls) {
+    this(model, messages, tools, toolChoice, sampling, maxTokens, stop, user, stream, includeUsage, responseFormatJson,
+        parallelToolCalls, null);
   }
 
   /** A streaming request for {@code model} with these messages and nothing else set. */
@@ -45,6 +56,6 @@ public record ChatRequest(
   /** The same request addressed to another model name (routing strips the provider prefix). */
   public ChatRequest withModel(String newModel) {
     return new ChatRequest(newModel, messages, tools, toolChoice, sampling, maxTokens, stop, user, stream,
-        includeUsage, responseFormatJson, parallelToolCalls);
+        includeUsage, responseFormatJson, parallelToolCalls, reasoningEffort);
   }
 }

@@ -8,6 +8,8 @@ import dev.sluice.provider.anthropic.AnthropicConfig;
 import dev.sluice.provider.anthropic.AnthropicProvider;
 import dev.sluice.provider.openai.OpenAiConfig;
 import dev.sluice.provider.openai.OpenAiProvider;
+import dev.sluice.provider.responses.ResponsesConfig;
+import dev.sluice.provider.responses.ResponsesProvider;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.config.CompatibleProvider;
 import dev.sluice.server.config.SluiceConfig;
@@ -20,9 +22,10 @@ import org.eclipse.jetty.client.HttpClient;
 /**
  * The providers a configuration makes live: {@code sim} always, {@code openai} and {@code anthropic}
  * when their keys are set, and every upstream declared under {@code providers:}: OpenAI-compatible
- * ({@code kind: openai}, the default; a local server such as Ollama needs no key) or Anthropic
- * ({@code kind: anthropic}). All upstream calls share one HTTP client and its connection pool; the
- * client is built here, unstarted, and {@link SluiceServer} starts and stops it ({@link #clientsToStart}).
+ * ({@code kind: openai}, the default; a local server such as Ollama needs no key), Anthropic
+ * ({@code kind: anthropic}) or OpenAI Responses ({@code kind: responses}). All upstream calls share one
+ * HTTP client and its connection pool; the client is built here, unstarted, and {@link SluiceServer}
+ * starts and stops it ({@link #clientsToStart}).
  */
 final class Providers {
   private Providers() {}
@@ -42,11 +45,11 @@ final class Providers {
     for (CompatibleProvider p : config.providers()) {
       String key = p.apiKeyEnv() == null ? null : env.get(p.apiKeyEnv());
       UpstreamConfig upstream = upstream(config, p.name(), p.baseUrl(), key, p.models());
-      if ("anthropic".equals(p.kind())) {
-        providers.add(new AnthropicProvider(new AnthropicConfig(upstream), http));
-        continue;
-      }
-      providers.add(new OpenAiProvider(new OpenAiConfig(upstream), http));
+      providers.add(switch (p.kind()) {
+        case "anthropic" -> new AnthropicProvider(new AnthropicConfig(upstream), http);
+        case "responses" -> new ResponsesProvider(new ResponsesConfig(upstream), http);
+        default -> new OpenAiProvider(new OpenAiConfig(upstream), http);
+      });
     }
     return providers;
   }

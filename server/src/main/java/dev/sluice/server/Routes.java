@@ -9,8 +9,10 @@ import dev.sluice.server.endpoint.AdminEndpoint;
 import dev.sluice.server.endpoint.ApiEndpoint;
 import dev.sluice.server.endpoint.BrowserEndpoint;
 import dev.sluice.server.endpoint.ChatCompletionsDialect;
+import dev.sluice.server.endpoint.EmbeddingsEndpoint;
 import dev.sluice.server.endpoint.MessagesDialect;
 import dev.sluice.server.endpoint.Probes;
+import dev.sluice.server.endpoint.ResponsesDialect;
 import dev.sluice.server.endpoint.UsageEndpoint;
 import dev.sluice.server.endpoint.WebAssets;
 import dev.sluice.server.guard.Guard;
@@ -28,6 +30,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Set;
 import org.eclipse.jetty.server.Request;
 
@@ -38,11 +41,13 @@ import org.eclipse.jetty.server.Request;
  */
 final class Routes implements Router {
   private static final Set<String> MODEL_ENDPOINTS =
-      Set.of("/v1/chat/completions", "/v1/messages", "/api/chat", "/api/chat/stream");
+      Set.of("/v1/chat/completions", "/v1/responses", "/v1/embeddings", "/v1/messages", "/api/chat", "/api/chat/stream");
 
   private final Gateway gateway;
   private final ApiEndpoint chatCompletions;
+  private final ApiEndpoint responses;
   private final ApiEndpoint messages;
+  private final EmbeddingsEndpoint embeddings;
   private final BrowserEndpoint browser;
   private final UsageEndpoint usage;
   private final AdminEndpoint admin;
@@ -54,7 +59,9 @@ final class Routes implements Router {
     this.gateway = gateway;
     this.sites = sites;
     this.chatCompletions = new ApiEndpoint(gateway, new ChatCompletionsDialect());
+    this.responses = new ApiEndpoint(gateway, new ResponsesDialect());
     this.messages = new ApiEndpoint(gateway, new MessagesDialect());
+    this.embeddings = new EmbeddingsEndpoint(gateway);
     this.browser = new BrowserEndpoint(gateway);
     this.usage = new UsageEndpoint(gateway.usage());
     this.admin = new AdminEndpoint(gateway.guard());
@@ -87,6 +94,14 @@ final class Routes implements Router {
       case "/v1/chat/completions" -> {
         if (!allow(exchange, method, "POST", true)) return null;
         return chatCompletions.handle(exchange);
+      }
+      case "/v1/responses" -> {
+        if (!allow(exchange, method, "POST", true)) return null;
+        return responses.handle(exchange);
+      }
+      case "/v1/embeddings" -> {
+        if (!allow(exchange, method, "POST", true)) return null;
+        return embeddings.handle(exchange);
       }
       case "/v1/messages" -> {
         if (method.equals("POST")) return messages.handle(exchange);
@@ -194,13 +209,15 @@ final class Routes implements Router {
         openAi ? OpenAiErrors.body(error) : BrowserStreamEncoder.errorData(error));
   }
 
-  /** Every model routable now ({@link ModelRouter#routableModels}), aliases included. */
+  /** Every model routable now ({@link ModelRouter#routableModels}), aliases included, and {@code sim/embed}. */
   private String models() {
     return Json.write(g -> {
       g.writeStartObject();
       g.writeStringField("object", "list");
       g.writeArrayFieldStart("data");
-      for (String id : gateway.router().routableModels()) {
+      var ids = new ArrayList<>(gateway.router().routableModels());
+      ids.add(EmbeddingsEndpoint.SIM_MODEL);
+      for (String id : ids) {
         int slash = id.indexOf('/');
         g.writeStartObject();
         g.writeStringField("id", id);

@@ -44,7 +44,7 @@ class FaultMatrixTest {
   /** Off here: a breaker would turn the third case of a fault into a skip. BreakerTest covers it. */
   static final BreakerSettings NO_BREAKER = new BreakerSettings(false, 1, Duration.ofSeconds(1), 1);
 
-  enum Dialect { OPENAI_STREAM, OPENAI_WHOLE, ANTHROPIC_STREAM, BROWSER }
+  enum Dialect { OPENAI_STREAM, OPENAI_WHOLE, ANTHROPIC_STREAM, BROWSER, RESPONSES_STREAM, RESPONSES_WHOLE }
 
   private static final String HEAD = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"fake-model\",";
   private static final String ROLE = HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}";
@@ -148,6 +148,8 @@ class FaultMatrixTest {
       case ANTHROPIC_STREAM -> gateway.postJson("/v1/messages",
           "{\"model\":\"openai/gpt-4o\",\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
       case BROWSER -> gateway.get("/api/chat/stream?prompt=hi&model=openai/gpt-4o");
+      case RESPONSES_STREAM -> gateway.postJson("/v1/responses", "{\"model\":\"openai/gpt-4o\",\"input\":\"hi\",\"stream\":true}");
+      case RESPONSES_WHOLE -> gateway.postJson("/v1/responses", "{\"model\":\"openai/gpt-4o\",\"input\":\"hi\"}");
     };
   }
 
@@ -168,6 +170,15 @@ class FaultMatrixTest {
       if (!e.type().equals("content_block_delta")) continue;
       JsonNode delta = Json.MAPPER.readTree(e.data()).get("delta");
       if (delta.get("type").asText().equals("text_delta")) text.append(delta.get("text").asText());
+    }
+    return text.toString();
+  }
+
+  /** The text a Responses client reads: every {@code response.output_text.delta}, in order. */
+  static String responsesText(List<SseEvent> events) throws Exception {
+    var text = new StringBuilder();
+    for (SseEvent e : events) {
+      if (e.type().equals("response.output_text.delta")) text.append(Json.MAPPER.readTree(e.data()).get("delta").asText());
     }
     return text.toString();
   }
@@ -194,6 +205,20 @@ class FaultMatrixTest {
           assertThat(Json.MAPPER.readTree(r.body()).at("/choices/0/message/content").asText()).isEqualTo(a.text());
         }
       }
+      case RESPONSES_STREAM -> {
+        upstream.enqueue(Script.openAiText("one", " two", " three"));
+        assertThat(ChatCompletionsEndpointTest.untimed(r.body()))
+            .isEqualTo(ChatCompletionsEndpointTest.untimed(call(gateway, dialect).body()));
+        List<SseEvent> events = anthropicEvents(r.body());
+        assertThat(responsesText(events)).isEqualTo(a.text());
+        assertThat(events).filteredOn(e -> e.type().equals("response.created")).hasSize(1);
+        assertThat(events.getLast().type()).isEqualTo("response.completed");
+      }
+      case RESPONSES_WHOLE -> {
+        JsonNode response = Json.MAPPER.readTree(r.body());
+        assertThat(response.get("status").asText()).isEqualTo("completed");
+        assertThat(response.at("/output/0/content/0/text").asText()).isEqualTo(a.text());
+      }
       case ANTHROPIC_STREAM -> {
         upstream.enqueue(Script.openAiText("one", " two", " three"));
         assertThat(ChatCompletionsEndpointTest.untimed(r.body()))
@@ -217,7 +242,8 @@ class FaultMatrixTest {
   }
 
   private static void assertFailsBefore(Dialect dialect, HttpResponse<String> r, FailsBefore f) throws Exception {
-    assertThat(r.body()).doesNotContain("[DONE]").doesNotContain("\"done\"").doesNotContain("\"content\"");
+    assertThat(r.body()).doesNotContain("[DONE]").doesNotContain("\"done\"").doesNotContain("\"content\"")
+        .doesNotContain("response.created");
     JsonNode error;
     if (dialect == Dialect.BROWSER) {
       // EventSource cannot read an error status's body: one error event, nothing else.
@@ -263,7 +289,19 @@ class FaultMatrixTest {
         assertThat(last.type()).isEqualTo("error");
         assertThat(Json.MAPPER.readTree(last.data()).at("/error/type").asText()).isEqualTo(anthropicType(f.type()));
       }
-      case OPENAI_WHOLE -> {
+      case RESPONSES_STREAM -> {
+        // Never response.completed: the stream ends with response.failed and its error.
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<SseEvent> events = anthropicEvents(r.body());
+        assertThat(events).noneMatch(e -> e.type().equals("response.completed") || e.type().equals("response.incomplete"));
+        assertThat(responsesText(events)).isEqualTo(f.textSoFar());
+        SseEvent last = events.getLast();
+        assertThat(last.type()).isEqualTo("response.failed");
+        JsonNode response = Json.MAPPER.readTree(last.data()).get("response");
+        assertThat(response.get("status").asText()).isEqualTo("failed");
+        assertThat(response.at("/error/code").asText()).isEqualTo("server_error");
+      }
+      case OPENAI_WHOLE, RESPONSES_WHOLE -> {
         // Nothing was written before the failure: the whole response is the error, with its status.
         assertThat(r.statusCode()).isEqualTo(f.wholeStatus());
         JsonNode error = Json.MAPPER.readTree(r.body()).get("error");

@@ -43,6 +43,18 @@ final class LedgerRows {
     return rows;
   }
 
+  /** The one row a test's request left, once written; fails after 5 s or when there are more. */
+  static Map<String, Object> only(DataSource db) throws Exception {
+    return await(db, rows -> rows.size() == 1, 5_000).getFirst();
+  }
+
+  /** Forgets every row: a test class sharing one gateway starts each test with an empty ledger. */
+  static void clear(DataSource db) throws SQLException {
+    try (Connection c = db.getConnection(); var st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM usage_ledger");
+    }
+  }
+
   static long sum(List<Map<String, Object>> rows, String column) {
     return rows.stream().mapToLong(r -> ((Number) r.get(column)).longValue()).sum();
   }

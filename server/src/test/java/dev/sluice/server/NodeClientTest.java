@@ -43,7 +43,8 @@ class NodeClientTest {
     assertThat(output).contains("# fail 0").doesNotContain("# pass 0");
   }
 
-  private static String onPath(String program) {
+  /** {@code program}'s path on {@code PATH}, or null. */
+  static String onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) return null;
     for (String dir : path.split(File.pathSeparator)) {

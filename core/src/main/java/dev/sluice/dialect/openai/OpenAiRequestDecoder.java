@@ -1,8 +1,18 @@
 package dev.sluice.dialect.openai;
 
-import com.fasterxml.jackson.core.JacksonException;
+import static dev.sluice.dialect.openai.OpenAiFields.functionTools;
+import static dev.sluice.dialect.openai.OpenAiFields.missing;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalBoolean;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalLong;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalNumber;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalPositiveInt;
+import static dev.sluice.dialect.openai.OpenAiFields.optionalString;
+import static dev.sluice.dialect.openai.OpenAiFields.readObject;
+import static dev.sluice.dialect.openai.OpenAiFields.requiredString;
+import static dev.sluice.dialect.openai.OpenAiFields.toolChoiceMode;
+import static dev.sluice.dialect.openai.OpenAiFields.wrongType;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.json.Json;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.ContentPart;
 import dev.sluice.stream.GatewayError;
@@ -13,7 +23,6 @@ import dev.sluice.stream.Role;
 import dev.sluice.stream.Sampling;
 import dev.sluice.stream.ToolCall;
 import dev.sluice.stream.ToolChoice;
-import dev.sluice.stream.ToolDefinition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,19 +38,7 @@ public final class OpenAiRequestDecoder {
   private OpenAiRequestDecoder() {}
 
   public static ChatRequest decode(byte[] body) throws GatewayException {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (JacksonException e) {
-      throw new GatewayException(GatewayError.invalid(null,
-          "We could not parse the JSON body of your request: " + e.getOriginalMessage()
-              + ". (HINT: the body must be a JSON object.)"));
-    } catch (java.io.IOException e) {
-      throw new GatewayException(GatewayError.invalid(null, "The request body could not be read."), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new GatewayException(GatewayError.invalid(null, "The request body must be a JSON object."));
-    }
+    JsonNode root = readObject(body);
     String model = ModelName.check(requiredString(root, "model"));
     JsonNode messagesNode = root.get("messages");
     if (messagesNode == null || messagesNode.isNull()) throw missing("messages");
@@ -101,8 +98,8 @@ public final class OpenAiRequestDecoder {
     }
     JsonNode ptc = root.get("parallel_tool_calls");
     Boolean parallelToolCalls = ptc == null || ptc.isNull() ? null : optionalBoolean(root, "parallel_tool_calls", true);
-    return new ChatRequest(model, messages, tools(root.get("tools")), toolChoice(root.get("tool_choice")), sampling,
-        maxTokens, stop(root.get("stop")), optionalString(root, "user"), stream, includeUsage, responseFormat,
+    return new ChatRequest(model, messages, functionTools(root.get("tools"), true, ""), toolChoice(root.get("tool_choice")),
+        sampling, maxTokens, stop(root.get("stop")), optionalString(root, "user"), stream, includeUsage, responseFormat,
         parallelToolCalls);
   }
 
@@ -174,44 +171,10 @@ public final class OpenAiRequestDecoder {
     return parts;
   }
 
-  private static List<ToolDefinition> tools(JsonNode node) throws GatewayException {
-    if (node == null || node.isNull()) return List.of();
-    if (!node.isArray()) throw wrongType("tools", "an array", node);
-    var tools = new ArrayList<ToolDefinition>(node.size());
-    for (int i = 0; i < node.size(); i++) {
-      String p = "tools[" + i + "]";
-      JsonNode tool = node.get(i);
-      if (!tool.isObject()) throw wrongType(p, "an object", tool);
-      String type = requiredString(tool, "type", p + ".type");
-      if (!type.equals("function")) {
-        throw new GatewayException(GatewayError.invalid(p + ".type",
-            "Tool type '" + type + "' is not supported by Sluice; use 'function'."));
-      }
-      JsonNode fn = tool.get("function");
-      if (fn == null || !fn.isObject()) throw missing(p + ".function");
-      JsonNode params = fn.get("parameters");
-      if (params != null && !params.isNull() && !params.isObject()) throw wrongType(p + ".function.parameters", "an object", params);
-      JsonNode strict = fn.get("strict");
-      if (strict != null && !strict.isNull() && !strict.isBoolean()) throw wrongType(p + ".function.strict", "a boolean", strict);
-      tools.add(new ToolDefinition(requiredString(fn, "name", p + ".function.name"),
-          optionalString(fn, "description", p + ".function.description"),
-          params == null || params.isNull() ? null : params.toString(),
-          strict == null || strict.isNull() ? null : strict.asBoolean()));
-    }
-    return tools;
-  }
 
   private static ToolChoice toolChoice(JsonNode node) throws GatewayException {
     if (node == null || node.isNull()) return null;
-    if (node.isTextual()) {
-      return switch (node.asText()) {
-        case "auto" -> new ToolChoice(ToolChoice.Mode.AUTO, null);
-        case "none" -> new ToolChoice(ToolChoice.Mode.NONE, null);
-        case "required" -> new ToolChoice(ToolChoice.Mode.REQUIRED, null);
-        default -> throw new GatewayException(GatewayError.invalid("tool_choice",
-            "Invalid value: '" + node.asText() + "'. Supported values are: 'none', 'auto' and 'required'."));
-      };
-    }
+    if (node.isTextual()) return toolChoiceMode(node.asText());
     if (!node.isObject()) throw wrongType("tool_choice", "a string or an object", node);
     JsonNode fn = node.get("function");
     if (fn == null || !fn.isObject()) throw missing("tool_choice.function");
@@ -231,96 +194,5 @@ public final class OpenAiRequestDecoder {
       throw new GatewayException(GatewayError.invalid("stop", "Invalid 'stop': at most 4 sequences are allowed."));
     }
     return list;
-  }
-
-  private static String requiredString(JsonNode obj, String field) throws GatewayException {
-    return requiredString(obj, field, field);
-  }
-
-  private static String requiredString(JsonNode obj, String field, String path) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) throw missing(path);
-    if (!v.isTextual()) throw wrongType(path, "a string", v);
-    if (v.asText().isEmpty()) {
-      throw new GatewayException(GatewayError.invalid(path, "Invalid '" + path + "': empty string."));
-    }
-    return v.asText();
-  }
-
-  private static String optionalString(JsonNode obj, String field) throws GatewayException {
-    return optionalString(obj, field, field);
-  }
-
-  private static String optionalString(JsonNode obj, String field, String path) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isTextual()) throw wrongType(path, "a string", v);
-    return v.asText();
-  }
-
-  private static boolean optionalBoolean(JsonNode obj, String field, boolean fallback) throws GatewayException {
-    return optionalBoolean(obj, field, fallback, field);
-  }
-
-  private static boolean optionalBoolean(JsonNode obj, String field, boolean fallback, String path) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return fallback;
-    if (!v.isBoolean()) throw wrongType(path, "a boolean", v);
-    return v.asBoolean();
-  }
-
-  private static Integer optionalPositiveInt(JsonNode obj, String field) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw wrongType(field, "an integer", v);
-    if (v.asInt() < 1) {
-      throw new GatewayException(GatewayError.invalid(field,
-          "Invalid '" + field + "': integer below minimum value. Expected a value >= 1, but got " + v.asInt() + " instead."));
-    }
-    return v.asInt();
-  }
-
-  private static Long optionalLong(JsonNode obj, String field) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw wrongType(field, "an integer", v);
-    return v.asLong();
-  }
-
-  private static Double optionalNumber(JsonNode obj, String field, double min, double max) throws GatewayException {
-    JsonNode v = obj.get(field);
-    if (v == null || v.isNull()) return null;
-    if (!v.isNumber()) throw wrongType(field, "a number", v);
-    double d = v.asDouble();
-    if (d < min || d > max) {
-      throw new GatewayException(GatewayError.invalid(field,
-          "Invalid '" + field + "': expected a value between " + fmt(min) + " and " + fmt(max) + ", but got " + v + " instead."));
-    }
-    return d;
-  }
-
-  private static String fmt(double d) {
-    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-  }
-
-  private static GatewayException missing(String path) {
-    return new GatewayException(GatewayError.invalid(path, "Missing required parameter: '" + path + "'."));
-  }
-
-  private static GatewayException wrongType(String path, String expected, JsonNode got) {
-    return new GatewayException(GatewayError.invalid(path,
-        "Invalid type for '" + path + "': expected " + expected + ", but got " + describe(got) + " instead."));
-  }
-
-  private static String describe(JsonNode node) {
-    return switch (node.getNodeType()) {
-      case ARRAY -> "an array";
-      case OBJECT, POJO -> "an object";
-      case BOOLEAN -> "a boolean";
-      case NUMBER -> node.isIntegralNumber() ? "an integer" : "a decimal";
-      case STRING -> "a string";
-      case NULL, MISSING -> "null";
-      case BINARY -> "binary data";
-    };
   }
 }

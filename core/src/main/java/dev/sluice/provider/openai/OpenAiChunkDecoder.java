@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.provider.DecodedEvents;
 import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
+import dev.sluice.provider.UsageReader;
 import dev.sluice.sse.SseEvent;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
@@ -19,7 +20,6 @@ import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
-import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -162,7 +162,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
         case "created" -> chunkCreated = number(p, t, -1);
         case "choices" -> readChoices(p, t);
         case "usage" -> {
-          if (isObject(p, t)) decoded.usage(readUsage(p));
+          if (isObject(p, t)) decoded.usage(UsageReader.CHAT_COMPLETIONS.read(p));
         }
         case "error" -> chunkError = OpenAiErrorMapper.readErrorValue(p);
         // object, system_fingerprint, service_tier, obfuscation, moderation and anything newer.
@@ -333,49 +333,5 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     }
     if (currentCall < 0) currentCall = nextCall++;
     return currentCall;
-  }
-
-  private static Usage readUsage(JsonParser p) throws IOException {
-    long prompt = 0;
-    long completion = 0;
-    long cached = 0;
-    long cacheWrite = 0;
-    long reasoning = 0;
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "prompt_tokens" -> prompt = number(p, t, 0);
-        case "completion_tokens" -> completion = number(p, t, 0);
-        case "prompt_tokens_details" -> {
-          if (!isObject(p, t)) break;
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String f = p.currentName();
-            JsonToken v = p.nextToken();
-            switch (f) {
-              case "cached_tokens" -> cached = number(p, v, 0);
-              case "cache_write_tokens" -> cacheWrite = number(p, v, 0);
-              default -> p.skipChildren();
-            }
-          }
-        }
-        case "completion_tokens_details" -> {
-          if (!isObject(p, t)) break;
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String f = p.currentName();
-            JsonToken v = p.nextToken();
-            if (f.equals("reasoning_tokens")) {
-              reasoning = number(p, v, 0);
-            } else {
-              p.skipChildren();
-            }
-          }
-        }
-        default -> p.skipChildren(); // total_tokens is derived; audio and prediction details unused
-      }
-    }
-    // A negative count is upstream garbage; zero is the honest "unknown" for a count.
-    return new Usage(Math.max(0, prompt), Math.max(0, completion), Math.max(0, cached), Math.max(0, cacheWrite),
-        Math.max(0, reasoning), false);
   }
 }

@@ -20,10 +20,18 @@ import org.eclipse.jetty.http.HttpFields;
  * the stream. Every message says it came from the upstream, and every upstream-provided text is
  * scrubbed of the provider key before it is used.
  */
-final class OpenAiErrorMapper extends UpstreamErrors {
+public class OpenAiErrorMapper extends UpstreamErrors {
 
   OpenAiErrorMapper(String provider, String apiKey) {
-    super(provider, apiKey, "[DONE]");
+    this(provider, apiKey, "[DONE]");
+  }
+
+  /**
+   * For a wire format of OpenAI's that reads errors as Chat Completions does (the Responses API) but
+   * ends its streams with another {@code terminator}.
+   */
+  protected OpenAiErrorMapper(String provider, String apiKey, String terminator) {
+    super(provider, apiKey, terminator);
   }
 
   /**
@@ -33,10 +41,11 @@ final class OpenAiErrorMapper extends UpstreamErrors {
    * @param explicit true when the text was shaped as an error (an error object or error fields), false
    *     when the message is merely the body's text
    */
-  record Fields(String message, String type, String param, String code, int status, boolean explicit) {
+  public record Fields(String message, String type, String param, String code, int status, boolean explicit) {
     static final Fields EMPTY = new Fields(null, null, null, null, 0, false);
 
-    static Fields text(String text) {
+    /** Fields that are only a message: a body's text in no error shape. */
+    public static Fields text(String text) {
       return new Fields(text, null, null, null, 0, false);
     }
   }
@@ -70,7 +79,7 @@ final class OpenAiErrorMapper extends UpstreamErrors {
   }
 
   /** The error for an error object (or {@code event: error} data) in the middle of a stream. */
-  GatewayError midStream(Fields f) {
+  public final GatewayError midStream(Fields f) {
     String detail = f.message() != null ? f.message() : "an error occurred during streaming";
     int status = f.status() >= 400 && f.status() <= 599 ? f.status() : 0;
     return forClient(new GatewayError(typeOf(f), "upstream '" + provider() + "' failed mid-stream: " + clean(detail),
@@ -81,7 +90,7 @@ final class OpenAiErrorMapper extends UpstreamErrors {
    * Reads the error value the parser is on: an object ({@code {message,type,param,code}}) or a bare
    * scalar taken as the message. Returns with the parser on the value's last token.
    */
-  static Fields readErrorValue(JsonParser p) throws IOException {
+  public static Fields readErrorValue(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
     if (t == JsonToken.START_OBJECT) return readObject(p, false);
     if (t == JsonToken.START_ARRAY) {

@@ -54,6 +54,7 @@ final class OpenAiRequestWriter {
         g.writeEndArray();
       }
       if (request.user() != null) g.writeStringField("user", request.user());
+      if (request.reasoningEffort() != null) g.writeStringField("reasoning_effort", request.reasoningEffort());
       if (request.responseFormatJson() != null) {
         g.writeFieldName("response_format");
         copyRaw(g, request.responseFormatJson(), "response_format");

@@ -53,6 +53,15 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void aReasoningEffortIsSentAsReasoningEffort() {
+    ChatRequest request = new ChatRequest("o4-mini", List.of(Message.text(Role.USER, "Hi")), null, null, null,
+        null, null, null, true, false, null, null, "low");
+
+    assertThat(send(provider(upstream), request).bodyJson().get("reasoning_effort").asText()).isEqualTo("low");
+    assertThat(send(provider(upstream), hello()).bodyJson().has("reasoning_effort")).isFalse();
+  }
+
+  @Test
   void postsToChatCompletionsWithBearerKeyJsonAndEventStreamOverHttp11() {
     RecordedRequest r = send(provider(upstream), hello());
 

@@ -64,6 +64,7 @@ final class ServeCommand implements Callable<Integer> {
     out.println("Sluice is listening on " + server.baseUri());
     out.println("  chat page:     " + server.baseUri());
     out.println("  OpenAI API:    " + server.baseUri() + "v1/chat/completions");
+    out.println("  Responses API: " + server.baseUri() + "v1/responses   (embeddings: v1/embeddings)");
     out.println("  Anthropic API: " + server.baseUri() + "v1/messages");
     out.println("  metrics:       " + server.baseUri() + "metrics"
         + (server.telemetry().tracingEnabled() ? "   (traces: OTLP)" : ""));

@@ -16,6 +16,7 @@ import dev.sluice.stream.StreamEvent;
 import dev.sluice.usage.UsageMeter;
 import java.io.IOException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one path of every API dialect's endpoint: read and decode the JSON body, watch the client,
@@ -43,6 +44,21 @@ public final class ApiEndpoint {
   /** A dialect's non-streaming answer, built from the events of a successful stream. */
   public interface WholeAnswer extends Consumer<StreamEvent> {
     void respond(ClientChannel channel) throws IOException;
+
+    /** A whole answer that {@code add} collects and {@code build} writes as one JSON body with status 200. */
+    static WholeAnswer json(Consumer<StreamEvent> add, Supplier<String> build) {
+      return new WholeAnswer() {
+        @Override
+        public void accept(StreamEvent event) {
+          add.accept(event);
+        }
+
+        @Override
+        public void respond(ClientChannel channel) throws IOException {
+          channel.respond(200, "application/json", build.get());
+        }
+      };
+    }
   }
 
   private final Gateway gateway;
@@ -98,8 +114,17 @@ public final class ApiEndpoint {
   /** Refuses a request before any upstream call: its {@code rejected} row first, then the error. */
   public static Outcome reject(Gateway gateway, Exchange exchange, ChatRequest request, GatewayError error,
       StreamRelay.ErrorResponder respond) throws IOException {
+    return rejectFor(gateway, exchange, request == null ? null : request.model(), error, respond);
+  }
+
+  /**
+   * As {@link #reject(Gateway, Exchange, ChatRequest, GatewayError, StreamRelay.ErrorResponder)}, for a
+   * request to {@code model} (null when unread) that is not a chat.
+   */
+  static Outcome rejectFor(Gateway gateway, Exchange exchange, String model, GatewayError error,
+      StreamRelay.ErrorResponder respond) throws IOException {
     Outcome outcome = Outcome.rejected(error);
-    gateway.accountant().record(exchange.account(), outcome, request == null ? null : request.model());
+    gateway.accountant().record(exchange.account(), outcome, model);
     respond.respond(error, exchange.channel());
     return outcome;
   }

@@ -9,7 +9,6 @@ import dev.sluice.server.relay.ClientChannel;
 import dev.sluice.stream.ChatRequest;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
-import dev.sluice.stream.StreamEvent;
 import java.io.IOException;
 
 /** {@code POST /v1/chat/completions}: the OpenAI dialect's codecs, streaming or not. */
@@ -28,21 +27,16 @@ public final class ChatCompletionsDialect implements ApiEndpoint.Dialect {
   @Override
   public ApiEndpoint.WholeAnswer wholeAnswer() {
     var builder = new OpenAiCompletionBuilder();
-    return new ApiEndpoint.WholeAnswer() {
-      @Override
-      public void accept(StreamEvent event) {
-        builder.add(event);
-      }
-
-      @Override
-      public void respond(ClientChannel channel) throws IOException {
-        channel.respond(200, "application/json", builder.build());
-      }
-    };
+    return ApiEndpoint.WholeAnswer.json(builder::add, builder::build);
   }
 
   @Override
   public void respondError(GatewayError error, ClientChannel channel) throws IOException {
+    respondOpenAiError(error, channel);
+  }
+
+  /** An error before the first byte, as OpenAI answers it on both its APIs: its status and error object. */
+  static void respondOpenAiError(GatewayError error, ClientChannel channel) throws IOException {
     channel.respond(error.httpStatus(), "application/json", OpenAiErrors.body(error), error.retryAfter());
   }
 }

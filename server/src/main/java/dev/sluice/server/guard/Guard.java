@@ -204,7 +204,24 @@ public final class Guard {
   public Reservation admit(Caller caller, String client, ChatRequest request) throws GatewayException {
     VirtualKey key = caller instanceof Caller.Key(VirtualKey k) ? k : null;
     long promptTokens = key == null ? 0 : TokenEstimator.quick(request);
-    long reserve = key == null ? 0 : worstCost(key, request, promptTokens);
+    long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
+    return admit(key, client, request.model(), promptTokens, completion);
+  }
+
+  /**
+   * Admits an embeddings request for {@code model} whose input is about {@code inputTokens} long, as
+   * {@link #admit(Caller, String, ChatRequest)} admits a chat: it generates no tokens, so only its
+   * input is reserved.
+   */
+  public Reservation admitEmbeddings(Caller caller, String client, String model, long inputTokens)
+      throws GatewayException {
+    VirtualKey key = caller instanceof Caller.Key(VirtualKey k) ? k : null;
+    return admit(key, client, model, key == null ? 0 : inputTokens, 0);
+  }
+
+  private Reservation admit(VirtualKey key, String client, String model, long promptTokens, long completion)
+      throws GatewayException {
+    long reserve = key == null ? 0 : worstCost(key, model, Usage.of(promptTokens, completion));
     StreamCaps.Place place = caps.enter(key == null ? null : key.id(), client);
     try {
       if (key == null) return (cost, tokens) -> place.leave();
@@ -231,23 +248,22 @@ public final class Guard {
   }
 
   /**
-   * What {@code request} may cost {@code key} at worst, over the models that may answer: the target
-   * and its fallbacks; 403 if the key may not use the model, or has a budget and a model has no price.
+   * What a request for {@code model} may cost {@code key} at worst ({@code worstCase} tokens), over the
+   * models that may answer: the target and its fallbacks; 403 if the key may not use the model, or has a
+   * budget and a model has no price.
    */
-  private long worstCost(VirtualKey key, ChatRequest request, long promptTokens) throws GatewayException {
-    String resolved = aliases.getOrDefault(request.model(), request.model());
-    if (!key.allows(request.model(), resolved)) {
+  private long worstCost(VirtualKey key, String model, Usage worstCase) throws GatewayException {
+    String resolved = aliases.getOrDefault(model, model);
+    if (!key.allows(model, resolved)) {
       throw new GatewayException(new GatewayError(ErrorType.PERMISSION,
-          "This virtual key may not use model '" + request.model() + "'.", "model", "model_not_allowed", 0, null));
+          "This virtual key may not use model '" + model + "'.", "model", "model_not_allowed", 0, null));
     }
-    long completion = request.maxTokens() != null ? request.maxTokens() : DEFAULT_RESERVED_COMPLETION;
-    Usage worstCase = Usage.of(promptTokens, completion);
     // A key with a budget may use only priced models: an unpriced one would cost it nothing it could count.
     long reserve = 0;
-    for (String model : candidates(request.model(), resolved)) {
-      Price price = prices.price(model);
+    for (String candidate : candidates(model, resolved)) {
+      Price price = prices.price(candidate);
       if (price == null) {
-        if (key.budgetPicos() != null) throw unpriced(model);
+        if (key.budgetPicos() != null) throw unpriced(candidate);
         continue;
       }
       reserve = Math.max(reserve, Cost.picos(price, worstCase));

@@ -35,7 +35,8 @@ import org.slf4j.spi.LoggingEventBuilder;
 public final class RequestTelemetry {
   private static final Logger access = LoggerFactory.getLogger("sluice.access");
   /** Paths of the LLM endpoints: counted in {@code sluice_requests_total}; span names use them. */
-  private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/messages", "/v1/models",
+  private static final Set<String> ROUTES = Set.of("/v1/chat/completions", "/v1/responses", "/v1/embeddings",
+      "/v1/messages", "/v1/models",
       "/api/chat", "/api/chat/stream");
   /** Probes are neither traced nor logged: they would drown the requests. */
   private static final Set<String> PROBES = Set.of("/healthz", "/readyz", "/metrics");
@@ -103,6 +104,8 @@ public final class RequestTelemetry {
   static String dialectOf(String path) {
     return switch (path) {
       case "/v1/chat/completions" -> "openai";
+      case "/v1/responses" -> "responses";
+      case "/v1/embeddings" -> "embeddings";
       case "/v1/messages" -> "anthropic";
       case "/api/chat", "/api/chat/stream" -> "browser";
       default -> Telemetry.NONE;

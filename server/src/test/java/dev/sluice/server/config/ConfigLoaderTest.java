@@ -260,6 +260,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aProviderMaySpeakTheResponsesWireFormatAndAnUnknownKindIsNamed() throws Exception {
+    SluiceConfig c = ConfigLoader.load(yaml("providers: [{ name: codexy, kind: responses, base_url: 'http://x/v1' }]"),
+        Map.of());
+    assertThat(c.providers()).containsExactly(new CompatibleProvider("codexy", "responses", URI.create("http://x/v1"),
+        null, java.util.List.of()));
+    assertThatThrownBy(() -> ConfigLoader.load(yaml("providers: [{ name: x, base_url: 'http://x', kind: gemini }]"),
+        Map.of())).hasMessageContaining("providers[0].kind: 'gemini' is not supported; use 'openai', 'anthropic' or 'responses'");
+  }
+
+  @Test
   void anUnknownKeyIsNamedWithItsPathAndTheKeysKnownThere() throws Exception {
     assertThatThrownBy(() -> ConfigLoader.load(yaml("providers: [{ name: x, base_url: 'http://x', kinds: openai }]"),
         Map.of())).hasMessageContaining("providers[0]: unknown key 'kinds'; known keys: [api_key_env, base_url, kind, models, name]");
