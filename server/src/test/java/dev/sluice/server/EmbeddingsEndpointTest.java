@@ -96,7 +96,7 @@ class EmbeddingsEndpointTest {
     compatible.enqueue(Script.json(200, UPSTREAM_ANSWER));
     HttpResponse<String> r = gateway.postJson("/v1/embeddings", "{\"model\":\"local/nomic-embed\",\"input\":\"hi\"}");
 
-    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     var sent = compatible.requests().getLast();
     assertThat(sent.header("Authorization")).isNull();
     assertThat(sent.bodyJson().get("model").asText()).isEqualTo("nomic-embed");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.json.Json;
 import dev.sluice.provider.UpstreamConfig;
+import dev.sluice.provider.UpstreamHttp;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
@@ -66,6 +67,7 @@ public final class OpenAiEmbeddings {
           if (upstream.apiKey() != null) headers.put(HttpHeader.AUTHORIZATION, "Bearer " + upstream.apiKey());
         })
         .body(new StringRequestContent("application/json", body));
+    UpstreamHttp.forBaseUrl(post, upstream.baseUrl());
     ContentResponse response;
     try {
       response = new CompletableResponseListener(post, MAX_ANSWER_BYTES).send().get();
