@@ -15,15 +15,17 @@ import com.knuddels.jtokkit.api.Encoding;
  * {@link #MAX_TAIL} characters, at a newline or a change between letters and other characters where
  * there is one; that may split one tokenizer piece and costs at most a token or two per cut.
  *
- * <p>Counting waits until {@link #MIN_RUN} characters are pending, so a stream of one-word deltas
- * calls the tokenizer once per hundred-odd characters rather than once per word. Not thread-safe: one
- * per stream.
+ * <p>Counting waits until {@link #MIN_RUN} characters are pending. The count is needed only when the
+ * provider reports no usage (an aborted stream, a server that sends none), so most answers, shorter
+ * than that, are never tokenized at all; a BPE tokenizer costs a few microseconds per chunk, which on
+ * the relay's hot path was a large part of a chunk's CPU. A held stream keeps at most
+ * {@link #MAX_TAIL} characters (a few KiB). Not thread-safe: one per stream.
  */
 final class RunningTokenCount {
-  /** Pending characters before a count is worth a tokenizer call (a few dozen tokens). */
-  static final int MIN_RUN = 128;
+  /** Pending characters before a count is made: a thousand-odd tokens, more than most answers hold. */
+  static final int MIN_RUN = 4096;
   /** Pending characters at most before a run is cut even where no cut is exact. */
-  static final int MAX_TAIL = 2048;
+  static final int MAX_TAIL = 8192;
 
   private final StringBuilder tail = new StringBuilder();
   private String model;

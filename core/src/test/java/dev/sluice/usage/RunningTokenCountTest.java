@@ -39,7 +39,7 @@ class RunningTokenCountTest {
   @Test
   void countsTextArrivingInPiecesExactlyAsTheWholeTextWhereItHasSpaces() {
     for (String model : List.of("openai/gpt-4o", "anthropic/claude-sonnet-4-5")) {
-      String text = MIXED.repeat(40);
+      String text = MIXED.repeat(400);
       for (long seed = 1; seed <= 5; seed++) {
         var count = new RunningTokenCount(model);
         for (String piece : pieces(text, new Random(seed))) count.append(piece);
@@ -50,7 +50,7 @@ class RunningTokenCountTest {
 
   @Test
   void countsLongTextWithoutSpacesWithinATokenPerCut() {
-    String text = CJK.repeat(200);
+    String text = CJK.repeat(2000);
     long whole = TokenCounter.count("openai/gpt-4o", text);
     var count = new RunningTokenCount("openai/gpt-4o");
     for (String piece : pieces(text, new Random(7))) count.append(piece);
@@ -64,11 +64,11 @@ class RunningTokenCountTest {
     var spaced = new RunningTokenCount("openai/gpt-4o");
     var unspaced = new RunningTokenCount("openai/gpt-4o");
     int most = 0;
-    for (String piece : pieces(MIXED.repeat(100), new Random(3))) {
+    for (String piece : pieces(MIXED.repeat(1000), new Random(3))) {
       spaced.append(piece);
       most = Math.max(most, spaced.pending());
     }
-    for (String piece : pieces(CJK.repeat(200), new Random(3))) {
+    for (String piece : pieces(CJK.repeat(2000), new Random(3))) {
       unspaced.append(piece);
       most = Math.max(most, unspaced.pending());
     }
