@@ -51,7 +51,7 @@ public final class ResponsesProvider extends HttpProvider<ResponsesConfig> {
           if (key != null) header.accept("Authorization", "Bearer " + key);
         },
         ResponsesRequestWriter::write,
-        model -> new ResponsesEventDecoder(model, errors),
+        request -> new ResponsesEventDecoder(request.model(), errors, request.passthroughBody() != null),
         errors);
   }
 }
