@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
 import dev.sluice.json.Json;
 import dev.sluice.server.config.CompatibleProvider;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.Script;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -110,6 +116,26 @@ class ResponsesPassthroughTest {
     assertThat(failed.get("type").asText()).isEqualTo("response.failed");
     assertThat(failed.get("sequence_number").asLong()).isEqualTo(4);
     assertThat(LedgerRows.only(gateway.ledger()).get("status")).isNotEqualTo("completed");
+  }
+
+  @Test
+  void theOfficialSdkStreamsThroughThePassthrough() {
+    responses.enqueue(Script.sseBody(CREATED + SEARCHING + REASONING + DELTA + COMPLETED));
+    var seen = new ArrayList<String>();
+    OpenAIClient client = OpenAIOkHttpClient.builder().apiKey("sk-client").baseUrl(gateway.uri("/v1").toString())
+        .maxRetries(0).build();
+    try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(ResponseCreateParams.builder()
+            .model("resp/gpt-5").input("search it").store(true).previousResponseId("resp_earlier").build())) {
+      stream.stream().forEach(event -> {
+        event.outputTextDelta().ifPresent(d -> seen.add(d.delta()));
+        event.completed().ifPresent(c -> seen.add(c.response().usage().orElseThrow().outputTokens() + " tokens"));
+      });
+    } finally {
+      client.close();
+    }
+
+    assertThat(seen).containsExactly("Found it", "7 tokens");
+    assertThat(responses.requests().getLast().bodyJson().get("previous_response_id").asText()).isEqualTo("resp_earlier");
   }
 
   @Test
