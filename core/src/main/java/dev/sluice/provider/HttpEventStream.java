@@ -177,7 +177,7 @@ final class HttpEventStream extends AbstractEventStream {
         && !contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
       throw new GatewayException(errors.notAStream(status, contentType, readErrorBody()));
     }
-    decoder = upstream.decoders().apply(request.model());
+    decoder = upstream.decoders().apply(request);
     decoded = decoder.decoded();
     parser = new SseParser(decoder);
   }

@@ -1,5 +1,6 @@
 package dev.sluice.provider;
 
+import dev.sluice.stream.ChatRequest;
 import java.net.URI;
 import java.util.function.Function;
 
@@ -12,7 +13,7 @@ import java.util.function.Function;
  * @param endpoint the URI each call posts to
  * @param headers the headers the format needs besides the JSON and event-stream ones: its key, its version
  * @param writer writes a call's request body
- * @param decoders a new decoder for one call's event stream, given the model the call asked for (the
+ * @param decoders a new decoder for one call's event stream, given the call's request (its model is the
  *     {@code Started} of an upstream that names none)
  * @param errors how this upstream's failures read
  */
@@ -21,7 +22,7 @@ public record HttpUpstream(
     URI endpoint,
     UpstreamHeaders headers,
     RequestWriter writer,
-    Function<String, UpstreamDecoder> decoders,
+    Function<ChatRequest, UpstreamDecoder> decoders,
     UpstreamErrors errors) {
 
   public HttpUpstream {

@@ -15,6 +15,9 @@ import java.util.List;
  * @param parallelToolCalls OpenAI's {@code parallel_tool_calls}, or null when unset
  * @param reasoningEffort OpenAI's reasoning effort ({@code low}, {@code medium}, {@code high}, ...), a hint
  *     passed on to providers that have one, or null when unset
+ * @param passthroughBody the client's own Responses request body, when it is relayed to a Responses
+ *     upstream as it is (only {@code model} and {@code stream} rewritten), or null: every other request is
+ *     written from the canonical fields
  */
 public record ChatRequest(
     String model,
@@ -29,7 +32,8 @@ public record ChatRequest(
     boolean includeUsage,
     String responseFormatJson,
     Boolean parallelToolCalls,
-    String reasoningEffort) {
+    String reasoningEffort,
+    String passthroughBody) {
 
   public ChatRequest {
     if (model == null || model.isEmpty()) throw new IllegalArgumentException("model is required");
@@ -37,6 +41,14 @@ public record ChatRequest(
     tools = tools == null ? List.of() : List.copyOf(tools);
     sampling = sampling == null ? Sampling.DEFAULT : sampling;
     stop = stop == null ? List.of() : List.copyOf(stop);
+  }
+
+  /** A request written from its canonical fields. */
+  public ChatRequest(String model, List<Message> messages, List<ToolDefinition> tools, ToolChoice toolChoice,
+      Sampling sampling, Integer maxTokens, List<String> stop, String user, boolean stream, boolean includeUsage,
+      String responseFormatJson, Boolean parallelToolCalls, String reasoningEffort) {
+    this(model, messages, tools, toolChoice, sampling, maxTokens, stop, user, stream, includeUsage, responseFormatJson,
+        parallelToolCalls, reasoningEffort, null);
   }
 
   /** A request without a reasoning effort. */
@@ -56,6 +68,12 @@ public record ChatRequest(
   /** The same request addressed to another model name (routing strips the provider prefix). */
   public ChatRequest withModel(String newModel) {
     return new ChatRequest(newModel, messages, tools, toolChoice, sampling, maxTokens, stop, user, stream,
-        includeUsage, responseFormatJson, parallelToolCalls, reasoningEffort);
+        includeUsage, responseFormatJson, parallelToolCalls, reasoningEffort, passthroughBody);
+  }
+
+  /** The same request, to be relayed to a Responses upstream as the client's own {@code body}. */
+  public ChatRequest passedThrough(String body) {
+    return new ChatRequest(model, messages, tools, toolChoice, sampling, maxTokens, stop, user, stream,
+        includeUsage, responseFormatJson, parallelToolCalls, reasoningEffort, body);
   }
 }

@@ -5,7 +5,7 @@ package dev.sluice.stream;
  * exhaustively, so a new kind of event is a compile error in every encoder until handled.
  */
 public sealed interface StreamEvent
-    permits Started, TextDelta, ToolCallDelta, UsageReport, Finished, Failed {
+    permits Started, TextDelta, ToolCallDelta, UsageReport, Finished, Failed, Relayed {
 
   /** True for {@link Finished} and {@link Failed}: nothing follows a terminal event. */
   default boolean isTerminal() {

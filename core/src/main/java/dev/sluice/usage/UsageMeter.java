@@ -1,6 +1,7 @@
 package dev.sluice.usage;
 
 import dev.sluice.stream.ChatRequest;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -29,6 +30,7 @@ public final class UsageMeter {
 
   public void observe(StreamEvent event) {
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> {
         answeringModel = s.qualifiedModel();
         delivered.switchTo(answeringModel);

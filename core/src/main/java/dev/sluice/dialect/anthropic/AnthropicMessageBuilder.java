@@ -9,6 +9,7 @@ import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.GatewayException;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -50,6 +51,7 @@ public final class AnthropicMessageBuilder {
   /** Takes one event of a successful stream. */
   public void add(StreamEvent event) {
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> started = s;
       case TextDelta t -> {
         boolean thinking = t.channel() == TextDelta.Channel.REASONING;

@@ -6,6 +6,7 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.json.Json;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -57,6 +58,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
   @Override
   public void encode(StreamEvent event, EventSink sink) throws IOException {
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> started = s;
       case UsageReport u -> {
         usage = u.usage();

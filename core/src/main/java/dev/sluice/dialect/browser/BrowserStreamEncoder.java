@@ -8,6 +8,7 @@ import dev.sluice.json.Json;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -45,6 +46,7 @@ public final class BrowserStreamEncoder implements StreamEncoder {
   @Override
   public void encode(StreamEvent event, EventSink sink) throws IOException {
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> {
         answeringModel = s.qualifiedModel();
         send(sink, g -> {

@@ -3,6 +3,7 @@ package dev.sluice.dialect.openai;
 import dev.sluice.json.Json;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -42,6 +43,7 @@ public final class OpenAiCompletionBuilder {
   /** Takes one non-failure event. */
   public void add(StreamEvent event) {
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> {
         id = s.id();
         model = s.model();

@@ -6,6 +6,7 @@ import dev.sluice.dialect.StreamEncoder;
 import dev.sluice.json.Json;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -45,6 +46,7 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
   @Override
   public void encode(StreamEvent event, EventSink sink) throws IOException {
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> {
         id = s.id();
         model = s.model();

@@ -3,6 +3,7 @@ package dev.sluice.dialect.responses;
 import dev.sluice.json.Json;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -24,6 +25,7 @@ public final class ResponseBuilder {
   public void add(StreamEvent event) {
     try {
       switch (event) {
+        case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
         case Started s -> output.start(s);
         case UsageReport u -> output.usage(u.usage());
         case TextDelta t -> output.textItem(t.channel(), ResponseOutput.Lifecycle.SILENT).lastPart().text.append(t.text());

@@ -62,7 +62,8 @@ import java.util.regex.Pattern;
  * {@code truncation: "auto"}, {@code top_logprobs}, {@code max_tool_calls}, hosted tools that must run
  * ({@code file_search}, {@code code_interpreter}, ...), and input items Sluice cannot carry between
  * providers ({@code item_reference}, hosted tools' calls, files). Unknown fields are ignored, as by the
- * Chat Completions decoder.
+ * Chat Completions decoder. A streaming request that only Responses upstreams answer is not decoded here
+ * but passed through ({@link PassthroughRequestReader}), and none of this is refused there.
  */
 public final class ResponsesRequestDecoder {
   /** Fields refused whenever they have a value other than null. */

@@ -9,6 +9,7 @@ import dev.sluice.dialect.responses.ResponseOutput.Part;
 import dev.sluice.json.Json;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Finished;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -117,6 +118,7 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
   public void encode(StreamEvent event, EventSink to) throws IOException {
     this.sink = to;
     switch (event) {
+      case Relayed r -> { } // the passthrough's raw upstream event: only its own encoder writes it
       case Started s -> output.start(s);
       case UsageReport u -> output.usage(u.usage());
       case TextDelta t -> {
@@ -163,6 +165,18 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
         send("response.failed", this::response);
       }
     }
+  }
+
+  /**
+   * {@code response.failed} as the event after {@code lastSequence}, in a stream whose other events
+   * someone else wrote (the passthrough): the response Started and the usage told of, this failure.
+   */
+  void failAfter(long lastSequence, Failed failed, EventSink to) throws IOException {
+    this.sink = to;
+    created = true;
+    sequence = lastSequence + 1;
+    output.fail(failed.error());
+    send("response.failed", this::response);
   }
 
   /** {@code response.created} and {@code response.in_progress}, once, before anything else. */

@@ -54,7 +54,7 @@ public final class AnthropicProvider extends HttpProvider<AnthropicConfig> {
           if (key != null) header.accept("x-api-key", key);
         },
         request -> AnthropicRequestWriter.write(request, config.defaultMaxTokens()),
-        model -> new AnthropicEventDecoder(model, errors),
+        request -> new AnthropicEventDecoder(request.model(), errors),
         errors);
   }
 }

@@ -59,7 +59,7 @@ public final class OpenAiProvider extends HttpProvider<OpenAiConfig> {
           if (key != null) header.accept("Authorization", "Bearer " + key);
         },
         request -> OpenAiRequestWriter.write(request, config.maxTokensParameter()),
-        model -> new OpenAiChunkDecoder(model, errors),
+        request -> new OpenAiChunkDecoder(request.model(), errors),
         errors);
   }
 }

@@ -15,11 +15,12 @@ import java.io.IOException;
 /**
  * The fields of one Responses event that the decoder acts on, read in one pass of the streaming parser
  * whatever the event's type (every type uses a few of them). Scratch: one per decoder, {@link #reset} for
- * each event. Anything else in an event (its {@code sequence_number}, logprobs, annotations, the echoed
- * request) is skipped.
+ * each event. Anything else in an event (logprobs, annotations, the echoed request) is skipped.
  */
 final class EventFields {
   String type;
+  /** The event's {@code sequence_number}, or -1: where Sluice's own end of a passthrough stream goes on. */
+  long sequenceNumber;
   String delta;
   String itemId;
   String callId;
@@ -52,6 +53,7 @@ final class EventFields {
     responseId = responseModel = incompleteReason = errorCode = errorMessage = errorParam = null;
     outputIndex = -1;
     createdAt = -1;
+    sequenceNumber = -1;
     usage = null;
   }
 
@@ -61,6 +63,7 @@ final class EventFields {
       JsonToken t = p.nextToken();
       switch (field) {
         case "type" -> type = scalar(p, t);
+        case "sequence_number" -> sequenceNumber = number(p, t, -1);
         case "delta" -> delta = string(p, t);
         case "item_id" -> itemId = scalar(p, t);
         case "call_id" -> callId = scalar(p, t);

@@ -6,6 +6,7 @@ import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.sse.SseEvent;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.stream.Relayed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
@@ -21,7 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code response.failed} or an {@code error} event; a body that ends before one of them is a
  * truncation, whatever came before (the output items' own {@code done} events say nothing of the whole
  * response). Event types Sluice does not carry (hosted tools, audio, annotations, anything newer) are
- * skipped, as the spec asks of a reader.
+ * skipped, as the spec asks of a reader; in passthrough mode every event, whatever its type, is also
+ * handed on whole as a {@link Relayed}, for a client that speaks Responses itself.
  *
  * <p>Function calls get canonical indexes in the order their items are added. A fragment names its call
  * by {@code item_id} (OpenAI), else by {@code call_id} or {@code output_index} (servers that copy the API
@@ -32,6 +34,8 @@ final class ResponsesEventDecoder implements UpstreamDecoder {
 
   private final String requestedModel;
   private final ResponsesErrorMapper errors;
+  /** Passthrough: every event is also handed on whole ({@link Relayed}), before what is decoded from it. */
+  private final boolean relay;
   private final DecodedEvents decoded = new DecodedEvents();
   private final EventFields fields = new EventFields();
   private final JsonReading.ObjectReader reader = fields::read;
@@ -46,8 +50,13 @@ final class ResponsesEventDecoder implements UpstreamDecoder {
   private int currentCall = -1;
 
   ResponsesEventDecoder(String requestedModel, ResponsesErrorMapper errors) {
+    this(requestedModel, errors, false);
+  }
+
+  ResponsesEventDecoder(String requestedModel, ResponsesErrorMapper errors, boolean relay) {
     this.requestedModel = requestedModel;
     this.errors = errors;
+    this.relay = relay;
   }
 
   @Override
@@ -66,6 +75,10 @@ final class ResponsesEventDecoder implements UpstreamDecoder {
     if (malformed != null) {
       decoded.fail(malformed);
       return;
+    }
+    if (relay) {
+      decoded.add(new Relayed(SseEvent.DEFAULT_TYPE.equals(event.type()) ? null : event.type(), data,
+          fields.sequenceNumber));
     }
     String type = fields.type != null ? fields.type : event.type();
     if (type == null) return;

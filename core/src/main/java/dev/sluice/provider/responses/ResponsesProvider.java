@@ -25,6 +25,8 @@ import org.eclipse.jetty.client.HttpClient;
  *   <li>{@code Failed} for {@code response.failed}, an {@code error} event, an error status, a malformed
  *       event, and a body that ends without a terminal event.
  * </ul>
+ * A passthrough request ({@code ChatRequest.passthroughBody}) goes out as the client sent
+ * it, and each event also comes back whole, as a {@code Relayed}, before what is decoded from it.
  */
 public final class ResponsesProvider extends HttpProvider<ResponsesConfig> {
 
@@ -51,7 +53,7 @@ public final class ResponsesProvider extends HttpProvider<ResponsesConfig> {
           if (key != null) header.accept("Authorization", "Bearer " + key);
         },
         ResponsesRequestWriter::write,
-        model -> new ResponsesEventDecoder(model, errors),
+        request -> new ResponsesEventDecoder(request.model(), errors, request.passthroughBody() != null),
         errors);
   }
 }

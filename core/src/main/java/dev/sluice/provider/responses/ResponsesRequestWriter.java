@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.json.Json;
 import dev.sluice.provider.RequestJson;
 import dev.sluice.stream.ChatRequest;
@@ -22,7 +23,9 @@ import java.io.IOException;
  * Writes the Responses request body for a canonical request: every turn as an input item (a tool call
  * as a {@code function_call} item, a tool turn as a {@code function_call_output}), the tools in
  * Responses' flat shape, the response format as {@code text.format}, {@code "stream": true} and
- * {@code "store": false}: Sluice streams every call and keeps no state at the upstream.
+ * {@code "store": false}: Sluice streams every call and keeps no state at the upstream. A passthrough
+ * request ({@link ChatRequest#passthroughBody}) is the client's own body instead, with only its
+ * {@code model} and {@code stream} rewritten.
  *
  * <p>Refused with a 400 naming the field, because the Responses API has no counterpart and dropping them
  * would change the answer: {@code stop}, {@code seed}, {@code presence_penalty}, {@code frequency_penalty}.
@@ -32,6 +35,7 @@ final class ResponsesRequestWriter {
   private ResponsesRequestWriter() {}
 
   static byte[] write(ChatRequest request) throws GatewayException {
+    if (request.passthroughBody() != null) return passThrough(request);
     refuseWhatResponsesCannotSay(request);
     return RequestJson.write(g -> {
       g.writeStartObject();
@@ -57,6 +61,26 @@ final class ResponsesRequestWriter {
       g.writeBooleanField("store", false);
       g.writeEndObject();
     });
+  }
+
+  /**
+   * The client's own body, every field as it sent it, but {@code model} (the upstream's name for it) and
+   * {@code stream} (always true: Sluice reads every call as a stream).
+   */
+  private static byte[] passThrough(ChatRequest request) throws GatewayException {
+    ObjectNode body;
+    try {
+      body = (ObjectNode) Json.MAPPER.readTree(request.passthroughBody());
+    } catch (JsonProcessingException | ClassCastException e) {
+      throw new GatewayException(GatewayError.invalid(null, "the request body is not a JSON object"), e);
+    }
+    body.put("model", request.model());
+    body.put("stream", true);
+    try {
+      return Json.MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree that cannot be written", e);
+    }
   }
 
   private static void refuseWhatResponsesCannotSay(ChatRequest request) throws GatewayException {

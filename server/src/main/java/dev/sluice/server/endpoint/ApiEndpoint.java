@@ -29,6 +29,11 @@ public final class ApiEndpoint {
   public interface Dialect {
     ChatRequest decode(byte[] body) throws GatewayException;
 
+    /** Decodes a request to this gateway; a dialect whose path depends on the route overrides it. */
+    default ChatRequest decode(byte[] body, Gateway gateway) throws GatewayException {
+      return decode(body);
+    }
+
     StreamEncoder streamEncoder(ChatRequest request);
 
     /** Collects a whole answer and writes it. */
@@ -74,7 +79,7 @@ public final class ApiEndpoint {
     Upstreams.Call call;
     try {
       RequestBodies.requireJson(exchange.request());
-      request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()));
+      request = dialect.decode(RequestBodies.read(exchange.request(), gateway.config().maxBodyBytes()), gateway);
       exchange.account().reservation(gateway.guard().admit(exchange.account().caller(), exchange.clientAddress(), request));
       exchange.watch().watchReads();
       call = gateway.upstreams().open(request, exchange.telemetry().attempts());

@@ -3,6 +3,7 @@ package dev.sluice.server.upstream;
 import dev.sluice.policy.AttemptListener;
 import dev.sluice.policy.Resilience;
 import dev.sluice.provider.EventStream;
+import dev.sluice.provider.responses.ResponsesProvider;
 import dev.sluice.route.ModelRouter;
 import dev.sluice.route.Route;
 import dev.sluice.server.config.ModelPolicy;
@@ -52,6 +53,31 @@ public final class Upstreams {
    *     attempt, in the source itself
    */
   public record Call(EventStream source, Timeouts watchdog) {}
+
+  /**
+   * True when every upstream {@code model} may be answered by speaks OpenAI's Responses API (its route
+   * and each routable fallback), and the model's policy does not splice attempts mid-stream: then a
+   * Responses client's request can pass through as it is. False for a model that does not resolve (the
+   * translated path refuses it as usual).
+   */
+  public boolean speaksResponsesOnly(String model) {
+    ModelPolicy policy = config.modelPolicies().get(model);
+    if (policy != null && policy.midStream() == Resilience.MidStream.CONTINUE) return false;
+    try {
+      if (!(router.resolve(model).provider() instanceof ResponsesProvider)) return false;
+    } catch (GatewayException e) {
+      return false;
+    }
+    if (policy == null) return true;
+    for (String fallback : policy.fallbacks()) {
+      try {
+        if (!(router.resolve(fallback).provider() instanceof ResponsesProvider)) return false;
+      } catch (GatewayException e) {
+        // Not routable: skipped by open(), as here.
+      }
+    }
+    return true;
+  }
 
   /**
    * Resolves {@code request.model()}; an unknown model is a 404 before any upstream call.
