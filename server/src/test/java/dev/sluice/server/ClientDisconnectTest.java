@@ -220,8 +220,7 @@ class ClientDisconnectTest {
       Session session = client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), new Session.Listener() {})
           .get(5, TimeUnit.SECONDS);
       var firstData = new CompletableFuture<Void>();
-      byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-      Stream stream = session.newStream(new HeadersFrame(h2Request(gateway.port()), null, false), new Stream.Listener() {
+      Stream stream = openH2Stream(session, gateway.port(), new Stream.Listener() {
         @Override
         public void onHeaders(Stream s, HeadersFrame frame) {
           s.demand();
@@ -236,8 +235,7 @@ class ClientDisconnectTest {
           }
           if (!firstData.isDone()) s.demand();
         }
-      }).get(5, TimeUnit.SECONDS);
-      stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
+      });
       RecordingProvider.Recorded recorded = provider.awaitStream(Duration.ofSeconds(5));
       firstData.get(5, TimeUnit.SECONDS);
       long closedAt = System.nanoTime();
@@ -310,8 +308,13 @@ class ClientDisconnectTest {
   }
 
   private static Stream openH2Stream(Session session, int port) throws Exception {
+    return openH2Stream(session, port, new Stream.Listener() {});
+  }
+
+  /** Opens a chat completions stream on {@code session}, its body sent, its frames to {@code listener}. */
+  private static Stream openH2Stream(Session session, int port, Stream.Listener listener) throws Exception {
     byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-    Stream stream = session.newStream(new HeadersFrame(h2Request(port), null, false), new Stream.Listener() {})
+    Stream stream = session.newStream(new HeadersFrame(h2Request(port), null, false), listener)
         .get(5, TimeUnit.SECONDS);
     stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(body), true)).get(5, TimeUnit.SECONDS);
     return stream;
