@@ -135,10 +135,12 @@ public final class LoadBench {
     if (jfr != null) jvmFlags.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
     boolean onlyHeld = argList.contains("--only-held");
     boolean memoryOnly = argList.contains("--only-memory");
+    // --only-latency: the latency phase alone (after the JIT warm-up), to compare settings quickly.
+    boolean latencyOnly = argList.contains("--only-latency");
     var progress = new Progress();
     try (var upstream = new BenchUpstream()) {
       var curves = new ArrayList<WarmUpCurve>();
-      if (!onlyHeld && !memoryOnly) {
+      if (!onlyHeld && !memoryOnly && !latencyOnly) {
         // The same load against the upstream directly first, so that this process's own clients and
         // fake upstream are compiled before the first fresh Sluice is timed.
         WarmUpCurve.measure("bench itself", null, upstream.port(), upstream, 10, 50, 200, progress);
@@ -157,7 +159,11 @@ public final class LoadBench {
       }
       try (var sluice = SluiceProcess.start(jar, upstream.port(), jvmFlags)) {
         var bench = new LoadBench(settings, upstream, sluice, progress);
-        bench.run(String.join(" ", args), fdLimit, maxHeld, onlyHeld, memoryOnly, curves, began);
+        if (latencyOnly) {
+          bench.latencyOnly();
+        } else {
+          bench.run(String.join(" ", args), fdLimit, maxHeld, onlyHeld, memoryOnly, curves, began);
+        }
       }
     }
   }
@@ -231,6 +237,19 @@ public final class LoadBench {
     System.out.println(Report.burstTable(bursts) + "\n" + Report.memoryTable(after, curves));
     System.out.printf(Locale.ROOT, "wrote %s, %s and %s in %.1f minutes%n", settings.out(), settings.plot(),
         settings.warmUpPlot(), minutes);
+  }
+
+  /** The latency phase alone, after the JIT warm-up: its table on standard output. */
+  private void latencyOnly() throws Exception {
+    warmUp();
+    var latencies = new ArrayList<Latency>();
+    for (int level : settings.latencyLevels()) {
+      Run alone = underLoad("latency direct", level, upstream.port());
+      Run through = underLoad("latency via Sluice", level, sluice.port);
+      latencies.add(new Latency(level, alone.ttft(), through.ttft(), alone.chunk(), through.chunk()));
+    }
+    progress.done();
+    System.out.println(Report.table(latencies, null, List.of()));
   }
 
   /** Enough traffic for the JIT to compile the relay path before anything is measured. */
