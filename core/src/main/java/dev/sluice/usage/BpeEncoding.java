@@ -73,7 +73,7 @@ final class BpeEncoding {
     if (from == to) return 0;
     var pieces = new PieceCounter(vocabulary(), loneSurrogates);
     int tokens = 0;
-    // Opaque region bounds (the default): the split's look-ahead sees nothing beyond {@code to}.
+    // Opaque region bounds (the default): the split's look-ahead sees nothing at or after 'to'.
     for (Matcher m = split.matcher(text).region(from, to); m.find(); ) tokens += pieces.count(text, m.start(), m.end());
     return tokens;
   }

@@ -13,7 +13,7 @@ package dev.sluice.usage;
  * <p>Counting is Sluice's own ({@link BpeEncoding}), with jtokkit's counts: jtokkit held each
  * vocabulary in hash maps of boxed keys and values, 36.5 MB of live heap for the two, where flat
  * arrays take 6.4 MB ({@link BpeVocabulary}). Each vocabulary is loaded at its first count, once,
- * not at start: a gateway that never estimates holds neither, and the load (well under 200 ms)
+ * not at start: a gateway that never estimates holds neither, and the load (60 to 150 ms)
  * delays one count of the process's life, never a first token (a stream's count starts after
  * thousands of characters of its answer, or at its end).
  */
