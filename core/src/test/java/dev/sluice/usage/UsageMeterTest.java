@@ -21,8 +21,8 @@ class UsageMeterTest {
     // "Hello world" is two tokens in both o200k_base and cl100k_base; characters / 4 would say three.
     assertThat(TokenCounter.count("gpt-4o", "Hello world")).isEqualTo(2);
     assertThat(TokenCounter.count("claude-haiku-4-5", "Hello world")).isEqualTo(2);
-    assertThat(TokenCounter.encodingFor("openai/gpt-4o-mini").getName()).isEqualTo("o200k_base");
-    assertThat(TokenCounter.encodingFor("gpt-4").getName()).isEqualTo("cl100k_base");
+    assertThat(TokenCounter.encodingFor("openai/gpt-4o-mini").name()).isEqualTo("o200k_base");
+    assertThat(TokenCounter.encodingFor("gpt-4").name()).isEqualTo("cl100k_base");
   }
 
   @Test

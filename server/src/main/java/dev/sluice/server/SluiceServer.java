@@ -27,7 +27,6 @@ import dev.sluice.server.shared.SharedState;
 import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.server.upstream.Upstreams;
 import dev.sluice.usage.PriceTable;
-import dev.sluice.usage.TokenCounter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -152,7 +151,6 @@ public final class SluiceServer implements AutoCloseable {
       connections = new ConnectionCap(config.caps().maxConnections(), connector, telemetry);
       server.addBean(connections);
     }
-    TokenCounter.warmUp();
     Database db = Database.open(config.accounting());
     var resilience = new Resilience(config.retry(), config.circuitBreaker());
     telemetry.watch(resilience.breakers());
