@@ -137,10 +137,12 @@ public final class LoadBench {
     boolean memoryOnly = argList.contains("--only-memory");
     // --only-latency: the latency phase alone (after the JIT warm-up), to compare settings quickly.
     boolean latencyOnly = argList.contains("--only-latency");
+    // --only-throughput: the throughput phase alone (after the JIT warm-up): chunks/s and CPU per chunk.
+    boolean throughputOnly = argList.contains("--only-throughput");
     var progress = new Progress();
     try (var upstream = new BenchUpstream()) {
       var curves = new ArrayList<WarmUpCurve>();
-      if (!onlyHeld && !memoryOnly && !latencyOnly) {
+      if (!onlyHeld && !memoryOnly && !latencyOnly && !throughputOnly) {
         // The same load against the upstream directly first, so that this process's own clients and
         // fake upstream are compiled before the first fresh Sluice is timed.
         WarmUpCurve.measure("bench itself", null, upstream.port(), upstream, 10, 50, 200, progress);
@@ -161,6 +163,8 @@ public final class LoadBench {
         var bench = new LoadBench(settings, upstream, sluice, progress);
         if (latencyOnly) {
           bench.latencyOnly();
+        } else if (throughputOnly) {
+          bench.throughputOnly();
         } else {
           bench.run(String.join(" ", args), fdLimit, maxHeld, onlyHeld, memoryOnly, curves, began);
         }
@@ -210,14 +214,7 @@ public final class LoadBench {
       System.out.println(Report.table(List.of(), null, helds));
       return;
     }
-    upstream.script(settings.throughputChunks(), 0);
-    Run direct = streams("throughput direct", settings.throughputStreams(), upstream.port(), settings.throughputChunks());
-    double cpuBefore = sluice.cpuSeconds();
-    Run relayed = streams("throughput via Sluice", settings.throughputStreams(), sluice.port,
-        settings.throughputChunks());
-    double cpu = sluice.cpuSeconds() - cpuBefore;
-    var throughput = new Throughput(settings.throughputStreams(), settings.throughputChunks(),
-        direct.chunks() / direct.seconds(), relayed.chunks() / relayed.seconds(), cpu / relayed.chunks() * 1000);
+    Throughput throughput = throughput();
     var latencies = new ArrayList<Latency>();
     for (int level : settings.latencyLevels()) {
       Run alone = underLoad("latency direct", level, upstream.port());
@@ -237,6 +234,26 @@ public final class LoadBench {
     System.out.println(Report.burstTable(bursts) + "\n" + Report.memoryTable(after, curves));
     System.out.printf(Locale.ROOT, "wrote %s, %s and %s in %.1f minutes%n", settings.out(), settings.plot(),
         settings.warmUpPlot(), minutes);
+  }
+
+  /** All streams at once, chunks as fast as both ends go: directly, then through Sluice, timed with its CPU. */
+  private Throughput throughput() throws Exception {
+    upstream.script(settings.throughputChunks(), 0);
+    Run direct = streams("throughput direct", settings.throughputStreams(), upstream.port(), settings.throughputChunks());
+    double cpuBefore = sluice.cpuSeconds();
+    Run relayed = streams("throughput via Sluice", settings.throughputStreams(), sluice.port,
+        settings.throughputChunks());
+    double cpu = sluice.cpuSeconds() - cpuBefore;
+    return new Throughput(settings.throughputStreams(), settings.throughputChunks(),
+        direct.chunks() / direct.seconds(), relayed.chunks() / relayed.seconds(), cpu / relayed.chunks() * 1000);
+  }
+
+  /** The throughput phase alone, after the JIT warm-up: its table on standard output. */
+  private void throughputOnly() throws Exception {
+    warmUp();
+    Throughput throughput = throughput();
+    progress.done();
+    System.out.println(Report.table(List.of(), throughput, List.of()));
   }
 
   /** The latency phase alone, after the JIT warm-up: its table on standard output. */
