@@ -20,6 +20,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * What every HTTP upstream adapter shares: the one Jetty {@link HttpClient} of the gateway, the
@@ -78,7 +79,12 @@ public final class UpstreamHttp {
     if (receiveBufferBytes > 0) connector.setReceiveBufferSize(receiveBufferBytes);
     var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
     // h2 first: over TLS, ALPN offers it before http/1.1; cleartext requests name HTTP/1.1 themselves.
-    var client = new HttpClient(new HttpClientTransportDynamic(connector, http2, HttpClientConnectionFactory.HTTP11));
+    var transport = new HttpClientTransportDynamic(connector, http2, HttpClientConnectionFactory.HTTP11);
+    // Every listener Sluice gives the client only records and unparks (the stream's own thread reads
+    // and parses), so a connection's reads run on the selector thread that saw them readable instead
+    // of being handed to a pool thread first: one thread hop less per upstream read.
+    transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+    var client = new HttpClient(transport);
     client.setName("sluice-upstream");
     client.setConnectTimeout(connectTimeout.toMillis());
     client.setFollowRedirects(false);
