@@ -1,5 +1,8 @@
 package dev.sluice.bench;
 
+import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseEventView;
+import dev.sluice.sse.SseListener;
 import dev.sluice.sse.SseParser;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +28,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Parses a whole recorded-shape LLM stream body per invocation, fed in network-sized reads, the way a
  * provider adapter reads an upstream. The primary score is events per second; the {@code bytes}
- * counter is the same work in bytes per second.
+ * counter is the same work in bytes per second. {@code parse} reads each event as a byte view (the
+ * relay's decoders do); {@code parseToStrings} as an {@link SseEvent} with its data decoded to a String.
  *
  * <p>{@code body=openai}: chat.completion.chunk events, data lines only. {@code body=anthropic}: an
  * {@code event:} line before every data line, which exercises the event-type path.
@@ -81,10 +85,34 @@ public class SseParserBenchmark {
     if (count[0] != EVENTS) throw new IllegalStateException("body has " + count[0] + " events, not " + EVENTS);
   }
 
+  /** The relay's path: each event is read as the UTF-8 bytes in the parser's buffer, no String made. */
   @Benchmark
   @OperationsPerInvocation(EVENTS)
   public SseParser parse(Blackhole bh, Bytes counter) {
-    SseParser parser = new SseParser(bh::consume);
+    return parse(new SseListener() {
+      @Override
+      public void onEvent(SseEvent event) {
+        bh.consume(event);
+      }
+
+      @Override
+      public void onEvent(SseEventView event) {
+        bh.consume(event.type());
+        bh.consume(event.dataArray());
+        bh.consume(event.dataLength());
+      }
+    }, counter);
+  }
+
+  /** For a listener that takes {@link SseEvent}s: the data decoded into a String per event. */
+  @Benchmark
+  @OperationsPerInvocation(EVENTS)
+  public SseParser parseToStrings(Blackhole bh, Bytes counter) {
+    return parse(bh::consume, counter);
+  }
+
+  private SseParser parse(SseListener listener, Bytes counter) {
+    SseParser parser = new SseParser(listener);
     byte[] b = bytes;
     for (int off = 0; off < b.length; off += readSize) parser.feed(b, off, Math.min(readSize, b.length - off));
     parser.end();

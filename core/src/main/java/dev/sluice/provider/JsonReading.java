@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.json.Json;
+import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.GatewayError;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -28,24 +29,44 @@ public final class JsonReading {
   }
 
   /**
-   * Reads {@code data}, the data of one upstream event, as exactly one JSON object with {@code fields}.
-   * Returns null if it was one; else the error to fail with, which calls the data a {@code unit}
-   * ({@code chunk}, {@code event}) and quotes it.
+   * Reads the data of one upstream event as exactly one JSON object with {@code fields}. Returns null
+   * if it was one; else the error to fail with, which calls the data a {@code unit} ({@code chunk},
+   * {@code event}) and quotes it.
+   *
+   * <p>The data is read from the event's UTF-8 bytes with Jackson's byte parser, so no String is made
+   * for it. Two rare kinds of data are read from {@link SseEventView#data()} instead, so that the
+   * characters read are always those the event-stream decoding gives: data with invalid UTF-8 (decoded,
+   * it holds U+FFFD where a strict byte parser would fail), and data whose first bytes Jackson's
+   * encoding detection would take for a BOM or UTF-16/32 (a zero byte first or second, or EF first;
+   * no JSON object starts so).
    */
-  public static GatewayError readObject(String data, String unit, UpstreamErrors errors, ObjectReader fields) {
-    try (JsonParser p = FACTORY.createParser(data)) {
+  public static GatewayError readObject(SseEventView event, String unit, UpstreamErrors errors, ObjectReader fields) {
+    try (JsonParser p = readsAsUtf8(event)
+        ? FACTORY.createParser(event.dataArray(), event.dataOffset(), event.dataLength())
+        : FACTORY.createParser(event.data())) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        return errors.malformed(withArticle(unit) + " that is not a JSON object", data);
+        return errors.malformed(withArticle(unit) + " that is not a JSON object", event.data());
       }
       fields.read(p);
-      if (p.nextToken() != null) return errors.malformed(withArticle(unit) + " with data after its JSON object", data);
+      if (p.nextToken() != null) {
+        return errors.malformed(withArticle(unit) + " with data after its JSON object", event.data());
+      }
       return null;
     } catch (JsonProcessingException e) {
-      return errors.malformed("a malformed " + unit + " (" + e.getOriginalMessage() + ")", data);
+      return errors.malformed("a malformed " + unit + " (" + e.getOriginalMessage() + ")", event.data());
     } catch (IOException e) {
-      // Parsing a String does no I/O; Jackson declares it anyway.
-      return errors.malformed("an unreadable " + unit + " (" + e.getMessage() + ")", data);
+      // Parsing memory does no I/O; Jackson declares it anyway.
+      return errors.malformed("an unreadable " + unit + " (" + e.getMessage() + ")", event.data());
     }
+  }
+
+  private static boolean readsAsUtf8(SseEventView event) {
+    byte[] b = event.dataArray();
+    int off = event.dataOffset();
+    int len = event.dataLength();
+    if (len > 0 && (b[off] == 0 || b[off] == (byte) 0xEF)) return false;
+    if (len > 1 && b[off + 1] == 0) return false;
+    return event.isWellFormedUtf8();
   }
 
   /** "a chunk", "an event": on the failure path only, so that reading a chunk builds no message. */

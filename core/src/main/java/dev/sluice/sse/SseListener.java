@@ -10,8 +10,18 @@ package dev.sluice.sse;
 @FunctionalInterface
 public interface SseListener {
 
-  /** Called once per dispatched event, in stream order. */
+  /** Called once per dispatched event, in stream order, unless {@link #onEvent(SseEventView)} is overridden. */
   void onEvent(SseEvent event);
+
+  /**
+   * Called once per dispatched event, in stream order, with the data still as UTF-8 bytes in the
+   * parser's buffer; the view is valid only during this call. This is what the parser calls. The
+   * default decodes the data and calls {@link #onEvent(SseEvent)}; a listener on the per-chunk path
+   * overrides it to read the bytes with no String made per event.
+   */
+  default void onEvent(SseEventView event) {
+    onEvent(event.toEvent());
+  }
 
   /**
    * Called when a valid {@code retry} field (ASCII digits only) sets the stream's reconnection time,

@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An incremental {@code text/event-stream} parser: bytes in, {@link SseEvent}s out to an
- * {@link SseListener}, following the WHATWG HTML "event stream interpretation" exactly.
+ * An incremental {@code text/event-stream} parser: bytes in, events out to an {@link SseListener}
+ * (as {@link SseEventView}s over its own buffer, or {@link SseEvent}s for a listener that takes those),
+ * following the WHATWG HTML "event stream interpretation" exactly.
  *
  * <p>Feed it network reads as they arrive with {@link #feed(byte[], int, int)} or
  * {@link #feed(ByteBuffer)}, then call {@link #end()} at end of stream. The reads may be split anywhere,
@@ -43,8 +44,9 @@ import java.util.Objects;
  *
  * <p><b>Cost.</b> No allocation per byte: line breaks are found eight bytes at a time, a line that lies
  * wholly inside one read is interpreted in place, and only lines split across reads are copied into a
- * reusable buffer. Field names are compared as bytes and only values are decoded: data once per event,
- * the event type only when it differs from the previous event's.
+ * reusable buffer. Field names are compared as bytes and only values are decoded: the event type only
+ * when it differs from the previous event's, and data not at all for a listener that reads the bytes
+ * ({@link SseListener#onEvent(SseEventView)}); for one that takes an {@link SseEvent}, once per event.
  *
  * <p>Not thread-safe: one reader feeds one parser. Callbacks run on the feeding thread and must not feed
  * or end the parser that calls them.
@@ -107,6 +109,8 @@ public final class SseParser {
   /** Inside feed (and so perhaps inside a callback): guards against re-entry from a listener. */
   private boolean busy;
   private byte[] scratch;
+  /** The one view every event is dispatched through: no object per event. */
+  private final SseEventView view = new SseEventView();
 
   /** A parser with the default limit of {@value #DEFAULT_MAX_EVENT_BYTES} bytes per line and per event. */
   public SseParser(SseListener listener) {
@@ -323,10 +327,18 @@ public final class SseParser {
       clearEvent();
       return;
     }
-    String value = Utf8.decode(data, 0, dataLen - 1);
     String eventType = typeLen == 0 ? SseEvent.DEFAULT_TYPE : typeString();
+    // The view reads the data in place: clearing only resets the length (or lets go of a grown array,
+    // which the view still holds), and nothing is appended before the listener returns.
+    byte[] bytes = data;
+    int n = dataLen - 1;
     clearEvent();
-    listener.onEvent(new SseEvent(eventType, value, lastEventId));
+    view.open(eventType, bytes, 0, n, lastEventId);
+    try {
+      listener.onEvent(view);
+    } finally {
+      view.close();
+    }
   }
 
   /** Empties the data and type buffers, dropping either if one large event grew it. */

@@ -3,9 +3,10 @@
  * interpretation rules exactly, and a writer whose framing no value can break.
  *
  * <p>{@link dev.sluice.sse.SseParser} reads an upstream's bytes as they arrive, split anywhere, and
- * reports {@link dev.sluice.sse.SseEvent}s to an {@link dev.sluice.sse.SseListener};
+ * reports events to an {@link dev.sluice.sse.SseListener}, as {@link dev.sluice.sse.SseEventView}s whose
+ * data is still the stream's UTF-8 bytes, or as {@link dev.sluice.sse.SseEvent}s;
  * {@link dev.sluice.sse.SseWriter} frames events for a client. Both sit on the per-token path of every
  * stream, so neither allocates per byte or uses regular expressions. No JSON is handled here: data is
- * an opaque string to this package.
+ * opaque text to this package.
  */
 package dev.sluice.sse;

@@ -3,6 +3,7 @@ package dev.sluice.provider.openai;
 import dev.sluice.dialect.EventSink;
 import dev.sluice.dialect.openai.OpenAiStreamEncoder;
 import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
@@ -22,7 +23,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The two per-chunk codecs of an OpenAI-to-OpenAI relay, one chunk per operation: decoding an
- * upstream {@code chat.completion.chunk} into canonical events (Jackson's streaming parser, no tree),
+ * upstream {@code chat.completion.chunk} into canonical events (Jackson's streaming parser over the
+ * event's UTF-8 bytes, as the SSE parser hands them over; no tree),
  * and encoding a canonical text delta back into a chunk (Jackson's generator into the stream's
  * reused UTF-8 buffer). Run with {@code -prof gc} for allocations per chunk.
  *
@@ -44,7 +46,7 @@ public class ChunkCodecBenchmark {
       + "\"obfuscation\":\"r4N7vQ2m\"}";
 
   private OpenAiChunkDecoder decoder;
-  private SseEvent event;
+  private SseEventView event;
   private OpenAiStreamEncoder encoder;
   private TextDelta delta;
   private CountingSink sink;
@@ -72,7 +74,8 @@ public class ChunkCodecBenchmark {
   @Setup
   public void setup() throws Exception {
     decoder = new OpenAiChunkDecoder("gpt-4o", new OpenAiErrorMapper("openai", "sk-bench"));
-    event = new SseEvent(SseEvent.DEFAULT_TYPE, CHUNK, "");
+    // The view the parser dispatches: the decoder reads the chunk's UTF-8 bytes, as on the relay.
+    event = SseEventView.of(new SseEvent(SseEvent.DEFAULT_TYPE, CHUNK, ""));
     decoder.onEvent(event); // the first chunk also yields Started; measure the steady state after it
     while (decoder.decoded().poll() != null) {
       // drained

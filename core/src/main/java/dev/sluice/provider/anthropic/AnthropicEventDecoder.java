@@ -11,6 +11,7 @@ import dev.sluice.provider.DecodedEvents;
 import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
@@ -84,29 +85,48 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     if (!decoded.terminated()) decoded.fail(errors.truncated());
   }
 
-  /** One event's fields of interest; which are set depends on its type. */
+  /** One event's fields of interest; which are set depends on its type. Scratch: one per decoder, reset per event. */
   private static final class Fields {
     String type;
-    int index = -1;
+    int index;
     String messageId, messageModel;
     String blockType, blockId, blockName, blockText, blockInput;
     String deltaType, deltaText, stopReason;
     boolean usage;
-    long input = -1, cacheRead = -1, cacheWrite = -1, output = -1, reasoning = -1;
+    long input, cacheRead, cacheWrite, output, reasoning;
     AnthropicErrorMapper.Body error;
+
+    void reset() {
+      type = messageId = messageModel = blockType = blockId = blockName = blockText = blockInput = null;
+      deltaType = deltaText = stopReason = null;
+      index = -1;
+      usage = false;
+      input = cacheRead = cacheWrite = output = reasoning = -1;
+      error = null;
+    }
   }
+
+  private final Fields fields = new Fields();
+  /** Made once: reading an event allocates no reader. */
+  private final JsonReading.ObjectReader reader = p -> readEvent(p, fields);
 
   @Override
   public void onEvent(SseEvent event) {
+    onEvent(SseEventView.of(event));
+  }
+
+  /** The parser's path: the event's JSON is read from its UTF-8 bytes, with no String made for it. */
+  @Override
+  public void onEvent(SseEventView event) {
     if (decoded.terminated()) return;
-    String data = event.data();
     if ("error".equals(event.type())) {
-      decoded.fail(errors.midStream(AnthropicErrorMapper.parse(data)));
+      decoded.fail(errors.midStream(AnthropicErrorMapper.parse(event.data())));
       return;
     }
-    if (data.isBlank()) return;
-    Fields f = new Fields();
-    GatewayError malformed = JsonReading.readObject(data, "event", errors, p -> readEvent(p, f));
+    if (event.isDataBlank()) return;
+    Fields f = fields;
+    f.reset();
+    GatewayError malformed = JsonReading.readObject(event, "event", errors, reader);
     if (malformed != null) {
       decoded.fail(malformed);
       return;
@@ -115,18 +135,18 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     switch (type) {
       case "message_start" -> messageStart(f);
       case "content_block_start" -> {
-        if (requireStarted(type, data)) blockStart(f, data);
+        if (requireStarted(type, event)) blockStart(f, event);
       }
       case "content_block_delta" -> {
-        if (requireStarted(type, data)) blockDelta(f, data);
+        if (requireStarted(type, event)) blockDelta(f, event);
       }
       case "message_delta" -> {
-        if (!requireStarted(type, data)) return;
+        if (!requireStarted(type, event)) return;
         if (f.stopReason != null) decoded.holdFinish(finishReason(f.stopReason));
         takeUsage(f);
       }
       case "message_stop" -> {
-        if (!requireStarted(type, data)) return;
+        if (!requireStarted(type, event)) return;
         decoded.markEnd();
         decoded.finish();
       }
@@ -147,9 +167,9 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     };
   }
 
-  private boolean requireStarted(String type, String data) {
+  private boolean requireStarted(String type, SseEventView data) {
     if (decoded.started()) return true;
-    decoded.fail(errors.malformed(type + " before message_start", data));
+    decoded.fail(errors.malformed(type + " before message_start", data.data()));
     return false;
   }
 
@@ -162,9 +182,9 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     if (takeUsage(f)) decoded.add(new UsageReport(usage()));
   }
 
-  private void blockStart(Fields f, String data) {
+  private void blockStart(Fields f, SseEventView data) {
     if (f.index < 0) {
-      decoded.fail(errors.malformed("content_block_start without an index", data));
+      decoded.fail(errors.malformed("content_block_start without an index", data.data()));
       return;
     }
     String type = f.blockType == null ? "" : f.blockType;
@@ -181,7 +201,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
       }
       case "tool_use" -> {
         if (f.blockId == null || f.blockName == null) {
-          decoded.fail(errors.malformed("a tool_use block without its id or name", data));
+          decoded.fail(errors.malformed("a tool_use block without its id or name", data.data()));
           return;
         }
         blocks.put(f.index, Block.TOOL);
@@ -195,7 +215,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
     }
   }
 
-  private void blockDelta(Fields f, String data) {
+  private void blockDelta(Fields f, SseEventView data) {
     String type = f.deltaType == null ? "" : f.deltaType;
     switch (type) {
       case "text_delta" -> {
@@ -209,7 +229,7 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
       case "input_json_delta" -> {
         Integer call = callByBlock.get(f.index);
         if (call == null) {
-          decoded.fail(errors.malformed("input_json_delta for block " + f.index + ", which is not a tool_use block", data));
+          decoded.fail(errors.malformed("input_json_delta for block " + f.index + ", which is not a tool_use block", data.data()));
           return;
         }
         if (f.deltaText != null && !f.deltaText.isEmpty()) decoded.add(new ToolCallDelta(call, null, null, f.deltaText));

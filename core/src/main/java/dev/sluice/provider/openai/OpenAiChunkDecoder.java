@@ -4,6 +4,7 @@ import static dev.sluice.provider.JsonReading.isObject;
 import static dev.sluice.provider.JsonReading.number;
 import static dev.sluice.provider.JsonReading.scalar;
 import static dev.sluice.provider.JsonReading.serialize;
+import static dev.sluice.provider.JsonReading.skip;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -12,6 +13,7 @@ import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.provider.UsageReader;
 import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.Finished;
@@ -87,6 +89,12 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
 
   @Override
   public void onEvent(SseEvent event) {
+    onEvent(SseEventView.of(event));
+  }
+
+  /** The parser's path: the chunk's JSON is read from its UTF-8 bytes, with no String made for it. */
+  @Override
+  public void onEvent(SseEventView event) {
     if (decoded.terminated()) return;
     String type = event.type();
     if ("error".equals(type)) {
@@ -95,14 +103,13 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     }
     // Chat Completions never names its events; a named one (a proxy's ping, say) is not a chunk.
     if (type != null && !type.isEmpty() && !type.equals("message")) return;
-    String data = event.data();
     // openai-python ends at any data starting with [DONE]; openai-node at exactly [DONE]. Take the wider.
-    if (data.startsWith("[DONE]")) {
+    if (event.dataStartsWith("[DONE]")) {
       done();
       return;
     }
-    if (data.isBlank()) return;
-    decodeChunk(data);
+    if (event.isDataBlank()) return;
+    decodeChunk(event);
   }
 
   /** The HTTP body ended: after a finish_reason the answer is whole and only the usage chunk may be missing. */
@@ -126,7 +133,7 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
     decoded.finish();
   }
 
-  private void decodeChunk(String data) {
+  private void decodeChunk(SseEventView data) {
     chunkEvents.clear();
     chunkId = null;
     chunkModel = null;
@@ -157,8 +164,9 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
       String field = p.currentName();
       JsonToken t = p.nextToken();
       switch (field) {
-        case "id" -> chunkId = scalar(p, t);
-        case "model" -> chunkModel = scalar(p, t);
+        // Only the first chunk's are used (for Started): later ones are skipped, not made into Strings.
+        case "id" -> chunkId = decoded.started() ? skip(p, null) : scalar(p, t);
+        case "model" -> chunkModel = decoded.started() ? skip(p, null) : scalar(p, t);
         case "created" -> chunkCreated = number(p, t, -1);
         case "choices" -> readChoices(p, t);
         case "usage" -> {

@@ -4,6 +4,7 @@ import dev.sluice.provider.DecodedEvents;
 import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.FinishReason;
 import dev.sluice.stream.GatewayError;
 import dev.sluice.stream.Relayed;
@@ -66,18 +67,23 @@ final class ResponsesEventDecoder implements UpstreamDecoder {
 
   @Override
   public void onEvent(SseEvent event) {
+    onEvent(SseEventView.of(event));
+  }
+
+  /** The parser's path: the event's JSON is read from its UTF-8 bytes, with no String made for it. */
+  @Override
+  public void onEvent(SseEventView event) {
     if (decoded.terminated()) return;
-    String data = event.data();
     // The spec's Responses streams have no [DONE]; the SDKs stop at one if it comes. The end decides.
-    if (data.isBlank() || data.startsWith("[DONE]")) return;
+    if (event.isDataBlank() || event.dataStartsWith("[DONE]")) return;
     fields.reset();
-    GatewayError malformed = JsonReading.readObject(data, "event", errors, reader);
+    GatewayError malformed = JsonReading.readObject(event, "event", errors, reader);
     if (malformed != null) {
       decoded.fail(malformed);
       return;
     }
     if (relay) {
-      decoded.add(new Relayed(SseEvent.DEFAULT_TYPE.equals(event.type()) ? null : event.type(), data,
+      decoded.add(new Relayed(SseEvent.DEFAULT_TYPE.equals(event.type()) ? null : event.type(), event.data(),
           fields.sequenceNumber));
     }
     String type = fields.type != null ? fields.type : event.type();

@@ -1,8 +1,10 @@
 package dev.sluice.provider.openai;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseParser;
 import dev.sluice.stream.ErrorType;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
@@ -15,6 +17,7 @@ import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
 import dev.sluice.testkit.Transcript;
 import dev.sluice.testkit.Transcript.Call;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,32 @@ class OpenAiChunkDecoderTest {
     StreamEvent e;
     while ((e = decoder.decoded().poll()) != null) out.add(e);
     return out;
+  }
+
+  /** Parses {@code body} as an event stream into the decoder, as the relay does, then ends it. */
+  private List<StreamEvent> decodeStream(byte[] body) {
+    var parser = new SseParser(decoder);
+    parser.feed(body, 0, body.length);
+    parser.end();
+    decoder.endOfStream();
+    List<StreamEvent> out = new ArrayList<>();
+    StreamEvent e;
+    while ((e = decoder.decoded().poll()) != null) out.add(e);
+    return out;
+  }
+
+  @Test
+  void chunksAreReadFromTheStreamsBytesWithTheSameTextAsItsDecoding() {
+    var body = new ByteArrayOutputStream();
+    body.writeBytes(("data: " + chunk("{\"content\":\"caf\u00e9 \ud83c\udf89\"}") + "\n\n").getBytes(UTF_8));
+    // An invalid byte inside a string: the event stream decodes it as U+FFFD, and so does the chunk.
+    byte[] invalid = ("data: " + chunk("{\"content\":\"a#b\"}", "stop") + "\n\n").getBytes(UTF_8);
+    invalid[new String(invalid, UTF_8).indexOf('#')] = (byte) 0xFF;
+    body.writeBytes(invalid);
+    body.writeBytes("data: [DONE]\n\n".getBytes(UTF_8));
+    Transcript t = Transcript.of(decodeStream(body.toByteArray()));
+    assertThat(t.content()).isEqualTo("caf\u00e9 \ud83c\udf89a\uFFFDb");
+    assertThat(t.finishReason()).isEqualTo(FinishReason.STOP);
   }
 
   private static String chunk(String delta) {
