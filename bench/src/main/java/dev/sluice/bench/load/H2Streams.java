@@ -101,10 +101,14 @@ final class H2Streams implements AutoCloseable {
         stream.demand();
         return;
       }
-      if (!first.isDone() && hasContent(data.frame().getByteBuffer())) first.complete(null);
+      ByteBuffer bytes = data.frame().getByteBuffer();
+      if (!first.isDone() && hasContent(bytes)) first.complete(null);
       boolean end = data.frame().isEndStream();
+      // What Sluice sent last (an error event, as a rule), so that a failure says why.
+      String last = StandardCharsets.UTF_8.decode(bytes.slice(bytes.position(), Math.min(bytes.remaining(), 300)))
+          .toString().strip();
       data.release();
-      if (end) first.completeExceptionally(new IllegalStateException("stream ended before its first chunk"));
+      if (end) first.completeExceptionally(new IllegalStateException("stream ended before its first chunk: " + last));
       else stream.demand();
     }
 
