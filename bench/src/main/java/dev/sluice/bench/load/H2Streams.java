@@ -81,6 +81,8 @@ final class H2Streams implements AutoCloseable {
   private static final class FirstChunk implements Stream.Listener {
     private static final byte[] CONTENT = "\"content\":\"".getBytes(StandardCharsets.US_ASCII);
     private final CompletableFuture<Void> first;
+    /** The start of the last non-empty data frame before the first chunk. */
+    private String last = "";
 
     FirstChunk(CompletableFuture<Void> first) {
       this.first = first;
@@ -105,8 +107,10 @@ final class H2Streams implements AutoCloseable {
       if (!first.isDone() && hasContent(bytes)) first.complete(null);
       boolean end = data.frame().isEndStream();
       // What Sluice sent last (an error event, as a rule), so that a failure says why.
-      String last = StandardCharsets.UTF_8.decode(bytes.slice(bytes.position(), Math.min(bytes.remaining(), 300)))
-          .toString().strip();
+      if (!first.isDone() && bytes.hasRemaining()) {
+        last = StandardCharsets.UTF_8.decode(bytes.slice(bytes.position(), Math.min(bytes.remaining(), 300)))
+            .toString().strip();
+      }
       data.release();
       if (end) first.completeExceptionally(new IllegalStateException("stream ended before its first chunk: " + last));
       else stream.demand();
