@@ -57,7 +57,7 @@ public final class SluiceServer implements AutoCloseable {
   /** How long a pool thread above the minimum may stay idle before it ends. */
   private static final int IDLE_THREAD_MILLIS = 5_000;
   /** Idle buffers the pool keeps, of heap and of direct memory each. */
-  private static final long IDLE_BUFFER_BYTES = 16L << 20;
+  private static final long IDLE_BUFFER_BYTES = 4L << 20;
 
   private final Server server;
   private final ServerConnector connector;
@@ -126,7 +126,8 @@ public final class SluiceServer implements AutoCloseable {
     threads.setMaxEvictCount(threads.getMaxThreads());
     // The buffer pool keeps at most this much idle memory of each kind; Jetty's default is an eighth
     // of the maximum heap, and after a burst of 5,000 streams the pool held 73 MB of direct buffers
-    // that nothing used (native memory tracking, "Other"). Buffers in use are not bounded by this.
+    // that nothing used (native memory tracking, "Other"). A chunk's buffer goes back as soon as it
+    // is parsed, so the buffers in use at once are few; those are not bounded by this.
     var buffers = new ArrayByteBufferPool(0, -1, -1, -1, IDLE_BUFFER_BYTES, IDLE_BUFFER_BYTES);
     var server = new Server(threads, null, buffers);
     var http = new HttpConfiguration();
