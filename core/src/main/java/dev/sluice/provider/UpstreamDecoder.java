@@ -1,5 +1,7 @@
 package dev.sluice.provider;
 
+import dev.sluice.sse.SseEvent;
+import dev.sluice.sse.SseEventView;
 import dev.sluice.sse.SseListener;
 
 /**
@@ -8,6 +10,16 @@ import dev.sluice.sse.SseListener;
  * {@link HttpEventStream} drains; one per call, used by the reading thread only.
  */
 public interface UpstreamDecoder extends SseListener {
+
+  /** One event as its UTF-8 bytes: the parser's path, with no String made for the data. */
+  @Override
+  void onEvent(SseEventView event);
+
+  /** An event held as Strings (tests, replays), read through a view of it like the parser's. */
+  @Override
+  default void onEvent(SseEvent event) {
+    onEvent(SseEventView.of(event));
+  }
 
   /** The events decoded so far, and how the stream ends. */
   DecodedEvents decoded();

@@ -215,12 +215,7 @@ public final class LoadBench {
       return;
     }
     Throughput throughput = throughput();
-    var latencies = new ArrayList<Latency>();
-    for (int level : settings.latencyLevels()) {
-      Run alone = underLoad("latency direct", level, upstream.port());
-      Run through = underLoad("latency via Sluice", level, sluice.port);
-      latencies.add(new Latency(level, alone.ttft(), through.ttft(), alone.chunk(), through.chunk()));
-    }
+    List<Latency> latencies = latencies();
     var bursts = new ArrayList<Burst>();
     for (Shape shape : settings.shapes()) bursts.add(burst(shape));
     AfterBurst after = afterBurst(idle);
@@ -256,15 +251,21 @@ public final class LoadBench {
     System.out.println(Report.table(List.of(), throughput, List.of()));
   }
 
-  /** The latency phase alone, after the JIT warm-up: its table on standard output. */
-  private void latencyOnly() throws Exception {
-    warmUp();
+  /** At each latency level, the probes against the upstream directly, then through Sluice. */
+  private List<Latency> latencies() throws Exception {
     var latencies = new ArrayList<Latency>();
     for (int level : settings.latencyLevels()) {
       Run alone = underLoad("latency direct", level, upstream.port());
       Run through = underLoad("latency via Sluice", level, sluice.port);
       latencies.add(new Latency(level, alone.ttft(), through.ttft(), alone.chunk(), through.chunk()));
     }
+    return latencies;
+  }
+
+  /** The latency phase alone, after the JIT warm-up: its table on standard output. */
+  private void latencyOnly() throws Exception {
+    warmUp();
+    List<Latency> latencies = latencies();
     progress.done();
     System.out.println(Report.table(latencies, null, List.of()));
   }

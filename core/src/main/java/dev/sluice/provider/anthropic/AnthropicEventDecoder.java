@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.provider.DecodedEvents;
 import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
-import dev.sluice.sse.SseEvent;
 import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
@@ -109,11 +108,6 @@ final class AnthropicEventDecoder implements UpstreamDecoder {
   private final Fields fields = new Fields();
   /** Made once: reading an event allocates no reader. */
   private final JsonReading.ObjectReader reader = p -> readEvent(p, fields);
-
-  @Override
-  public void onEvent(SseEvent event) {
-    onEvent(SseEventView.of(event));
-  }
 
   /** The parser's path: the event's JSON is read from its UTF-8 bytes, with no String made for it. */
   @Override

@@ -12,7 +12,6 @@ import dev.sluice.provider.DecodedEvents;
 import dev.sluice.provider.JsonReading;
 import dev.sluice.provider.UpstreamDecoder;
 import dev.sluice.provider.UsageReader;
-import dev.sluice.sse.SseEvent;
 import dev.sluice.sse.SseEventView;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.FinishReason;
@@ -85,11 +84,6 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
   @Override
   public DecodedEvents decoded() {
     return decoded;
-  }
-
-  @Override
-  public void onEvent(SseEvent event) {
-    onEvent(SseEventView.of(event));
   }
 
   /** The parser's path: the chunk's JSON is read from its UTF-8 bytes, with no String made for it. */

@@ -65,11 +65,6 @@ final class ResponsesEventDecoder implements UpstreamDecoder {
     return decoded;
   }
 
-  @Override
-  public void onEvent(SseEvent event) {
-    onEvent(SseEventView.of(event));
-  }
-
   /** The parser's path: the event's JSON is read from its UTF-8 bytes, with no String made for it. */
   @Override
   public void onEvent(SseEventView event) {
