@@ -51,6 +51,11 @@ public final class DecodedEvents {
     return ready.poll();
   }
 
+  /** True while a decoded event waits to be {@linkplain #poll taken}. */
+  public boolean hasReady() {
+    return !ready.isEmpty();
+  }
+
   /** True once a {@link Started} was queued. */
   public boolean started() {
     return started;

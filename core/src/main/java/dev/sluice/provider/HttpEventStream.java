@@ -87,6 +87,8 @@ final class HttpEventStream extends AbstractEventStream {
   private SseParser parser;
   private UpstreamDecoder decoder;
   private DecodedEvents decoded;
+  /** A failure {@link #fillWouldNotBlock} met while reading ahead: the next {@link #fill} throws it. */
+  private GatewayException readAheadFailure;
 
   /** A call of {@code request} to {@code upstream} through {@code client}; nothing is sent before {@link #next()}. */
   HttpEventStream(HttpClient client, HttpUpstream upstream, ChatRequest request) {
@@ -131,21 +133,53 @@ final class HttpEventStream extends AbstractEventStream {
       StreamEvent event;
       while ((event = decoded.poll()) != null) out.add(event);
       if (!out.isEmpty() || decoded.terminated()) return;
+      if (readAheadFailure != null) throw readAheadFailure;
       Content.Chunk chunk = nextChunk();
       if (chunk == null) return; // cancelled: the caller reports the cancel's reason
-      try {
-        if (Content.Chunk.isFailure(chunk)) throw readFailed(chunk.getFailure());
-        parser.feed(chunk.getByteBuffer());
-        if (chunk.isLast()) {
-          sawLast = true;
-          parser.end();
-          decoder.endOfStream();
-        }
-      } catch (SseException e) {
-        throw new GatewayException(errors.malformed("a malformed event stream (" + e.getMessage() + ")", null), e);
-      } finally {
-        chunk.release();
+      consume(chunk);
+    }
+  }
+
+  /**
+   * Whether the next {@link #fill} has an event without waiting: one already decoded, or one in the
+   * body chunks Jetty has already received, which this reads and decodes now (never waiting; at most
+   * until one event is decoded). HTTP/1.1 chunked bodies and h2 DATA frames arrive one event to a
+   * chunk, and one network read often holds dozens: without this the relay would see nothing ready
+   * after each and write each event on its own; with it, the events of one network read leave in
+   * one write, and a partial event never holds back the ones before it. A failure met here is
+   * thrown by the next fill, after the events before it.
+   */
+  @Override
+  protected boolean fillWouldNotBlock() {
+    if (readAheadFailure != null) return true;
+    if (decoded == null) return false; // not open: the first fill sends the request and waits
+    try {
+      while (!decoded.hasReady() && !decoded.terminated() && !sawLast) {
+        Content.Chunk chunk = body.read();
+        if (chunk == null) return false;
+        consume(chunk);
       }
+    } catch (GatewayException e) {
+      readAheadFailure = e;
+      return true;
+    }
+    return decoded.hasReady() || decoded.terminated();
+  }
+
+  /** Parses one body chunk into {@link #decoded}, and releases it; a failure chunk or a malformed stream throws. */
+  private void consume(Content.Chunk chunk) throws GatewayException {
+    try {
+      if (Content.Chunk.isFailure(chunk)) throw readFailed(chunk.getFailure());
+      parser.feed(chunk.getByteBuffer());
+      if (chunk.isLast()) {
+        sawLast = true;
+        parser.end();
+        decoder.endOfStream();
+      }
+    } catch (SseException e) {
+      throw new GatewayException(errors.malformed("a malformed event stream (" + e.getMessage() + ")", null), e);
+    } finally {
+      chunk.release();
     }
   }
 

@@ -202,7 +202,10 @@ class MetricsTest {
       seen.clientGone().get(30, java.util.concurrent.TimeUnit.SECONDS);
       Scrape after = awaitScrape(gateway, x -> x.sum("sluice_requests_total") == 1);
       assertThat(scrape(gateway).sum("sluice_streams_blocked_on_client")).isZero();
-      assertThat(after.sum("sluice_client_disconnects_total")).isEqualTo(1);
+      assertThat(after.sum("sluice_client_disconnects_total"))
+          .as("a client disconnect; the request ended as %s", after.samples().stream()
+              .filter(x -> x.name().equals("sluice_requests_total")).map(x -> x.labels().get("status")).toList())
+          .isEqualTo(1);
     }
   }
 
