@@ -14,6 +14,7 @@ import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
 import dev.sluice.testkit.BacklogUpstream;
+import dev.sluice.testkit.BoundedStop;
 import dev.sluice.testkit.ProviderTestSupport;
 import dev.sluice.testkit.Transcript;
 import java.net.SocketTimeoutException;
@@ -199,7 +200,7 @@ class ConnectFailureTest {
 
   private HttpClient started(HttpClient client) {
     UpstreamHttp.started(client);
-    opened.add(client::stop);
+    opened.add(() -> BoundedStop.stop("the upstream client", client));
     return client;
   }
 
