@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -104,6 +105,31 @@ class ConnectFailureTest {
     assertThat(e.code()).isEqualTo("connect");
     assertThat(e.message()).doesNotContain("mid-stream");
     assertThat(e.retryable()).isTrue();
+  }
+
+  @Test
+  void aStreamCancelledWhileItsConnectionIsOpeningLeavesNoConnectionInThePool() throws Exception {
+    BacklogUpstream upstream = open(BacklogUpstream.open());
+    upstream.fillBacklog(PROBE);
+    // Longer than the kernel's first resend of an unanswered handshake (1 s), which is what opens the connection.
+    HttpClient client = started(UpstreamHttp.newClient(Duration.ofSeconds(5)));
+    var stream = provider(client, upstream.baseUrl()).stream(ProviderTestSupport.hello("m"));
+    opened.add(stream::close);
+    var ended = new LinkedBlockingQueue<StreamEvent>();
+    Thread.ofVirtual().name("stream-reader").start(() -> {
+      for (StreamEvent e; (e = stream.next()) != null; ) ended.add(e);
+    });
+    await(() -> !client.getDestinations().isEmpty()
+        && ((AbstractConnectionPool) client.getDestinations().getFirst().getConnectionPool()).getPendingConnectionCount() == 1,
+        "the stream's connection attempt");
+
+    stream.cancel(ProviderTestSupport.CLIENT_LEFT);
+    assertThat(ended.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(new Failed(ProviderTestSupport.CLIENT_LEFT));
+    upstream.drainBacklog(DEADLINE);
+    BacklogUpstream.Conn late = upstream.accept(DEADLINE);
+
+    // Jetty would pool it, unused, for its idle timeout (30 s): the gateway closes it at once.
+    assertThat(late.closedByClient(DEADLINE)).as("the client closed the connection it no longer needed").isTrue();
   }
 
   /** A stream with its headers and first event in, and a connection of its destination that failed to open. */

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -68,13 +69,21 @@ public final class BacklogUpstream implements AutoCloseable {
     throw new IllegalStateException("the accept queue took 64 connections; the kernel does not bound it by the backlog");
   }
 
-  /** How many accepted connections the client has not closed yet (an EOF or a reset seen on a read). */
-  public int openConnections() {
-    int open = 0;
-    for (Conn conn : accepted) {
-      if (conn.clientStillOpen()) open++;
+  /**
+   * Accepts the connections {@link #fillBacklog} parked and closes them: the queue has room again,
+   * and a client's handshake that the full queue ignored completes when the client next resends it.
+   */
+  public void drainBacklog(Duration timeout) throws IOException {
+    listener.setSoTimeout((int) timeout.toMillis());
+    for (Socket own : parked) {
+      try (Socket taken = listener.accept()) {
+        if (taken.getPort() != own.getLocalPort()) {
+          throw new IllegalStateException("a client connection was queued among the test's own: " + taken);
+        }
+      }
+      own.close();
     }
-    return open;
+    parked.clear();
   }
 
   @Override
@@ -125,16 +134,15 @@ public final class BacklogUpstream implements AutoCloseable {
       socket.close();
     }
 
-    /** False once a read sees the client's FIN or reset; does not wait for bytes. */
-    private boolean clientStillOpen() {
-      if (socket.isClosed()) return false;
+    /** Whether the client closes this connection (a FIN or a reset) within {@code timeout}: false if it stays open or sends a byte. */
+    public boolean closedByClient(Duration timeout) throws IOException {
+      socket.setSoTimeout((int) timeout.toMillis());
       try {
-        socket.setSoTimeout(1);
-        return socket.getInputStream().read() >= 0;
-      } catch (SocketTimeoutException quiet) {
-        return true; // nothing to read, and no end either
-      } catch (IOException reset) {
+        return socket.getInputStream().read() < 0;
+      } catch (SocketTimeoutException stillOpen) {
         return false;
+      } catch (SocketException reset) {
+        return true;
       }
     }
   }
