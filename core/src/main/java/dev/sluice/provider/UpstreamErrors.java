@@ -155,7 +155,8 @@ public abstract class UpstreamErrors {
    */
   private GatewayError connectFailed(Throwable cause) {
     String upstream = "upstream '" + provider + "'";
-    for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+    int depth = 0; // a chain of causes can loop back on itself
+    for (Throwable c = cause; c != null && depth++ < 10; c = c.getCause()) {
       if (c instanceof SocketTimeoutException) {
         // Jetty's connect timeout ("Connect Timeout"), or the headers deadline running out while connecting.
         return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
