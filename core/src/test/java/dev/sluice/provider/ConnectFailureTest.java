@@ -43,8 +43,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Connection attempts that fail, against a real listener whose accept queue is full (the kernel then
  * answers no handshake, as an overloaded upstream's does): a stream that got no connection fails as a
- * retryable connect error, and the failed attempt of one connection never fails a stream another
- * connection is serving.
+ * retryable connect error; the failed attempt of one connection never fails a stream another
+ * connection is serving; and a connection that opens after its stream was cancelled is closed, not pooled.
  */
 class ConnectFailureTest {
 
