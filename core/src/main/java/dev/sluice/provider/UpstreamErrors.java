@@ -119,19 +119,12 @@ public abstract class UpstreamErrors {
 
   /** The error for a request that got no response: a timeout before the headers, or no connection. */
   public final GatewayError sendFailed(Throwable cause, Duration headersTimeout) {
+    GatewayError connect = connectFailed(cause);
+    if (connect != null) return connect;
     String upstream = "upstream '" + provider + "'";
-    if (cause instanceof SocketTimeoutException) {
-      // The client's connect timeout, or the headers timeout running out while still connecting.
-      return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
-          .withCode("connect");
-    }
     if (cause instanceof TimeoutException) {
       return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " sent no response headers within "
           + headersTimeout.toMillis() + " ms").withCode("headers");
-    }
-    if (cause instanceof ConnectException) {
-      return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + detail(cause))
-          .withCode("connect");
     }
     if (cause instanceof IOException) {
       return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " connection failed: " + detail(cause));
@@ -139,10 +132,42 @@ public abstract class UpstreamErrors {
     return GatewayError.of(ErrorType.INTERNAL, "sending to " + upstream + " failed: " + detail(cause));
   }
 
-  /** The error for a connection that broke while the body was being read. */
+  /**
+   * The error for a connection that broke while the body was being read, unless the cause says that
+   * a connection could not be opened: then it is that connect failure (see {@link #connectFailed}),
+   * whichever path of the HTTP client reported it.
+   */
   public final GatewayError readFailed(Throwable cause) {
+    GatewayError connect = connectFailed(cause);
+    if (connect != null) return connect;
     return GatewayError.of(ErrorType.UPSTREAM_ERROR,
         "upstream '" + provider + "' connection failed mid-stream: " + detail(cause));
+  }
+
+  /**
+   * The error for a connection that could not be opened, or null when {@code cause} (or a cause of
+   * it) says nothing of the kind. A connect failure can reach a request after its response began:
+   * Jetty fails the requests queued at a destination with the failure of any connection to it, and
+   * one of them can be taken by another connection and answered meanwhile (see {@link
+   * UpstreamTransport}, which closes that race for the gateway's own client). Whatever path reports
+   * it, the response never came over a connection that failed, so it is a retryable connect error,
+   * never a broken stream.
+   */
+  private GatewayError connectFailed(Throwable cause) {
+    String upstream = "upstream '" + provider + "'";
+    int depth = 0; // a chain of causes can loop back on itself
+    for (Throwable c = cause; c != null && depth++ < 10; c = c.getCause()) {
+      if (c instanceof SocketTimeoutException) {
+        // Jetty's connect timeout ("Connect Timeout"), or the headers deadline running out while connecting.
+        return GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, upstream + " did not accept a connection in time")
+            .withCode("connect");
+      }
+      if (c instanceof ConnectException) {
+        return GatewayError.of(ErrorType.UPSTREAM_ERROR, upstream + " could not be reached: " + detail(c))
+            .withCode("connect");
+      }
+    }
+    return null;
   }
 
   /** Upstream text made fit for a message: the key replaced first, then cut. */

@@ -68,18 +68,27 @@ public final class UpstreamHttp {
    * ALPN agrees, else HTTP/1.1; HTTP/1.1 for cleartext URLs (see {@link #forBaseUrl}); redirects never
    * followed (a redirected POST would resend the body and the provider key to wherever the upstream
    * points); {@code connectTimeout} for every connection; heap buffers, which the SSE parser reads in
-   * place; no compression. {@code receiveBufferBytes} bounds each upstream socket's kernel receive buffer (0: the
-   * system's default), so a stream whose client stops reading leaves little in flight.
+   * place; no compression; a connection that cannot be opened fails only the requests still
+   * waiting for one, not those another connection serves ({@link UpstreamTransport}).
+   * {@code receiveBufferBytes} bounds each upstream socket's kernel receive buffer (0: the system's
+   * default), so a stream whose client stops reading leaves little in flight.
    */
   public static HttpClient newClient(Duration connectTimeout, int receiveBufferBytes) {
-    if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-      throw new IllegalArgumentException("connectTimeout must be positive");
-    }
     var connector = new ClientConnector();
     if (receiveBufferBytes > 0) connector.setReceiveBufferSize(receiveBufferBytes);
     var http2 = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
     // h2 first: over TLS, ALPN offers it before http/1.1; cleartext requests name HTTP/1.1 themselves.
-    var transport = new HttpClientTransportDynamic(connector, http2, HttpClientConnectionFactory.HTTP11);
+    return newClient(connectTimeout, new UpstreamTransport(connector, http2, HttpClientConnectionFactory.HTTP11));
+  }
+
+  /**
+   * The gateway's client settings (see {@link #newClient(Duration, int)}) on {@code transport}: the
+   * gateway's own {@link UpstreamTransport}, or Jetty's plain one in a test that shows the difference.
+   */
+  static HttpClient newClient(Duration connectTimeout, HttpClientTransportDynamic transport) {
+    if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+      throw new IllegalArgumentException("connectTimeout must be positive");
+    }
     // Every listener Sluice gives the client only records and unparks (the stream's own thread reads
     // and parses), so a connection's reads run on the selector thread that saw them readable instead
     // of being handed to a pool thread first: one thread hop less per upstream read.

@@ -104,6 +104,19 @@ class RetryingStreamTest {
   }
 
   @Test
+  void aConnectFailureAfterTheAttemptsStartButBeforeItsFirstTokenIsRetriedAndTheReaderSeesOneStart() {
+    // What an upstream stream reports when a connect failure reaches it after its headers (UpstreamErrors).
+    var connect = GatewayError.of(ErrorType.UPSTREAM_TIMEOUT, "upstream 'p' did not accept a connection in time")
+        .withCode("connect");
+    var p = new ScriptedProvider("p");
+    p.then(() -> p.events(new Started("id-0", "upstream-m", 1), new Failed(connect))).thenAnswer("a");
+    List<StreamEvent> events = drain(resilience(FAST, NO_BREAKER).open(REQUEST, routes(p), LONG));
+    assertThat(events).containsExactly(new Started("id-1", "upstream-m", "p", 1), TextDelta.content("a"),
+        new Finished(FinishReason.STOP));
+    assertThat(p.calls).hasSize(2);
+  }
+
+  @Test
   void theFirstTokenDeadlineCancelsOnlyTheAttemptAndIsRetried() {
     var p = new ScriptedProvider("p").thenHang().thenAnswer("late");
     long t0 = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.sluice.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.testkit.BoundedStop;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +64,7 @@ class UpstreamHttpTest {
     try {
       assertProtocols(client);
     } finally {
-      client.stop();
+      BoundedStop.stop("the upstream client", client);
     }
   }
 

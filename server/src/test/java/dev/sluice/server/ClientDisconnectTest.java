@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.provider.sim.SimConfig;
 import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.stream.GatewayError;
+import dev.sluice.testkit.BoundedStop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -202,7 +203,7 @@ class ClientDisconnectTest {
       stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code)).get(5, TimeUnit.SECONDS);
       assertCancelledForDisconnect(recorded, closedAt);
     } finally {
-      client.stop();
+      BoundedStop.stop("the HTTP/2 client", client);
     }
   }
 
@@ -242,7 +243,7 @@ class ClientDisconnectTest {
       stream.reset(new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code)).get(5, TimeUnit.SECONDS);
       assertCancelledForDisconnect(recorded, closedAt);
     } finally {
-      client.stop();
+      BoundedStop.stop("the HTTP/2 client", client);
     }
   }
 
@@ -261,7 +262,7 @@ class ClientDisconnectTest {
       ((HTTP2Session) session).getEndPoint().close();
       assertCancelledForDisconnect(recorded, closedAt);
     } finally {
-      client.stop();
+      BoundedStop.stop("the HTTP/2 client", client);
     }
   }
 
@@ -297,7 +298,7 @@ class ClientDisconnectTest {
         assertThat(session.isClosed()).as("stream %d left the connection open", i).isFalse();
       }
     } finally {
-      client.stop();
+      BoundedStop.stop("the HTTP/2 client", client);
     }
   }
 

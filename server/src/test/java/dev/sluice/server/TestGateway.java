@@ -7,6 +7,7 @@ import dev.sluice.server.config.LedgerJournal;
 import dev.sluice.server.config.SluiceConfig;
 import dev.sluice.server.telemetry.Telemetry;
 import dev.sluice.server.telemetry.Tracing;
+import dev.sluice.testkit.BoundedStop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,13 +95,20 @@ final class TestGateway implements AutoCloseable {
     return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Closes the client, then the gateway; either one that does not end within {@link BoundedStop#LIMIT}
+   * fails the test (the JDK client's close waits for its requests, and Jetty's stop can wait without end).
+   */
   @Override
   public void close() throws Exception {
-    http.close();
     try {
-      server.close();
+      BoundedStop.stop("the test gateway's HTTP client", http::close);
     } finally {
-      deleteTree(dataDir);
+      try {
+        BoundedStop.stop("the test gateway", server::close);
+      } finally {
+        deleteTree(dataDir);
+      }
     }
   }
 

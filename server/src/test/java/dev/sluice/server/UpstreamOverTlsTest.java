@@ -14,6 +14,7 @@ import dev.sluice.provider.openai.OpenAiProvider;
 import dev.sluice.stream.Failed;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
+import dev.sluice.testkit.BoundedStop;
 import dev.sluice.testkit.Transcript;
 import java.net.URI;
 import java.nio.file.Files;
@@ -108,8 +109,8 @@ class UpstreamOverTlsTest {
 
   @AfterAll
   static void stop() throws Exception {
-    client.stop();
-    upstream.stop();
+    BoundedStop.stop("the upstream client", client);
+    BoundedStop.stop("the TLS upstream", upstream);
     TestGateway.deleteTree(dir);
   }
 

@@ -14,6 +14,7 @@ import dev.sluice.stream.Finished;
 import dev.sluice.stream.Started;
 import dev.sluice.stream.StreamEvent;
 import dev.sluice.stream.TextDelta;
+import dev.sluice.testkit.BoundedStop;
 import dev.sluice.testkit.FakeUpstream;
 import dev.sluice.testkit.RecordedRequest;
 import dev.sluice.testkit.Script;
@@ -55,7 +56,7 @@ class OpenAiBodyReadingTest {
 
   @AfterEach
   void stopClient() throws Exception {
-    client.stop();
+    BoundedStop.stop("the upstream client", client);
   }
 
   @Test

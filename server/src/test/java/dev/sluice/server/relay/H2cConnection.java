@@ -1,5 +1,6 @@
 package dev.sluice.server.relay;
 
+import dev.sluice.testkit.BoundedStop;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,7 @@ public final class H2cConnection implements AutoCloseable {
           .get(5, TimeUnit.SECONDS);
       return new H2cConnection(client, session, port, slowReader);
     } catch (Exception e) {
-      client.stop();
+      BoundedStop.stop("the HTTP/2 client", client);
       throw e;
     }
   }
@@ -134,10 +135,6 @@ public final class H2cConnection implements AutoCloseable {
   @Override
   public void close() {
     pauses.shutdownNow();
-    try {
-      client.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("the HTTP/2 client did not stop", e);
-    }
+    BoundedStop.stop("the HTTP/2 client", client);
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.server.relay;
 
+import dev.sluice.testkit.BoundedStop;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -87,12 +88,9 @@ final class LoopbackJetty implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /** Stops the server; one that does not stop within {@link BoundedStop#LIMIT} fails the test. */
   @Override
   public void close() {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("the loopback server did not stop", e);
-    }
+    BoundedStop.stop("the loopback server", server);
   }
 }

@@ -1,12 +1,15 @@
 package dev.sluice.server.relay;
 
+import dev.sluice.testkit.BoundedStop;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -29,10 +32,15 @@ final class RelayLoopback implements AutoCloseable {
 
   private final Server server = new Server();
   private final ServerConnector connector = new ServerConnector(server);
+  /** How long {@link #close} waits for Jetty to stop before it fails the test. */
+  private final Duration stopLimit;
+  /** The client sockets handed out, closed before the server stops. */
+  private final List<Socket> clients = new CopyOnWriteArrayList<>();
   private volatile Exchange exchange;
   private volatile CompletableFuture<Outcome> result;
 
-  private RelayLoopback() throws Exception {
+  private RelayLoopback(Duration stopLimit) throws Exception {
+    this.stopLimit = stopLimit;
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
@@ -54,7 +62,17 @@ final class RelayLoopback implements AutoCloseable {
   }
 
   static RelayLoopback start() throws Exception {
-    return new RelayLoopback();
+    return new RelayLoopback(BoundedStop.LIMIT);
+  }
+
+  /** {@link #start()} with {@code stopLimit} for {@link #close}. */
+  static RelayLoopback start(Duration stopLimit) throws Exception {
+    return new RelayLoopback(stopLimit);
+  }
+
+  /** The server, for a test of this harness itself. */
+  Server server() {
+    return server;
   }
 
   /** Sends one GET whose handler runs {@code run}; returns the client's socket, its response unread. */
@@ -62,6 +80,7 @@ final class RelayLoopback implements AutoCloseable {
     exchange = run;
     result = new CompletableFuture<>();
     var socket = new Socket("127.0.0.1", connector.getLocalPort());
+    clients.add(socket);
     // A test waiting for bytes that never come fails instead of hanging.
     socket.setSoTimeout(10_000);
     socket.getOutputStream().write("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -102,8 +121,16 @@ final class RelayLoopback implements AutoCloseable {
   /** Short deadlines are for the test that sets them; these never fire within a test. */
   static final Duration NEVER = Duration.ofMinutes(5);
 
+  /**
+   * Resets the client connections, so that no server write is left pending on a client that stopped
+   * reading (Jetty's stop waits for such a write's cancel on the selector thread, once without end),
+   * then stops the server within the stop limit: a stop that hangs fails the test (see {@link BoundedStop}).
+   */
   @Override
   public void close() throws Exception {
-    server.stop();
+    for (Socket client : clients) {
+      if (!client.isClosed()) reset(client);
+    }
+    BoundedStop.stop("the relay's loopback server", stopLimit, server::stop);
   }
 }
