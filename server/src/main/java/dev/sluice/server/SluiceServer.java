@@ -18,6 +18,7 @@ import dev.sluice.server.ledger.Accountant;
 import dev.sluice.server.ledger.Database;
 import dev.sluice.server.ledger.LedgerWriter;
 import dev.sluice.server.ledger.UsageQuery;
+import dev.sluice.server.lifecycle.JettyStop;
 import dev.sluice.server.lifecycle.Lifecycle;
 import dev.sluice.server.lifecycle.ReadinessCheck;
 import dev.sluice.server.relay.RelayTimer;
@@ -52,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SluiceServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+  /** How long Jetty may take to stop, once every request has ended or been cut, before the gateway stops without it. */
+  private static final Duration JETTY_STOP_LIMIT = Duration.ofSeconds(10);
   /** After the drain, how long streams ended with an error get to write it before Jetty stops. */
   private static final Duration CANCEL_GRACE = Duration.ofSeconds(5);
   /** How long a pool thread above the minimum may stay idle before it ends. */
@@ -327,8 +330,11 @@ public final class SluiceServer implements AutoCloseable {
     }
   }
 
-  /** Stops Jetty: closes the connections left (idle keep-alive ones, or those of requests past the grace). */
+  /**
+   * Stops Jetty: closes the connections left (idle keep-alive ones, or those of requests past the
+   * grace), within {@link #JETTY_STOP_LIMIT} (see {@link JettyStop} for why a limit).
+   */
   private void stopJetty() throws Exception {
-    server.stop();
+    JettyStop.stop(server, JETTY_STOP_LIMIT);
   }
 }
