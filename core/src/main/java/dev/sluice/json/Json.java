@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.buffer.ScratchArrays;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -50,20 +51,26 @@ public final class Json {
    */
   public static Utf8Buffer write(Utf8Buffer buffer, JsonBody body) {
     buffer.reset();
+    boolean written = false;
     try {
       ReusableGenerator.write(buffer, body);
+      written = true;
     } catch (IOException e) {
       throw new UncheckedIOException("writing JSON to memory failed", e);
+    } finally {
+      if (!written) buffer.reset(); // half a document is never read: its array goes back at once
     }
     return buffer;
   }
 
-  /** A growable byte buffer to write JSON into and read it back from without copying. One per stream. */
+  /**
+   * A growable byte buffer to write JSON into and read it back from without copying. One per stream;
+   * it holds an array only between a write and its {@link #reset}: a shared one borrowed from
+   * {@link ScratchArrays}, so that a stream idle between chunks holds none.
+   */
   public static final class Utf8Buffer extends OutputStream {
-    private static final int INITIAL_CAPACITY = 256;
-    /** Past this, the array grown for one large value is let go at the next reset: buffers live as long as streams. */
-    static final int RETAINED_CAPACITY = 8 * 1024;
-    private byte[] bytes = new byte[INITIAL_CAPACITY];
+    private static final byte[] EMPTY = {};
+    private byte[] bytes = EMPTY;
     private int size;
 
     @Override
@@ -87,9 +94,16 @@ public final class Json {
       return size;
     }
 
+    /** Empties the buffer and gives its array back, once nothing reads {@link #array()} any more. */
     public void reset() {
       size = 0;
-      if (bytes.length > RETAINED_CAPACITY) bytes = new byte[INITIAL_CAPACITY];
+      ScratchArrays.giveBack(bytes);
+      bytes = EMPTY;
+    }
+
+    /** Bytes this buffer holds on to, used or not. */
+    int capacity() {
+      return bytes.length;
     }
 
     @Override
@@ -98,7 +112,14 @@ public final class Json {
     }
 
     private void ensure(int more) {
-      if (size + more > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      if (size + more <= bytes.length) return;
+      if (bytes == EMPTY) {
+        bytes = ScratchArrays.borrow(more);
+        return;
+      }
+      byte[] old = bytes;
+      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      ScratchArrays.giveBack(old);
     }
   }
 
