@@ -2,6 +2,7 @@ package dev.sluice.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.buffer.ScratchArrays;
@@ -23,6 +24,13 @@ public final class Json {
    * chunk decoded and per chunk encoded, measured with the chunk benchmarks.
    */
   public static final JsonFactory FACTORY = newFactory();
+  /**
+   * For {@link #writeLikeText}: a character outside the BMP is written as its four UTF-8 bytes, as
+   * the text of {@link #write(JsonBody)} encodes it, where {@link #FACTORY}'s byte generators escape
+   * it as two {@code \\u} surrogates.
+   */
+  static final JsonFactory LIKE_TEXT_FACTORY = newFactory().rebuild()
+      .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   /** Thread-safe once configured; shared by every codec. */
   public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
@@ -50,10 +58,40 @@ public final class Json {
    * shared pool ({@link ReusableGenerator}), so a chunk allocates next to nothing.
    */
   public static Utf8Buffer write(Utf8Buffer buffer, JsonBody body) {
+    return write(buffer, body, false);
+  }
+
+  /**
+   * Writes one JSON text into {@code buffer} as {@link #write(Utf8Buffer, JsonBody)} does, with exactly
+   * the bytes of {@code write(body).getBytes(UTF_8)}, for an encoder whose clients got those bytes
+   * before it wrote to a buffer: provided no string written holds a lone surrogate (see
+   * {@link #hasLoneSurrogate}), which the text's encoding turns into {@code ?} and a byte generator
+   * escapes.
+   */
+  public static Utf8Buffer writeLikeText(Utf8Buffer buffer, JsonBody body) {
+    return write(buffer, body, true);
+  }
+
+  /** True if {@code s} holds a surrogate that is not half of a pair: see {@link #writeLikeText}. */
+  public static boolean hasLoneSurrogate(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (!Character.isSurrogate(c)) continue;
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Utf8Buffer write(Utf8Buffer buffer, JsonBody body, boolean likeText) {
     buffer.reset();
     boolean written = false;
     try {
-      ReusableGenerator.write(buffer, body);
+      if (likeText) ReusableGenerator.writeLikeText(buffer, body);
+      else ReusableGenerator.write(buffer, body);
       written = true;
     } catch (IOException e) {
       throw new UncheckedIOException("writing JSON to memory failed", e);
