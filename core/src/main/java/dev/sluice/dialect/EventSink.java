@@ -1,5 +1,6 @@
 package dev.sluice.dialect;
 
+import dev.sluice.json.Json;
 import java.io.IOException;
 
 /**
@@ -24,6 +25,18 @@ public interface EventSink {
    */
   default void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
     event(type, id, new String(utf8, off, len, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Sends one event whose data is the JSON text in {@code json}, then empties {@code json}, which
+   * gives its shared array back: a stream keeps no buffer between its chunks.
+   */
+  default void event(String type, String id, Json.Utf8Buffer json) throws IOException {
+    try {
+      event(type, id, json.array(), 0, json.size());
+    } finally {
+      json.reset();
+    }
   }
 
   /** Sends a comment line ({@code : text}), which every client ignores; used as a heartbeat. */

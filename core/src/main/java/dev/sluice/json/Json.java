@@ -2,8 +2,10 @@ package dev.sluice.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.buffer.ScratchArrays;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -22,6 +24,13 @@ public final class Json {
    * chunk decoded and per chunk encoded, measured with the chunk benchmarks.
    */
   public static final JsonFactory FACTORY = newFactory();
+  /**
+   * For {@link #writeLikeText}: a character outside the BMP is written as its four UTF-8 bytes, as
+   * the text of {@link #write(JsonBody)} encodes it, where {@link #FACTORY}'s byte generators escape
+   * it as two {@code \\u} surrogates.
+   */
+  static final JsonFactory LIKE_TEXT_FACTORY = newFactory().rebuild()
+      .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   /** Thread-safe once configured; shared by every codec. */
   public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
@@ -49,21 +58,57 @@ public final class Json {
    * shared pool ({@link ReusableGenerator}), so a chunk allocates next to nothing.
    */
   public static Utf8Buffer write(Utf8Buffer buffer, JsonBody body) {
+    return write(buffer, body, false);
+  }
+
+  /**
+   * Writes one JSON text into {@code buffer} as {@link #write(Utf8Buffer, JsonBody)} does, with exactly
+   * the bytes of {@code write(body).getBytes(UTF_8)}, for an encoder whose clients got those bytes
+   * before it wrote to a buffer: provided no string written holds a lone surrogate (see
+   * {@link #hasLoneSurrogate}), which the text's encoding turns into {@code ?} and a byte generator
+   * escapes.
+   */
+  public static Utf8Buffer writeLikeText(Utf8Buffer buffer, JsonBody body) {
+    return write(buffer, body, true);
+  }
+
+  /** True if {@code s} holds a surrogate that is not half of a pair: see {@link #writeLikeText}. */
+  public static boolean hasLoneSurrogate(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (!Character.isSurrogate(c)) continue;
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Utf8Buffer write(Utf8Buffer buffer, JsonBody body, boolean likeText) {
     buffer.reset();
+    boolean written = false;
     try {
-      ReusableGenerator.write(buffer, body);
+      if (likeText) ReusableGenerator.writeLikeText(buffer, body);
+      else ReusableGenerator.write(buffer, body);
+      written = true;
     } catch (IOException e) {
       throw new UncheckedIOException("writing JSON to memory failed", e);
+    } finally {
+      if (!written) buffer.reset(); // half a document is never read: its array goes back at once
     }
     return buffer;
   }
 
-  /** A growable byte buffer to write JSON into and read it back from without copying. One per stream. */
+  /**
+   * A growable byte buffer to write JSON into and read it back from without copying. One per stream;
+   * it holds an array only between a write and its {@link #reset}: a shared one borrowed from
+   * {@link ScratchArrays}, so that a stream idle between chunks holds none.
+   */
   public static final class Utf8Buffer extends OutputStream {
-    private static final int INITIAL_CAPACITY = 256;
-    /** Past this, the array grown for one large value is let go at the next reset: buffers live as long as streams. */
-    static final int RETAINED_CAPACITY = 8 * 1024;
-    private byte[] bytes = new byte[INITIAL_CAPACITY];
+    private static final byte[] EMPTY = {};
+    private byte[] bytes = EMPTY;
     private int size;
 
     @Override
@@ -87,9 +132,16 @@ public final class Json {
       return size;
     }
 
+    /** Empties the buffer and gives its array back, once nothing reads {@link #array()} any more. */
     public void reset() {
       size = 0;
-      if (bytes.length > RETAINED_CAPACITY) bytes = new byte[INITIAL_CAPACITY];
+      ScratchArrays.giveBack(bytes);
+      bytes = EMPTY;
+    }
+
+    /** Bytes this buffer holds on to, used or not. */
+    int capacity() {
+      return bytes.length;
     }
 
     @Override
@@ -98,7 +150,14 @@ public final class Json {
     }
 
     private void ensure(int more) {
-      if (size + more > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      if (size + more <= bytes.length) return;
+      if (bytes == EMPTY) {
+        bytes = ScratchArrays.borrow(more);
+        return;
+      }
+      byte[] old = bytes;
+      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      ScratchArrays.giveBack(old);
     }
   }
 

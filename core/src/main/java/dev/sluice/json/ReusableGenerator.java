@@ -37,7 +37,10 @@ final class ReusableGenerator implements RecyclerPool.WithPool<ReusableGenerator
   }
 
   /** Capacity: a few per core covers every chunk written at once; more only if threads pile up. */
-  private static final Pool POOL = new Pool(Json.FACTORY, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+  private static final int CAPACITY = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+  private static final Pool POOL = new Pool(Json.FACTORY, CAPACITY);
+  /** Generators that write a character outside the BMP as its four UTF-8 bytes (see {@link Json#writeLikeText}). */
+  private static final Pool LIKE_TEXT_POOL = new Pool(Json.LIKE_TEXT_FACTORY, CAPACITY);
 
   /** Where the generator's bytes go: the borrowing stream's buffer, for one document at a time. */
   private final Target target = new Target();
@@ -56,7 +59,16 @@ final class ReusableGenerator implements RecyclerPool.WithPool<ReusableGenerator
 
   /** Writes one JSON text with {@code body} into {@code out}, which is written to and not flushed. */
   static void write(OutputStream out, Json.JsonBody body) throws IOException {
-    ReusableGenerator reusable = POOL.acquireAndLinkPooled();
+    write(POOL, out, body);
+  }
+
+  /** As {@link #write}, with a generator of {@link Json#LIKE_TEXT_FACTORY}. */
+  static void writeLikeText(OutputStream out, Json.JsonBody body) throws IOException {
+    write(LIKE_TEXT_POOL, out, body);
+  }
+
+  private static void write(Pool pool, OutputStream out, Json.JsonBody body) throws IOException {
+    ReusableGenerator reusable = pool.acquireAndLinkPooled();
     reusable.target.out = out;
     boolean whole = false;
     try {

@@ -1,5 +1,6 @@
 package dev.sluice.sse;
 
+import dev.sluice.buffer.ScratchArrays;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -74,8 +75,8 @@ public final class SseParser {
    */
   static final int RETAINED_CAPACITY = 8 * 1024;
   /**
-   * The window direct buffers are copied through: a few typical lines at a time. Kept for the
-   * stream's life, so small; a line crossing two windows is joined in {@link #line} as across reads.
+   * The window direct buffers are copied through: a few typical lines at a time, in a shared array
+   * borrowed for the one read; a line crossing two windows is joined in {@link #line} as across reads.
    */
   static final int SCRATCH_CAPACITY = 1024;
   /** Real event types are short names; a huge one is decoded each time rather than kept. */
@@ -108,7 +109,6 @@ public final class SseParser {
   private boolean ended;
   /** Inside feed (and so perhaps inside a callback): guards against re-entry from a listener. */
   private boolean busy;
-  private byte[] scratch;
   /** The one view every event is dispatched through: no object per event. */
   private final SseEventView view = new SseEventView();
 
@@ -148,6 +148,7 @@ public final class SseParser {
       parse(buf, off, off + len);
     } finally {
       busy = false;
+      giveBackIdle();
     }
   }
 
@@ -162,11 +163,15 @@ public final class SseParser {
       src.position(src.limit());
       return;
     }
-    if (scratch == null) scratch = new byte[SCRATCH_CAPACITY];
-    while (src.hasRemaining()) {
-      int n = Math.min(src.remaining(), scratch.length);
-      src.get(scratch, 0, n);
-      feed(scratch, 0, n);
+    byte[] scratch = ScratchArrays.borrow(SCRATCH_CAPACITY);
+    try {
+      while (src.hasRemaining()) {
+        int n = Math.min(src.remaining(), scratch.length);
+        src.get(scratch, 0, n);
+        feed(scratch, 0, n);
+      }
+    } finally {
+      ScratchArrays.giveBack(scratch);
     }
   }
 
@@ -367,20 +372,42 @@ public final class SseParser {
 
   /** Bytes of buffers this parser holds on to between reads, used or not. */
   int retainedBytes() {
-    return line.length + data.length + type.length + (scratch == null ? 0 : scratch.length);
+    return line.length + data.length + type.length;
   }
 
   private void release() {
-    line = data = type = EMPTY;
     lineLen = dataLen = typeLen = 0;
+    giveBackIdle();
+    line = data = type = EMPTY;
     skipLf = false;
+  }
+
+  /**
+   * After a read: the line, data and type buffers that hold nothing go back to the shared pool, so
+   * a parser waiting for its next read holds none (a held stream waits far longer than it parses).
+   * Only an event or line split across reads keeps its buffer until it completes.
+   */
+  private void giveBackIdle() {
+    if (lineLen == 0) line = giveBack(line);
+    if (dataLen == 0) data = giveBack(data);
+    if (typeLen == 0) type = giveBack(type);
+  }
+
+  /** Gives {@code buf} back if it is a pooled one, which leaves {@link #EMPTY}; else keeps it. */
+  private static byte[] giveBack(byte[] buf) {
+    if (buf.length != ScratchArrays.SIZE) return buf;
+    ScratchArrays.giveBack(buf);
+    return EMPTY;
   }
 
   private byte[] ensure(byte[] buf, int needed) {
     if (needed <= buf.length) return buf;
+    if (buf == EMPTY && needed <= ScratchArrays.SIZE) return ScratchArrays.borrow(needed);
     // Double, but never past what the limit can use: a buffer one byte over the limit is the largest needed.
     long grown = Math.max((long) buf.length * 2, INITIAL_CAPACITY);
     int capacity = (int) Math.max(needed, Math.min(grown, (long) maxBytes + 1));
-    return Arrays.copyOf(buf, capacity);
+    byte[] bigger = Arrays.copyOf(buf, capacity);
+    giveBack(buf);
+    return bigger;
   }
 }

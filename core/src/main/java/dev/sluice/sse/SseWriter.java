@@ -1,5 +1,6 @@
 package dev.sluice.sse;
 
+import dev.sluice.buffer.ScratchArrays;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -55,18 +56,31 @@ public final class SseWriter {
   /** The largest array the JVM reliably allocates. */
   private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
 
+  private static final byte[] EMPTY = {};
+
   private byte[] buf;
   private int len;
+  /**
+   * Whether the array is borrowed from {@link ScratchArrays} and given back whenever the writer is
+   * empty, so that a writer idle between events holds no buffer.
+   */
+  private final boolean pooled;
 
-  /** A writer whose buffer starts at 256 bytes, about one LLM stream chunk, and grows as needed. */
+  /**
+   * A writer that holds a buffer only while it has bytes: it borrows a shared one at its first event
+   * and gives it back whenever it is emptied ({@link #reset}, {@link #writeTo}). For writers that live
+   * as long as a stream and sit idle between events.
+   */
   public SseWriter() {
-    this(DEFAULT_CAPACITY);
+    buf = EMPTY;
+    pooled = true;
   }
 
-  /** A writer whose buffer starts at {@code initialCapacity} bytes and grows as needed. */
+  /** A writer with its own buffer, which starts at {@code initialCapacity} bytes and grows as needed. */
   public SseWriter(int initialCapacity) {
     if (initialCapacity < 1) throw new IllegalArgumentException("initialCapacity must be positive");
     buf = new byte[initialCapacity];
+    pooled = false;
   }
 
   /**
@@ -75,7 +89,10 @@ public final class SseWriter {
    * @see #event(String, String, String)
    */
   public static byte[] encode(String type, String id, String data) {
-    return new SseWriter().event(type, id, data).toByteArray();
+    var writer = new SseWriter().event(type, id, data);
+    byte[] bytes = writer.toByteArray();
+    writer.reset();
+    return bytes;
   }
 
   /**
@@ -203,12 +220,23 @@ public final class SseWriter {
   }
 
   /**
-   * Discards everything buffered. A buffer that grew past {@link #RETAINED_CAPACITY} is let go here,
-   * when no {@link #buffer()} view of it can still be in use.
+   * Discards everything buffered, when no {@link #buffer()} view of it is in use any more: a pooled
+   * writer gives its buffer back here; an own buffer that grew past {@link #RETAINED_CAPACITY} is let go.
    */
   public void reset() {
     len = 0;
     shrinkIfGrown();
+  }
+
+  /**
+   * Discards everything buffered when a {@link #buffer()} view of it may still be read (a write that
+   * failed half-way): a pooled writer lets its buffer go to the garbage collector rather than back to
+   * the pool, where another stream could fill it while the old view is read.
+   */
+  public void discard() {
+    len = 0;
+    if (pooled) buf = EMPTY;
+    else shrinkIfGrown();
   }
 
   /** Bytes this writer holds on to, used or not. */
@@ -217,7 +245,13 @@ public final class SseWriter {
   }
 
   private void shrinkIfGrown() {
-    if (buf.length > RETAINED_CAPACITY && len == 0) buf = new byte[DEFAULT_CAPACITY];
+    if (len != 0) return;
+    if (pooled) {
+      if (buf != EMPTY) ScratchArrays.giveBack(buf);
+      buf = EMPTY;
+    } else if (buf.length > RETAINED_CAPACITY) {
+      buf = new byte[DEFAULT_CAPACITY];
+    }
   }
 
   private static boolean hasLineBreak(String s) {
@@ -265,7 +299,13 @@ public final class SseWriter {
     if (needed > MAX_CAPACITY) {
       throw new IllegalArgumentException("event too large to buffer: " + needed + " bytes");
     }
+    if (buf == EMPTY) {
+      buf = ScratchArrays.borrow((int) needed);
+      return;
+    }
+    byte[] old = buf;
     buf = Arrays.copyOf(buf, (int) Math.max(needed, Math.min(2L * buf.length, MAX_CAPACITY)));
+    if (pooled) ScratchArrays.giveBack(old);
   }
 
   private static byte[] ascii(String s) {

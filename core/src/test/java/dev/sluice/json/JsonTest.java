@@ -3,19 +3,21 @@ package dev.sluice.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.buffer.ScratchArrays;
 import org.junit.jupiter.api.Test;
 
 class JsonTest {
   @Test
-  void aChunkBufferLetsGoOfAnArrayGrownForOneLargeValue() {
+  void aChunkBufferHoldsNoArrayOnceResetNotEvenOneGrownForALargeValue() {
     var buffer = new Json.Utf8Buffer();
-    int small = buffer.array().length;
-    String large = "x".repeat(Json.Utf8Buffer.RETAINED_CAPACITY * 4);
+    assertThat(buffer.capacity()).isZero();
+    String large = "x".repeat(ScratchArrays.SIZE * 4);
     Json.write(buffer, g -> g.writeString(large));
     assertThat(buffer.size()).isEqualTo(large.length() + 2);
     Json.write(buffer, g -> g.writeString("small"));
     assertThat(buffer).hasToString("\"small\"");
-    assertThat(buffer.array().length).isEqualTo(small);
+    buffer.reset();
+    assertThat(buffer.capacity()).isZero();
   }
 
   @Test

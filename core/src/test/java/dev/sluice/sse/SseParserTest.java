@@ -284,6 +284,22 @@ class SseParserTest {
     }
 
     @Test
+    void holdsNoBufferBetweenReadsUnlessAnEventIsSplitAcrossThem() {
+      List<SseEvent> events = new ArrayList<>();
+      SseParser parser = new SseParser(events::add);
+      byte[] whole = utf8("event: delta\ndata: {\"a\":1}\n\n");
+      parser.feed(whole, 0, whole.length);
+      assertThat(parser.retainedBytes()).isZero();
+      byte[] half = utf8("event: delta\ndata: {\"b\"");
+      parser.feed(half, 0, half.length);
+      assertThat(parser.retainedBytes()).isPositive(); // the unfinished event waits in its buffers
+      byte[] rest = utf8(":2}\n\n");
+      parser.feed(rest, 0, rest.length);
+      assertThat(events).containsExactly(new SseEvent("delta", "{\"a\":1}", ""), new SseEvent("delta", "{\"b\":2}", ""));
+      assertThat(parser.retainedBytes()).isZero();
+    }
+
+    @Test
     void readsADirectBufferLargerThanItsWindowIntact() {
       List<SseEvent> events = new ArrayList<>();
       SseParser parser = new SseParser(events::add);

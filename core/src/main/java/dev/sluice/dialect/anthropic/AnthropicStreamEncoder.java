@@ -47,6 +47,8 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
 
   private enum Kind { TEXT, THINKING, TOOL }
 
+  /** The per-chunk events' JSON, as bytes; holds an array only while one is sent. */
+  private final Json.Utf8Buffer buffer = new Json.Utf8Buffer();
   private Started started;
   private boolean messageStarted;
   private Usage usage;
@@ -69,7 +71,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
         Kind kind = t.channel() == TextDelta.Channel.REASONING ? Kind.THINKING : Kind.TEXT;
         if (open != kind) openBlock(sink, kind, null);
         int index = nextBlock - 1;
-        sink.event("content_block_delta", null, Json.write(g -> {
+        sendDelta(sink, t.text(), g -> {
           g.writeStartObject();
           g.writeStringField("type", "content_block_delta");
           g.writeNumberField("index", index);
@@ -83,7 +85,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
           }
           g.writeEndObject();
           g.writeEndObject();
-        }));
+        });
       }
       case ToolCallDelta c -> {
         startMessage(sink);
@@ -96,7 +98,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
         // An empty fragment says nothing; Anthropic's first "" fragment is not needed by any reader.
         if (c.argumentsFragment().isEmpty()) return;
         int index = block;
-        sink.event("content_block_delta", null, Json.write(g -> {
+        sendDelta(sink, c.argumentsFragment(), g -> {
           g.writeStartObject();
           g.writeStringField("type", "content_block_delta");
           g.writeNumberField("index", index);
@@ -105,7 +107,7 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
           g.writeStringField("partial_json", c.argumentsFragment());
           g.writeEndObject();
           g.writeEndObject();
-        }));
+        });
       }
       case Finished f -> {
         startMessage(sink);
@@ -125,6 +127,21 @@ public final class AnthropicStreamEncoder implements StreamEncoder {
         sink.event("message_stop", null, "{\"type\":\"message_stop\"}");
       }
       case Failed f -> sink.event("error", null, AnthropicErrors.body(f.error()));
+    }
+  }
+
+  /**
+   * One {@code content_block_delta}, the per-chunk event, whose only free text is {@code text}:
+   * written by a pooled generator into the stream's buffer rather than through a String and a new
+   * generator each time, with the same bytes (see {@link Json#writeLikeText}). Text with a lone
+   * surrogate, which no real model sends, still goes through a String, whose encoding writes it as
+   * {@code ?}, as it always did.
+   */
+  private void sendDelta(EventSink sink, String text, Json.JsonBody delta) throws IOException {
+    if (Json.hasLoneSurrogate(text)) {
+      sink.event("content_block_delta", null, Json.write(delta));
+    } else {
+      sink.event("content_block_delta", null, Json.writeLikeText(buffer, delta));
     }
   }
 

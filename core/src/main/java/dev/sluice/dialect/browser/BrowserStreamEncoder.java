@@ -118,6 +118,6 @@ public final class BrowserStreamEncoder implements StreamEncoder {
       fields.write(g);
       g.writeEndObject();
     });
-    sink.event(null, context.streamId() + ":" + seq++, buffer.array(), 0, buffer.size());
+    sink.event(null, context.streamId() + ":" + seq++, buffer);
   }
 }

@@ -112,7 +112,7 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
   }
 
   private static void send(EventSink sink, Json.Utf8Buffer json) throws IOException {
-    sink.event(null, null, json.array(), 0, json.size());
+    sink.event(null, null, json);
   }
 
   private Json.Utf8Buffer chunk(Json.JsonBody delta, String finishReason) {

@@ -225,6 +225,6 @@ public final class ResponsesStreamEncoder implements StreamEncoder {
       fields.write(g);
       g.writeEndObject();
     });
-    sink.event(type, null, buffer.array(), 0, buffer.size());
+    sink.event(type, null, buffer);
   }
 }

@@ -128,7 +128,17 @@ final class OpenAiChunkDecoder implements UpstreamDecoder {
   }
 
   private void decodeChunk(SseEventView data) {
-    chunkEvents.clear();
+    try {
+      readChunkEvents(data);
+    } finally {
+      // Emptied after each chunk, not before the next: a held stream waits long between chunks, and
+      // the last chunk's events (its text) would stay reachable from here all that time.
+      chunkEvents.clear();
+      choiceItems.clear();
+    }
+  }
+
+  private void readChunkEvents(SseEventView data) {
     chunkId = null;
     chunkModel = null;
     chunkCreated = -1;

@@ -18,7 +18,9 @@ import dev.sluice.stream.TextDelta;
 import dev.sluice.stream.ToolCallDelta;
 import dev.sluice.stream.Usage;
 import dev.sluice.stream.UsageReport;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -121,5 +123,56 @@ class AnthropicStreamEncoderTest {
     cut.add(new Finished(FinishReason.LENGTH));
     assertThatThrownBy(cut::build).isInstanceOfSatisfying(GatewayException.class,
         e -> assertThat(e.error().type()).isEqualTo(ErrorType.UPSTREAM_ERROR));
+  }
+
+  /** Each delta event's data as the bytes a client receives: a String's data is sent as its UTF-8. */
+  static List<byte[]> deltaBytes(StreamEvent... events) throws Exception {
+    var out = new ArrayList<byte[]>();
+    var encoder = new AnthropicStreamEncoder();
+    EventSink sink = new EventSink() {
+      @Override
+      public void event(String type, String id, String data) {
+        if (type.equals("content_block_delta")) out.add(data.getBytes(StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void event(String type, String id, byte[] utf8, int off, int len) {
+        if (type.equals("content_block_delta")) out.add(Arrays.copyOfRange(utf8, off, off + len));
+      }
+
+      @Override
+      public void comment(String text) {}
+    };
+    for (StreamEvent e : events) encoder.encode(e, sink);
+    return out;
+  }
+
+  @Test
+  void deltasWrittenAsBytesAreTheBytesTheirTextWasBeforeWhateverTheCharacters() throws Exception {
+    // Outside the BMP, lone surrogates of each kind and place, escapes, and U+2028.
+    String[] texts = {"plain", "caf\u00e9 \u4e2d\u6587", "\ud83d\ude00 and \ud834\udd1e", "lone \ud83d high",
+        "lone \ude00 low", "ends high \ud83d", "\ude00 starts low", "\"quotes\" \\ \n \t \u0001 \u2028"};
+    for (String text : texts) {
+      List<byte[]> sent = deltaBytes(new Started("msg_1", "claude-x", 0), TextDelta.content(text),
+          new ToolCallDelta(0, "toolu_1", "f", text));
+      String textDelta = expectedDelta(0, "text_delta", "text", text);
+      String jsonDelta = expectedDelta(1, "input_json_delta", "partial_json", text);
+      assertThat(sent).as(text).containsExactly(textDelta.getBytes(StandardCharsets.UTF_8),
+          jsonDelta.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A delta event's JSON as the String path wrote it, with Jackson's text generator. */
+  private static String expectedDelta(int index, String type, String field, String text) {
+    return Json.write(g -> {
+      g.writeStartObject();
+      g.writeStringField("type", "content_block_delta");
+      g.writeNumberField("index", index);
+      g.writeObjectFieldStart("delta");
+      g.writeStringField("type", type);
+      g.writeStringField(field, text);
+      g.writeEndObject();
+      g.writeEndObject();
+    });
   }
 }

@@ -255,11 +255,7 @@ public final class ClientChannel implements EventSink {
       // A stream whose every byte fits in its last write still goes out chunked, as an event
       // stream does, rather than with a length Jetty would compute for a body it has whole.
       if (writer.size() > 0 && !response.isCommitted()) writeFramed();
-      try {
-        write(true, writer.size() > 0 ? writer.buffer() : BufferUtil.EMPTY_BUFFER);
-      } finally {
-        writer.reset();
-      }
+      writeAndEmpty(true);
     } finally {
       lock.unlock();
     }
@@ -298,10 +294,22 @@ public final class ClientChannel implements EventSink {
   /** Writes what the writer holds (the batch, and the event just framed after it). */
   private void writeFramed() throws IOException {
     commitStreamHeaders();
+    writeAndEmpty(false);
+  }
+
+  /**
+   * Writes what the writer holds, then empties it. The writer's buffer is a shared one it gives back
+   * when emptied, which is safe once the write completed; after a failed write, which Jetty may still
+   * be reading from, it is dropped instead, so that no other stream's bytes can go out in its place.
+   */
+  private void writeAndEmpty(boolean last) throws IOException {
+    boolean written = false;
     try {
-      write(false, writer.buffer());
+      write(last, writer.size() > 0 ? writer.buffer() : BufferUtil.EMPTY_BUFFER);
+      written = true;
     } finally {
-      writer.reset();
+      if (written) writer.reset();
+      else writer.discard();
     }
   }
 

@@ -104,16 +104,25 @@ public final class ReplayLog implements EventLog {
 
   @Override
   public void event(String type, String id, String data) throws IOException {
-    writer.reset();
     writer.event(type, id, data);
-    append(writer.toByteArray());
+    appendFramed();
   }
 
   @Override
   public void event(String type, String id, byte[] utf8, int off, int len) throws IOException {
-    writer.reset();
     writer.event(type, id, utf8, off, len);
-    append(writer.toByteArray());
+    appendFramed();
+  }
+
+  /** Appends the event just framed, and empties the writer: its shared buffer goes back between events. */
+  private void appendFramed() throws IOException {
+    byte[] framed;
+    try {
+      framed = writer.toByteArray();
+    } finally {
+      writer.reset();
+    }
+    append(framed);
   }
 
   /** Logs have no comments: heartbeats are each reader's, and the timing trailer comes with the end. */
