@@ -93,6 +93,19 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Holds every client's write commands for {@code pause} ({@code CLIENT PAUSE ... WRITE}); reads are
+   * answered meanwhile, so a write still in flight is seen as not yet done.
+   */
+  void pauseWrites(Duration pause) throws IOException {
+    try (var socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream().write(("CLIENT PAUSE " + pause.toMillis() + " WRITE\r\n").getBytes(StandardCharsets.US_ASCII));
+      byte[] reply = socket.getInputStream().readNBytes(5);
+      if (!new String(reply, StandardCharsets.US_ASCII).equals("+OK\r\n")) throw new IOException("CLIENT PAUSE failed");
+    }
+  }
+
   @Override
   public void close() throws Exception {
     process.destroy();

@@ -8,6 +8,8 @@ import dev.sluice.provider.sim.SimProvider;
 import dev.sluice.server.config.Accounting;
 import dev.sluice.server.config.RedisSettings;
 import dev.sluice.server.config.ResumeSettings;
+import dev.sluice.server.resume.SharedStreams;
+import dev.sluice.server.resume.StreamAccess;
 import dev.sluice.server.shared.Counters;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -119,6 +121,22 @@ class TwoInstancesTest {
       HttpResponse<String> unknown = b.http.send(HttpRequest.newBuilder(b.uri("/api/streams/st_0123456789abcdef0123456789abcdef"))
           .DELETE().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(unknown.statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void aStreamIsKnownToTheOtherInstancesBeforeItsIdIsGivenOut() throws Exception {
+    try (TestGateway a = instance(redis, RedisSettings.OnFailure.CLOSED, Duration.ofSeconds(1), sim(0));
+        TestGateway b = instance(redis, RedisSettings.OnFailure.CLOSED, Duration.ofSeconds(1), sim(0))) {
+      String streamId = "st_" + Long.toHexString(System.nanoTime());
+      // Redis slow to take writes: the registration is still on its way when a mirror that does not
+      // wait for it returns, and a client told the id could ask the other instance in vain.
+      redis.pauseWrites(Duration.ofMillis(300));
+      SharedStreams.Mirror mirror = a.server.shared().streams().mirror(streamId, StreamAccess.OPEN);
+
+      assertThat(b.server.shared().streams().cancel(streamId, StreamAccess.ANYONE))
+          .as("the other instance finds the stream as soon as its mirror exists").isTrue();
+      mirror.end(null, null);
     }
   }
 

@@ -48,9 +48,11 @@ final class RedisMirror implements SharedStreams.Mirror {
     this.runningTtl = runningTtl;
     this.retention = retention;
     // Known to every instance from the start, so an abort asked elsewhere finds it even before its
-    // first event; its owner first, so that no instance ever sees it running without one.
+    // first event; its owner first, so that no instance ever sees it running without one. Waited for
+    // (one round trip, commands in order on the connection): the client learns the stream's id from
+    // this instance right after, and may at once ask another to abort it, which must not say 404.
     watch(redis.set(ownerKey, owner, SetArgs.Builder.px(runningTtl)));
-    watch(redis.set(running, "1", SetArgs.Builder.px(runningTtl)));
+    await(watch(redis.set(running, "1", SetArgs.Builder.px(runningTtl))));
   }
 
   @Override
