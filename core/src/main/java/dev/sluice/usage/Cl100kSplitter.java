@@ -5,15 +5,21 @@ import static dev.sluice.usage.CharClass.NEWLINE;
 import static dev.sluice.usage.CharClass.NUMBER;
 import static dev.sluice.usage.CharClass.codePointAt;
 
-/**
- * {@code cl100k_base}'s pieces, as tiktoken's expression finds them:
- *
- * <pre>{@code
- * '(?i:[sdmt]|ll|ve|re) | [^\r\n\p{L}\p{N}]?+\p{L}+ | \p{N}{1,3} | ?[^\s\p{L}\p{N}]++[\r\n]*
- *   | \s*[\r\n] | \s+(?!\S) | \s+
- * }</pre>
- */
+/** {@code cl100k_base}'s pieces, as tiktoken's expression ({@link #EXPRESSION}) finds them. */
 final class Cl100kSplitter extends Splitter {
+  /**
+   * tiktoken's split expression, with possessive quantifiers (as jtokkit writes it): the same matches.
+   * Not compiled here: the tests' oracle and the benchmark's baseline.
+   */
+  static final String EXPRESSION = String.join("|",
+      "'(?i:[sdmt]|ll|ve|re)",
+      "[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+",
+      "\\p{N}{1,3}",
+      " ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*",
+      "\\s*[\\r\\n]",
+      "\\s+(?!\\S)",
+      "\\s+");
+
   @Override
   int pieceEnd(CharSequence text, int start, int to) {
     int cp = codePointAt(text, start, to);

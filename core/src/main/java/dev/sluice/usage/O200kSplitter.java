@@ -8,14 +8,10 @@ import static dev.sluice.usage.CharClass.UPPER;
 import static dev.sluice.usage.CharClass.codePointAt;
 
 /**
- * {@code o200k_base}'s pieces, as tiktoken's expression finds them, with {@code U} for
- * {@code [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]}, {@code W} for {@code [\p{Ll}\p{Lm}\p{Lo}\p{M}]} and
- * {@code C} for {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)}:
- *
- * <pre>{@code
- * [^\r\n\p{L}\p{N}]?U*W+C? | [^\r\n\p{L}\p{N}]?U+W*C? | \p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n/]*
- *   | \s*[\r\n]+ | \s+(?!\S) | \s+
- * }</pre>
+ * {@code o200k_base}'s pieces, as tiktoken's expression ({@link #EXPRESSION}) finds them. With
+ * {@code U} for {@code [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]}, {@code W} for {@code [\p{Ll}\p{Lm}\p{Lo}\p{M}]}
+ * and {@code C} for {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)}, its letter alternatives are
+ * {@code [^\r\n\p{L}\p{N}]?U*W+C?} and then {@code [^\r\n\p{L}\p{N}]?U+W*C?}.
  *
  * <p>Nothing there is possessive, and the classes overlap (modifier and other letters and marks are in
  * both, and a mark may also be the optional first character), so the letter alternatives backtrack:
@@ -23,6 +19,19 @@ import static dev.sluice.usage.CharClass.codePointAt;
  * is also in {@code W}; the first character is given back when the rest fails with it.
  */
 final class O200kSplitter extends Splitter {
+  /**
+   * tiktoken's split expression as it is. Not compiled here: the tests' oracle and the benchmark's
+   * baseline.
+   */
+  static final String EXPRESSION = String.join("|",
+      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+      "\\p{N}{1,3}",
+      " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
+      "\\s*[\\r\\n]+",
+      "\\s+(?!\\S)",
+      "\\s+");
+
   @Override
   int pieceEnd(CharSequence text, int start, int to) {
     int cp = codePointAt(text, start, to);

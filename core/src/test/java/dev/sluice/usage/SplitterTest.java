@@ -19,25 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * jtokkit compiles them and as Sluice split with them before issue 14: the expressions are the oracle.
  */
 class SplitterTest {
-  /** cl100k_base's, with jtokkit's possessive quantifiers (the same matches). */
-  private static final Pattern CL100K = Pattern.compile(String.join("|",
-      "'(?i:[sdmt]|ll|ve|re)",
-      "[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+",
-      "\\p{N}{1,3}",
-      " ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*",
-      "\\s*[\\r\\n]",
-      "\\s+(?!\\S)",
-      "\\s+"), Pattern.UNICODE_CHARACTER_CLASS);
-
-  /** o200k_base's, as tiktoken has it. */
-  private static final Pattern O200K = Pattern.compile(String.join("|",
-      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-      "\\p{N}{1,3}",
-      " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
-      "\\s*[\\r\\n]+",
-      "\\s+(?!\\S)",
-      "\\s+"), Pattern.UNICODE_CHARACTER_CLASS);
+  private static final Pattern CL100K = Pattern.compile(Cl100kSplitter.EXPRESSION, Pattern.UNICODE_CHARACTER_CLASS);
+  private static final Pattern O200K = Pattern.compile(O200kSplitter.EXPRESSION, Pattern.UNICODE_CHARACTER_CLASS);
 
   /** Handwritten: each line aims at some rule of the expressions or some class of characters. */
   private static final List<String> CORPUS = List.of(
