@@ -81,9 +81,12 @@ class BpeEncodingTest {
   @ParameterizedTest
   @MethodSource("encodings")
   void countsAPartOfATextAsThatPartAlone(BpeEncoding encoding) {
-    var text = new StringBuilder(CORPUS.get(2)).append(CORPUS.get(7)).append(CORPUS.get(9));
+    // With emoji and lone surrogates: a part may start or end inside a surrogate pair, whose half is
+    // then a lone surrogate, as in the part alone.
+    var text = new StringBuilder(CORPUS.get(2)).append(CORPUS.get(7)).append(CORPUS.get(9)).append(CORPUS.get(10))
+        .append(CORPUS.get(11));
     for (int from = 0; from < text.length(); from += 37) {
-      for (int to = from; to <= text.length(); to += 53) {
+      for (int to = from; to <= text.length(); to += 13) {
         assertThat(encoding.count(text, from, to)).as("[%d, %d)", from, to)
             .isEqualTo(encoding.count(text.substring(from, to)));
       }
