@@ -13,7 +13,7 @@ class BpeEncodingTest {
   private static final List<BpeEncoding> ENCODINGS = List.of(BpeEncoding.CL100K_BASE, BpeEncoding.O200K_BASE);
 
   /** Texts where splitting and merging have edge cases, each counted whole. */
-  private static final List<String> CORPUS = List.of(
+  static final List<String> CORPUS = List.of(
       "",
       "Hello world",
       "The quick brown fox jumps over the lazy dog. It's 9:41 a.m., and I'll've been gone by then; "
@@ -81,9 +81,12 @@ class BpeEncodingTest {
   @ParameterizedTest
   @MethodSource("encodings")
   void countsAPartOfATextAsThatPartAlone(BpeEncoding encoding) {
-    var text = new StringBuilder(CORPUS.get(2)).append(CORPUS.get(7)).append(CORPUS.get(9));
+    // With emoji and lone surrogates: a part may start or end inside a surrogate pair, whose half is
+    // then a lone surrogate, as in the part alone.
+    var text = new StringBuilder(CORPUS.get(2)).append(CORPUS.get(7)).append(CORPUS.get(9)).append(CORPUS.get(10))
+        .append(CORPUS.get(11));
     for (int from = 0; from < text.length(); from += 37) {
-      for (int to = from; to <= text.length(); to += 53) {
+      for (int to = from; to <= text.length(); to += 13) {
         assertThat(encoding.count(text, from, to)).as("[%d, %d)", from, to)
             .isEqualTo(encoding.count(text.substring(from, to)));
       }
@@ -94,7 +97,7 @@ class BpeEncodingTest {
    * Words, numbers, punctuation, every kind of white space, scripts with and without spaces, emoji,
    * and now and then any code unit at all (lone surrogates included) or any code point.
    */
-  private static String randomText(Random random, int length) {
+  static String randomText(Random random, int length) {
     String[] words = {"the", "The", "of", "don't", "I'll", "they're", "naïve", "Straße", "東京", "مرحبا", "नमस्ते",
         "gpt-4o", "x", "QUICK", "McDonald", "l33t", "e\u0301", "ﬁne"};
     String[] others = {" ", " ", " ", "  ", "\n", "\r\n", "\t", "\u00A0", "\u3000", "\u0085", ".", ",", "!?", "'s", "'",
