@@ -89,6 +89,12 @@ final class HttpEventStream extends AbstractEventStream {
   private DecodedEvents decoded;
   /** A failure {@link #fillWouldNotBlock} met while reading ahead: the next {@link #fill} throws it. */
   private GatewayException readAheadFailure;
+  /**
+   * True while the body's last read, made by {@link #fillWouldNotBlock}, found nothing: the next
+   * {@link #nextChunk} demands without reading again first (Jetty's contract: demand after a read that
+   * returned null).
+   */
+  private boolean aheadReadDry;
 
   /** A call of {@code request} to {@code upstream} through {@code client}; nothing is sent before {@link #next()}. */
   HttpEventStream(HttpClient client, HttpUpstream upstream, ChatRequest request) {
@@ -153,10 +159,14 @@ final class HttpEventStream extends AbstractEventStream {
   protected boolean fillWouldNotBlock() {
     if (readAheadFailure != null) return true;
     if (decoded == null) return false; // not open: the first fill sends the request and waits
+    aheadReadDry = false;
     try {
       while (!decoded.hasReady() && !decoded.terminated() && !sawLast) {
         Content.Chunk chunk = body.read();
-        if (chunk == null) return false;
+        if (chunk == null) {
+          aheadReadDry = true;
+          return false;
+        }
         consume(chunk);
       }
     } catch (GatewayException e) {
@@ -262,9 +272,16 @@ final class HttpEventStream extends AbstractEventStream {
    */
   private Content.Chunk nextChunk() throws GatewayException {
     Content.Source source = body;
+    // Just read dry by fillWouldNotBlock: demand at once. A read of an empty connection buffer is a
+    // read system call that finds nothing; a paced stream would make two per event.
+    boolean readDry = aheadReadDry;
+    aheadReadDry = false;
     while (true) {
-      Content.Chunk chunk = source.read();
-      if (chunk != null) return chunk;
+      if (!readDry) {
+        Content.Chunk chunk = source.read();
+        if (chunk != null) return chunk;
+      }
+      readDry = false;
       if (cancelReason() != null) return null;
       woken = false;
       source.demand(wake);
